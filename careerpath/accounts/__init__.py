@@ -1,0 +1,1 @@
+"""Accounts: the custom user (email login), the learner's profile and reminder preferences."""

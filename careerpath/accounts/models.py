@@ -1,0 +1,120 @@
+"""The custom user: email is the login, plus the learner's profile and reminder preferences."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from careerpath.accounts.timezones import validate_timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", _("Off")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class Weekday(models.IntegerChoices):
+    # Python's date.weekday() numbering, so comparisons need no translation.
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class User(AbstractUser):
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    timezone = models.CharField(
+        _("timezone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+
+    # Reminder preferences: kept on the user because every digest and every dispatch reads them.
+    digest_frequency = models.CharField(
+        _("progress digest"),
+        max_length=8,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.WEEKLY,
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekday for the weekly digest"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        _("local hour for reminders"),
+        default=9,
+        validators=[MinValueValidator(0), MaxValueValidator(23)],
+    )
+    nudges_enabled = models.BooleanField(_("due-date nudges"), default=True)
+    nudge_days_ahead = models.PositiveSmallIntegerField(
+        _("days ahead for due-date nudges"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__gte=0, digest_hour__lte=23),
+                name="user_digest_hour_0_23",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(digest_weekday__gte=0, digest_weekday__lte=6),
+                name="user_digest_weekday_0_6",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def name(self) -> str:
+        """What to call the learner on a page or in an email."""
+        return self.display_name or self.email.split("@", 1)[0]
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name

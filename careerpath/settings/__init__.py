@@ -1,0 +1,1 @@
+"""Settings: base.py holds everything, the others adjust it for one environment."""

@@ -1,0 +1,35 @@
+"""Test settings: PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set, else SQLite + files."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-that-is-long-enough-for-django-checks-0123456789"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker process started by a test writes its mail where the test can read it.
+if env("TEST_MAIL_DIR", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("TEST_MAIL_DIR")
+SITE_URL = "http://testserver"
+
+# A file, not memory, so a Celery worker process started by a test sees the same test database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("TEST_SQLITE_PATH", default=str(VAR_DIR / "test.sqlite3"))
+    }
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# A queue of this test run's own: a developer's running worker never takes test messages, and the
+# worker processes a test starts are given the same name.
+CELERY_TASK_DEFAULT_QUEUE = env(
+    "CELERY_TASK_DEFAULT_QUEUE", default=f"careerpath-test-{os.getpid()}"
+)

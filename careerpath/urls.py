@@ -1,0 +1,15 @@
+"""Root URLconf."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from careerpath import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("settings/", include("careerpath.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("roadmap.urls")),
+]

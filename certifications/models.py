@@ -1,0 +1,1 @@
+"""Models for certifications (arrive with its issue)."""

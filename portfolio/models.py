@@ -1,0 +1,1 @@
+"""Models for portfolio (arrive with its issue)."""

@@ -1,0 +1,1 @@
+"""Roadmap: career paths, steps, milestones, learner progress and reminders of progress."""

@@ -1,0 +1,291 @@
+"""Career paths, their ordered steps and milestones, the course catalogue, and learner progress."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, URLValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+http_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class CareerPathQuerySet(models.QuerySet["CareerPath"]):
+    def published(self) -> "CareerPathQuerySet":
+        return self.filter(is_published=True)
+
+
+class CareerPath(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    is_published = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    # The data file's version last loaded; admins' own paths leave it empty.
+    source_version = models.CharField(max_length=40, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CareerPathQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("roadmap:path_detail", kwargs={"path_slug": self.slug})
+
+
+class Step(models.Model):
+    path = models.ForeignKey(CareerPath, on_delete=models.CASCADE, related_name="steps")
+    slug = models.SlugField()
+    title = models.CharField(max_length=120)
+    summary = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["path", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "slug"], name="step_unique_slug_per_path")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path.title}: {self.title}" if self.path_id else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "roadmap:step_detail", kwargs={"path_slug": self.path.slug, "step_slug": self.slug}
+        )
+
+
+class MilestoneKind(models.TextChoices):
+    LEARN = "learn", _("Learn")
+    PRACTISE = "practise", _("Practise")
+    CERTIFY = "certify", _("Certify")
+    BUILD = "build", _("Build")
+    APPLY = "apply", _("Apply")
+
+
+class MilestoneQuerySet(models.QuerySet["Milestone"]):
+    def active(self) -> "MilestoneQuerySet":
+        """Milestones still on the roadmap; retired ones keep learners' history but drop out."""
+        return self.filter(retired_at__isnull=True)
+
+
+class Milestone(models.Model):
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="milestones")
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    why = models.TextField(_("why it matters"), blank=True)
+    how = models.TextField(_("how to do it"), blank=True, help_text=_("One step per line."))
+    kind = models.CharField(
+        max_length=10, choices=MilestoneKind.choices, default=MilestoneKind.LEARN
+    )
+    effort_hours = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    position = models.PositiveIntegerField(default=0)
+    # Removed from the data file: hidden from the roadmap, never deleted, so progress survives.
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["step__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "slug"], name="milestone_unique_slug_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "roadmap:milestone_detail",
+            kwargs={
+                "path_slug": self.step.path.slug,
+                "step_slug": self.step.slug,
+                "milestone_slug": self.slug,
+            },
+        )
+
+    @property
+    def how_steps(self) -> list[str]:
+        return [line.strip() for line in self.how.splitlines() if line.strip()]
+
+
+class CourseLevel(models.TextChoices):
+    BEGINNER = "beginner", _("Beginner")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class CourseQuerySet(models.QuerySet["Course"]):
+    def free(self) -> "CourseQuerySet":
+        return self.filter(is_free=True)
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=120)
+    url = models.URLField(max_length=500, validators=[http_url_validator])
+    is_free = models.BooleanField(default=False)
+    cost_amount = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    cost_currency = models.CharField(max_length=3, blank=True, help_text=_("ISO 4217, e.g. USD"))
+    hours = models.PositiveIntegerField(null=True, blank=True)
+    level = models.CharField(
+        max_length=12, choices=CourseLevel.choices, default=CourseLevel.BEGINNER
+    )
+    steps = models.ManyToManyField(Step, related_name="courses", blank=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_free=True, cost_amount__isnull=True)
+                | models.Q(is_free=False, cost_amount__isnull=False),
+                name="course_free_xor_cost",
+                violation_error_message=_("A course is either free or has a cost amount."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.provider})"
+
+    @property
+    def cost_display(self) -> str:
+        if self.is_free:
+            return str(_("Free"))
+        return f"{self.cost_amount} {self.cost_currency}".strip()
+
+
+class MilestoneResource(models.Model):
+    """A curated resource on a milestone: a catalogue course, or a plain link."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="resources")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, null=True, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[http_url_validator])
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(course__isnull=False) | ~models.Q(url=""),
+                name="resource_course_or_url",
+                violation_error_message=_("A resource needs a course or a URL."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return self.title or (self.course.title if self.course_id else self.url)
+
+    @property
+    def link(self) -> str:
+        return self.url or (self.course.url if self.course_id else "")
+
+
+class Enrollment(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    path = models.ForeignKey(CareerPath, on_delete=models.CASCADE, related_name="enrollments")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "path"], name="enrollment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.path}"
+
+
+class ProgressStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class MilestoneProgress(models.Model):
+    """One learner's state on one milestone. A missing row means "not started"."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="milestone_progress"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="progress")
+    status = models.CharField(
+        max_length=12, choices=ProgressStatus.choices, default=ProgressStatus.NOT_STARTED
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True, max_length=10_000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "milestone"], name="progress_unique")
+        ]
+        indexes = [
+            models.Index(fields=["learner", "status"], name="progress_learner_status"),
+            models.Index(fields=["target_date"], name="progress_target_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} / {self.milestone}: {self.status}"
+
+
+class EvidenceLink(models.Model):
+    progress = models.ForeignKey(
+        MilestoneProgress, on_delete=models.CASCADE, related_name="evidence"
+    )
+    url = models.URLField(max_length=500, validators=[http_url_validator])
+    label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.label or self.url
+
+
+class ProgressEventKind(models.TextChoices):
+    STATUS = "status", _("Status changed")
+    TARGET_DATE = "target_date", _("Target date set")
+    NOTES = "notes", _("Notes edited")
+    EVIDENCE = "evidence", _("Evidence added")
+
+
+class ProgressEvent(models.Model):
+    """An append-only record of every change, for history, streaks and pace."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=ProgressEventKind.choices)
+    from_status = models.CharField(max_length=12, choices=ProgressStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=ProgressStatus.choices, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    occurred_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["learner", "occurred_at"], name="event_learner_time")]
+
+    def __str__(self) -> str:
+        return f"{self.learner} {self.kind} {self.milestone} at {self.occurred_at:%Y-%m-%d %H:%M}"

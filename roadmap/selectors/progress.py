@@ -1,0 +1,273 @@
+"""A learner's standing on their enrolled paths, computed from a fixed number of queries.
+
+The one place that defines percent complete, overdue, due soon, next actions and the streak:
+the dashboard, the step pages and the reminder digest all read them from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+
+from roadmap.models import (
+    CareerPath,
+    Enrollment,
+    Milestone,
+    MilestoneProgress,
+    ProgressEvent,
+    ProgressStatus,
+    Step,
+)
+
+__all__ = [
+    "DUE_SOON_DAYS",
+    "MilestoneState",
+    "StepProgress",
+    "PathProgress",
+    "LearnerOverview",
+    "percent_complete",
+    "learner_overview",
+    "learner_enrolled_paths",
+    "activity_by_local_day",
+    "streak_length",
+]
+
+DUE_SOON_DAYS = 7
+FINISHED = frozenset({ProgressStatus.DONE, ProgressStatus.SKIPPED})
+
+
+def percent_complete(*, total: int, done: int, skipped: int) -> int:
+    """Whole percent of the milestones the learner means to do. Skipped ones leave the count,
+    so skipping the last open milestone finishes the path (100%), and an empty path is 0%."""
+    counted = total - skipped
+    if total == 0:
+        return 0
+    if counted <= 0:
+        return 100
+    return (100 * done) // counted
+
+
+@dataclass(frozen=True)
+class MilestoneState:
+    milestone: Milestone
+    progress: MilestoneProgress | None
+
+    @property
+    def status(self) -> str:
+        return self.progress.status if self.progress else ProgressStatus.NOT_STARTED
+
+    @property
+    def status_label(self) -> str:
+        return ProgressStatus(self.status).label
+
+    @property
+    def target_date(self) -> dt.date | None:
+        return self.progress.target_date if self.progress else None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return not self.is_finished and self.target_date is not None and self.target_date < today
+
+    def is_due_soon(self, today: dt.date, days: int = DUE_SOON_DAYS) -> bool:
+        target = self.target_date
+        return (
+            not self.is_finished
+            and target is not None
+            and today <= target <= today + dt.timedelta(days=days)
+        )
+
+
+@dataclass
+class StepProgress:
+    step: Step
+    milestones: list[MilestoneState] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.milestones)
+
+    def _count(self, status: str) -> int:
+        return sum(1 for m in self.milestones if m.status == status)
+
+    @property
+    def done(self) -> int:
+        return self._count(ProgressStatus.DONE)
+
+    @property
+    def skipped(self) -> int:
+        return self._count(ProgressStatus.SKIPPED)
+
+    @property
+    def in_progress(self) -> int:
+        return self._count(ProgressStatus.IN_PROGRESS)
+
+    @property
+    def percent(self) -> int:
+        return percent_complete(total=self.total, done=self.done, skipped=self.skipped)
+
+
+@dataclass
+class PathProgress:
+    path: CareerPath
+    steps: list[StepProgress] = field(default_factory=list)
+
+    @property
+    def milestones(self) -> list[MilestoneState]:
+        return [m for s in self.steps for m in s.milestones]
+
+    @property
+    def total(self) -> int:
+        return sum(s.total for s in self.steps)
+
+    @property
+    def done(self) -> int:
+        return sum(s.done for s in self.steps)
+
+    @property
+    def skipped(self) -> int:
+        return sum(s.skipped for s in self.steps)
+
+    @property
+    def percent(self) -> int:
+        return percent_complete(total=self.total, done=self.done, skipped=self.skipped)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total > 0 and all(m.is_finished for m in self.milestones)
+
+
+@dataclass
+class LearnerOverview:
+    """Everything about a learner's progress that a page or an email summarises."""
+
+    today: dt.date
+    paths: list[PathProgress]
+
+    @property
+    def milestones(self) -> list[MilestoneState]:
+        return [m for p in self.paths for m in p.milestones]
+
+    @property
+    def total(self) -> int:
+        return sum(p.total for p in self.paths)
+
+    @property
+    def done(self) -> int:
+        return sum(p.done for p in self.paths)
+
+    @property
+    def skipped(self) -> int:
+        return sum(p.skipped for p in self.paths)
+
+    @property
+    def percent(self) -> int:
+        return percent_complete(total=self.total, done=self.done, skipped=self.skipped)
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.paths) and all(p.is_complete for p in self.paths)
+
+    @property
+    def overdue(self) -> list[MilestoneState]:
+        found = [m for m in self.milestones if m.is_overdue(self.today)]
+        return sorted(found, key=lambda m: m.target_date)
+
+    @property
+    def due_soon(self) -> list[MilestoneState]:
+        found = [m for m in self.milestones if m.is_due_soon(self.today)]
+        return sorted(found, key=lambda m: m.target_date)
+
+    def next_actions(self, limit: int = 3) -> list[MilestoneState]:
+        """What to do next: work already started, then the earliest target date, then the
+        roadmap's own order."""
+        open_ = [m for m in self.milestones if not m.is_finished]
+        order = {id(m): i for i, m in enumerate(open_)}
+        return sorted(
+            open_,
+            key=lambda m: (
+                m.status != ProgressStatus.IN_PROGRESS,
+                m.target_date is None,
+                m.target_date or dt.date.max,
+                order[id(m)],
+            ),
+        )[:limit]
+
+
+def learner_enrolled_paths(*, learner) -> list[CareerPath]:
+    return [
+        e.path
+        for e in Enrollment.objects.filter(learner=learner)
+        .select_related("path")
+        .order_by("enrolled_at", "id")
+    ]
+
+
+def learner_overview(
+    *, learner, today: dt.date, paths: Iterable[CareerPath] | None = None
+) -> LearnerOverview:
+    """The learner's progress on `paths` (default: every path they are enrolled in).
+
+    Three queries whatever the size of the roadmap: enrolments, milestones, progress rows.
+    """
+    paths = list(paths) if paths is not None else learner_enrolled_paths(learner=learner)
+    if not paths:
+        return LearnerOverview(today=today, paths=[])
+    milestones = list(
+        Milestone.objects.active()
+        .filter(step__path__in=paths)
+        .select_related("step")
+        .order_by("step__path_id", "step__position", "step_id", "position", "id")
+    )
+    progress_by_milestone = {
+        p.milestone_id: p
+        for p in MilestoneProgress.objects.filter(
+            learner=learner, milestone__in=[m.pk for m in milestones]
+        )
+    }
+    by_path: dict[int, PathProgress] = {p.pk: PathProgress(path=p) for p in paths}
+    steps: dict[int, StepProgress] = {}
+    for milestone in milestones:
+        step_progress = steps.get(milestone.step_id)
+        if step_progress is None:
+            step_progress = steps[milestone.step_id] = StepProgress(step=milestone.step)
+            by_path[milestone.step.path_id].steps.append(step_progress)
+        step_progress.milestones.append(
+            MilestoneState(milestone=milestone, progress=progress_by_milestone.get(milestone.pk))
+        )
+    return LearnerOverview(today=today, paths=list(by_path.values()))
+
+
+def activity_by_local_day(
+    *, learner, since: dt.date, zone: zoneinfo.ZoneInfo | None = None
+) -> dict[dt.date, int]:
+    """Number of progress events per day in the learner's timezone, from `since` on. One query;
+    the database groups by local day, so at most one row per day comes back."""
+    zone = zone or zoneinfo.ZoneInfo(learner.timezone)
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
+    rows = (
+        ProgressEvent.objects.filter(learner=learner, occurred_at__gte=start)
+        .annotate(day=TruncDate("occurred_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+def streak_length(*, active_days: Iterable[dt.date], today: dt.date) -> int:
+    """Consecutive active days ending today, or yesterday (today is not over yet)."""
+    days = set(active_days)
+    day = today if today in days else today - dt.timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= dt.timedelta(days=1)
+    return streak

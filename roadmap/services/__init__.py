@@ -1,0 +1,1 @@
+"""Every write to the roadmap. Import from here: `from roadmap import services`."""
