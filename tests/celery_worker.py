@@ -63,6 +63,7 @@ class WorkerProcess:
             DJANGO_SETTINGS_MODULE="careerpath.settings.test",
             DATABASE_URL=database_url_for_test_db(),
             CELERY_TASK_DEFAULT_QUEUE=self.queue,
+            TEST_CACHE_DIR=str(settings.CACHES["default"]["LOCATION"]),
             TEST_MAIL_DIR=str(self.mail_dir),
             PYTHONUNBUFFERED="1",
         )

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR, env
+from .base import DATABASES, REDIS_URL, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-that-is-long-enough-for-django-checks-0123456789"
@@ -33,3 +33,12 @@ STORAGES = {
 CELERY_TASK_DEFAULT_QUEUE = env(
     "CELERY_TASK_DEFAULT_QUEUE", default=f"careerpath-test-{os.getpid()}"
 )
+
+# Without Redis, a file cache of this test run's own (shared with the worker processes it starts).
+if not REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("TEST_CACHE_DIR", default=str(VAR_DIR / f"test-cache-{os.getpid()}")),
+        }
+    }
