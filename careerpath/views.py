@@ -38,5 +38,7 @@ def health(request: HttpRequest) -> JsonResponse:
         checks["worker"] = "ok"
     else:
         checks["worker"] = "no heartbeat in the last 5 minutes"
-    healthy = checks["database"] == "ok"
+    # Sessions and rate limits need the cache, so the web is unhealthy without it; a missing
+    # worker delays reminders but does not stop this process serving pages.
+    healthy = checks["database"] == "ok" and checks["cache"] == "ok"
     return JsonResponse(checks, status=200 if healthy else 503)

@@ -1,10 +1,303 @@
-"""Roadmap pages (placeholder dashboard until the roadmap issue lands)."""
+"""Roadmap pages: browsing paths, the learner's dashboard, and changes to their progress.
 
+Progress changes are POST forms that redirect back with a message, so they work without
+JavaScript. A status change sent by htmx (HX-Request header) answers with the changed part of
+the page instead, swapped in place.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
+from roadmap.models import EvidenceLink, Milestone, ProgressStatus
+from roadmap.selectors import dashboard as pages
+from roadmap.services import progress as services
+
+# Past-tense confirmations for a status change, shown as a message or announced after a swap.
+STATUS_CONFIRMATIONS = {
+    ProgressStatus.NOT_STARTED: gettext_lazy("“%(title)s” is back to not started."),
+    ProgressStatus.IN_PROGRESS: gettext_lazy("“%(title)s” is in progress."),
+    ProgressStatus.DONE: gettext_lazy("“%(title)s” is done. Well done!"),
+    ProgressStatus.SKIPPED: gettext_lazy("“%(title)s” is skipped."),
+}
+
+
+def _learner(request: HttpRequest):
+    return request.user if request.user.is_authenticated else None
+
+
+def _today(request: HttpRequest):
+    # The middleware has activated the learner's zone; a visitor sees the server's date.
+    if request.user.is_authenticated:
+        return pages.learner_today(request.user)
+    return timezone.localdate()
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Redirect to the page the form was on (a local `next`), else to `fallback`."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = fallback
+    return redirect(target)
+
+
+def _enrolled_milestone(request: HttpRequest, path_slug: str, step_slug: str, ms_slug: str):
+    """The milestone named in the URL, if the learner is enrolled in its path; otherwise 404,
+    so nobody changes progress on a path they have not joined."""
+    milestone = pages.published_milestone(
+        path_slug=path_slug, step_slug=step_slug, milestone_slug=ms_slug
+    )
+    if not pages.is_enrolled(learner=request.user, path=milestone.step.path):
+        raise Http404("Not enrolled in this path")
+    return milestone
+
+
+def learner_required(view):
+    """login_required, except that an htmx request is sent to the login page as a whole page
+    (HX-Redirect) rather than having the login form swapped into a milestone's row."""
+    protected = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _is_htmx(request) and not request.user.is_authenticated:
+            login = resolve_url(settings.LOGIN_URL)
+            back = request.POST.get("next") or request.headers.get("HX-Current-URL", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                back = ""
+            response = HttpResponse(status=401)
+            response["HX-Redirect"] = f"{login}?{urlencode({'next': back})}" if back else login
+            return response
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# --- Browsing -----------------------------------------------------------------------------------
+
+
+@require_GET
+def path_list(request: HttpRequest) -> HttpResponse:
+    cards = pages.path_cards(learner=_learner(request), today=_today(request))
+    return render(request, "roadmap/path_list.html", {"cards": cards})
+
+
+@require_GET
+def path_detail(request: HttpRequest, path_slug: str) -> HttpResponse:
+    page = pages.path_page(path_slug=path_slug, learner=_learner(request), today=_today(request))
+    return render(request, "roadmap/path_detail.html", {"page": page})
+
+
+@require_GET
+def step_detail(request: HttpRequest, path_slug: str, step_slug: str) -> HttpResponse:
+    page = pages.step_page(
+        path_slug=path_slug, step_slug=step_slug, learner=_learner(request), today=_today(request)
+    )
+    return render(request, "roadmap/step_detail.html", {"page": page})
+
+
+@require_GET
+def milestone_detail(
+    request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
+) -> HttpResponse:
+    page = pages.milestone_page(
+        path_slug=path_slug,
+        step_slug=step_slug,
+        milestone_slug=milestone_slug,
+        learner=_learner(request),
+        today=_today(request),
+    )
+    return render(
+        request,
+        "roadmap/milestone_detail.html",
+        {
+            "page": page,
+            "target_form": TargetDateForm(initial={"target_date": page.state.target_date}),
+            "notes_form": NotesForm(
+                initial={"notes": page.state.progress.notes if page.state.progress else ""}
+            ),
+            "evidence_form": EvidenceForm(),
+        },
+    )
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "roadmap/dashboard.html")
+    data = pages.learner_dashboard(learner=request.user, today=_today(request))
+    return render(request, "roadmap/dashboard.html", {"dash": data})
+
+
+# --- Enrolment and progress changes -------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def path_enrol(request: HttpRequest, path_slug: str) -> HttpResponse:
+    path = pages.published_path(path_slug=path_slug)
+    services.path_enrol(learner=request.user, path=path)
+    messages.success(
+        request,
+        _("You are enrolled in %(path)s. Pick a milestone and mark it started when you begin.")
+        % {"path": path.title},
+    )
+    return _back(request, path.get_absolute_url())
+
+
+@learner_required
+@require_POST
+def milestone_status(
+    request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
+) -> HttpResponse:
+    milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        if _is_htmx(request):
+            return HttpResponseBadRequest(_errors(form))
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return _back(request, milestone.get_absolute_url())
+    status = form.cleaned_data["status"]
+    services.milestone_status_set(learner=request.user, milestone=milestone, status=status)
+    confirmation = str(STATUS_CONFIRMATIONS[status]) % {"title": milestone.title}
+    if _is_htmx(request):
+        return _status_fragment(request, milestone, confirmation)
+    messages.success(request, confirmation)
+    return _back(request, milestone.get_absolute_url())
+
+
+def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: str):
+    """The part of the page a status change alters: a step page's row (with its step's
+    progress bar, out of band), or the status card of a milestone page."""
+    today = _today(request)
+    context = {
+        "today": today,
+        "next": request.POST.get("next", ""),
+        "confirmation": confirmation,
+        "oob": True,
+    }
+    if request.POST.get("fragment") == "row":
+        step_progress = pages.step_progress(learner=request.user, step=milestone.step)
+        state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
+        context.update(state=state, step_progress=step_progress, is_enrolled=True)
+        template = "roadmap/partials/milestone_row_swap.html"
+    else:
+        context.update(state=pages.milestone_state(learner=request.user, milestone=milestone))
+        template = "roadmap/partials/milestone_status_swap.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def milestone_target_date(
+    request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
+) -> HttpResponse:
+    milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
+    form = TargetDateForm(request.POST)
+    if request.POST.get("clear"):
+        form = TargetDateForm({"target_date": ""})
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return _back(request, milestone.get_absolute_url())
+    target = form.cleaned_data["target_date"]
+    try:
+        services.milestone_target_date_set(
+            learner=request.user, milestone=milestone, target_date=target, today=_today(request)
+        )
+    except ValidationError as error:
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
+    else:
+        if target:
+            messages.success(request, _("Target date saved."))
+        else:
+            messages.success(request, _("Target date cleared."))
+    return _back(request, milestone.get_absolute_url())
+
+
+@login_required
+@require_POST
+def milestone_notes(
+    request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
+) -> HttpResponse:
+    milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
+    form = NotesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return _back(request, milestone.get_absolute_url())
+    try:
+        services.milestone_notes_set(
+            learner=request.user, milestone=milestone, notes=form.cleaned_data["notes"]
+        )
+    except ValidationError as error:
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
+    else:
+        messages.success(request, _("Notes saved."))
+    return _back(request, milestone.get_absolute_url())
+
+
+@login_required
+@require_POST
+def milestone_evidence_add(
+    request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
+) -> HttpResponse:
+    milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
+    form = EvidenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return _back(request, milestone.get_absolute_url())
+    try:
+        services.milestone_evidence_add(
+            learner=request.user,
+            milestone=milestone,
+            url=form.cleaned_data["url"],
+            label=form.cleaned_data["label"],
+        )
+    except ValidationError as error:
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
+    else:
+        messages.success(request, _("Evidence link added."))
+    return _back(request, milestone.get_absolute_url())
+
+
+@login_required
+@require_POST
+def milestone_evidence_delete(
+    request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str, evidence_id: int
+) -> HttpResponse:
+    milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
+    owned = EvidenceLink.objects.filter(
+        pk=evidence_id, progress__learner=request.user, progress__milestone=milestone
+    ).exists()
+    if not owned:
+        raise Http404("No such evidence link")
+    try:
+        services.milestone_evidence_remove(learner=request.user, evidence_id=evidence_id)
+    except EvidenceLink.DoesNotExist:
+        raise Http404("No such evidence link") from None
+    messages.success(request, _("Evidence link removed."))
+    return _back(request, milestone.get_absolute_url())

@@ -1,6 +1,7 @@
 """Fixtures every test may use: a clean cache, factories' users, a real Celery worker, Chromium."""
 
 import contextlib
+import shutil
 
 import pytest
 from django.core.cache import cache
@@ -15,3 +16,12 @@ def _clean_cache():
     with contextlib.suppress(Exception):
         cache.clear()
     yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's own file cache (settings/test.py), so test runs leave nothing behind."""
+    from django.conf import settings
+
+    location = settings.CACHES["default"].get("LOCATION", "")
+    if "test-cache-" in str(location):
+        shutil.rmtree(location, ignore_errors=True)

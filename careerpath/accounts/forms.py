@@ -39,6 +39,8 @@ class ReminderPreferencesForm(forms.ModelForm):
             "digest_hour": forms.Select(choices=[(h, f"{h:02d}:00") for h in range(24)]),
         }
         help_texts = {
+            "digest_frequency": _("A summary of your progress, what is overdue and what is next."),
             "digest_weekday": _("Used when the digest is weekly."),
+            "digest_hour": _("In your own timezone; nudges arrive at this hour too."),
             "nudge_days_ahead": _("We nudge you this many days before a target date (1-30)."),
         }

@@ -13,6 +13,16 @@ from careerpath.accounts.timezones import validate_timezone
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # allauth lowercases the whole address at sign-up; createsuperuser and the admin must
+        # store it the same way, or one person could hold two accounts.
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str) -> "User":
+        # The admin's login form finds the user by email whatever case it is typed in.
+        return self.get(email__iexact=username)
+
     def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
         if not email:
             raise ValueError("An email address is required.")

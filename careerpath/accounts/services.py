@@ -1,5 +1,7 @@
 """Writes to a learner's account: profile and reminder preferences."""
 
+import copy
+
 from django.db import transaction
 
 from careerpath.accounts.models import User
@@ -16,12 +18,17 @@ REMINDER_FIELDS = (
 
 def _update(user: User, fields: tuple[str, ...], values: dict) -> User:
     changed = [f for f in fields if f in values and getattr(user, f) != values[f]]
+    if not changed:
+        return user
+    # Validate a copy, so a rejected change leaves the caller's user as it was, not half-applied.
+    candidate = copy.copy(user)
+    for field in changed:
+        setattr(candidate, field, values[field])
+    candidate.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
     for field in changed:
         setattr(user, field, values[field])
-    if changed:
-        user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
-        with transaction.atomic():
-            user.save(update_fields=changed)
+    with transaction.atomic():
+        user.save(update_fields=changed)
     return user
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -127,8 +128,13 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[careerpath] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "careerpath.accounts.adapter.AccountAdapter"
-# allauth's default rate limits stay on (login failures, sign-ups, password resets, confirmations).
-ACCOUNT_RATE_LIMITS = env.dict("ACCOUNT_RATE_LIMITS", default={}) or {}
+# Tell the learner by email when their password or email address changes: a hijacked account
+# is noticed by its owner.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# allauth's default rate limits stay on (login failures, sign-ups, password resets, confirmations);
+# this only overrides the named ones. Entries are separated by ";" because one action may have
+# several rates separated by ",", e.g. "login_failed=10/m/ip,5/300s/key;signup=20/m/ip".
+ACCOUNT_RATE_LIMITS = env.dict("ACCOUNT_RATE_LIMITS", cast={"value": str}, default={})
 
 # --- Email ---
 # EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, filemail:///path ...
@@ -179,6 +185,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": CELERY_BROKER_FOLDER,
         "processed_folder": CELERY_BROKER_FOLDER + "-processed",
         "store_processed": False,
+        # Broadcast (remote control) files; without this kombu writes ./control in the cwd.
+        "control_folder": CELERY_BROKER_FOLDER + "-control",
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -208,6 +216,14 @@ CELERY_BEAT_SCHEDULE = {
         # Lets /health/ say whether a worker is consuming; cheap and harmless if it runs twice.
         "task": "careerpath.tasks.heartbeat",
         "schedule": 60.0,
+    },
+    "reminders-dispatch": {
+        # On the quarter hour, so a learner's 9:00 (and a :30 or :45 zone's) is met within
+        # minutes; a run that finds nothing due costs a few indexed queries. Running twice is
+        # harmless: deliveries are claimed once per learner and period.
+        "task": "roadmap.tasks.dispatch_reminders",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},  # a stale run is dropped; the next one covers it
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env(

@@ -12,7 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; t
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A Celery worker process started by a test writes its mail where the test can read it.
 if env("TEST_MAIL_DIR", default=""):
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "tests.mail_backend.UniqueFileEmailBackend"
     EMAIL_FILE_PATH = env("TEST_MAIL_DIR")
 SITE_URL = "http://testserver"
 
@@ -27,6 +27,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No collectstatic before a test run: whitenoise serves static/ directly, as runserver would.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
 
 # A queue of this test run's own: a developer's running worker never takes test messages, and the
 # worker processes a test starts are given the same name.

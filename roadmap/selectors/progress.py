@@ -237,8 +237,14 @@ def learner_overview(
     for milestone in milestones:
         step_progress = steps.get(milestone.step_id)
         if step_progress is None:
+            path_progress = by_path[milestone.step.path_id]
+            # The path is already loaded: sharing it lets milestone.get_absolute_url() build
+            # links without a query per milestone.
+            milestone.step.path = path_progress.path
             step_progress = steps[milestone.step_id] = StepProgress(step=milestone.step)
-            by_path[milestone.step.path_id].steps.append(step_progress)
+            path_progress.steps.append(step_progress)
+        else:
+            milestone.step = step_progress.step
         step_progress.milestones.append(
             MilestoneState(milestone=milestone, progress=progress_by_milestone.get(milestone.pk))
         )

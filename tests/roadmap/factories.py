@@ -156,3 +156,23 @@ def build_roadmap(
 def days_ago(n: int, hour: int = 12) -> dt.datetime:
     now = timezone.now()
     return (now - dt.timedelta(days=n)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+# --- Learner side (progress, dashboard, views) ---
+
+
+def path_milestones(path: CareerPath) -> list[Milestone]:
+    """The path's active milestones in roadmap order, with step and path loaded."""
+    return list(
+        Milestone.objects.active()
+        .filter(step__path=path)
+        .select_related("step__path")
+        .order_by("step__position", "position", "id")
+    )
+
+
+def enrolled_learner(path: CareerPath, **user_fields):
+    """A verified learner enrolled in `path`."""
+    learner = UserFactory(**user_fields)
+    EnrollmentFactory(learner=learner, path=path)
+    return learner

@@ -1,0 +1,74 @@
+"""Run the reminder dispatch by hand, in this process (no broker): who gets what, now."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from careerpath.accounts.models import User
+from roadmap.services import reminders
+
+
+class Command(BaseCommand):
+    help = (
+        "Claim and send every digest and nudge due now, synchronously. "
+        "--dry-run prints who would get what and changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Claim nothing, send nothing.")
+        parser.add_argument(
+            "--now",
+            help="Pretend it is this time (ISO 8601, e.g. 2026-03-10T09:00:00+13:00; UTC if no "
+            "offset).",
+        )
+
+    def handle(self, *args, dry_run: bool = False, now: str | None = None, **options):
+        moment = self._parse_now(now) if now else timezone.now()
+        totals = reminders.SendReport()
+
+        def show(kind: str, page: list) -> None:
+            emails = dict(
+                User.objects.filter(pk__in={due.learner_id for due in page}).values_list(
+                    "pk", "email"
+                )
+            )
+            for due in page:
+                label = getattr(due, "kind", kind)
+                self.stdout.write(
+                    f"{emails.get(due.learner_id, due.learner_id)}\t{label}\t{due.period_key}"
+                )
+
+        def deliver(ids: list[int]) -> None:
+            report = reminders.reminder_deliveries_send(delivery_ids=ids, now=moment)
+            totals.sent += report.sent
+            totals.skipped += report.skipped
+            totals.failed += report.failed
+
+        verb = "Would send" if dry_run else "Claimed"
+        self.stdout.write(f"{verb} reminders due at {moment.isoformat()}:")
+        summary = reminders.reminders_dispatch(
+            now=moment, deliver=deliver, dry_run=dry_run, report=show
+        )
+        self.stdout.write(
+            f"{summary.digests} digest(s), {summary.nudges} nudge(s)"
+            + ("" if dry_run else f" in {summary.batches} batch(es)")
+        )
+        if not dry_run:
+            self.stdout.write(
+                f"sent {len(totals.sent)}, skipped (nothing to say) {len(totals.skipped)}, "
+                f"failed {len(totals.failed)}"
+            )
+            if totals.failed:
+                raise CommandError(
+                    f"{len(totals.failed)} reminder(s) failed; see the delivery log in the admin."
+                )
+
+    def _parse_now(self, value: str) -> dt.datetime:
+        moment = parse_datetime(value)
+        if moment is None:
+            raise CommandError(f"--now: “{value}” is not an ISO date-time, e.g. 2026-03-10T09:00")
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment

@@ -1,0 +1,57 @@
+"""Admin for reminders: a read-only delivery log (status, error, attempts) to watch sending."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from roadmap.models import ReminderDelivery
+
+
+@admin.register(ReminderDelivery)
+class ReminderDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "claimed_at",
+        "learner_email",
+        "kind",
+        "period_key",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["learner"]
+    search_fields = ["learner__email", "period_key"]
+    ordering = ["-claimed_at", "-id"]
+    date_hierarchy = "claimed_at"
+    readonly_fields = [
+        "learner",
+        "kind",
+        "period_key",
+        "milestone",
+        "target_date",
+        "status",
+        "attempts",
+        "subject",
+        "error",
+        "claimed_at",
+        "sent_at",
+        "updated_at",
+    ]
+    # Only the sender writes here: an edit could make a learner miss or repeat an email.
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="learner", ordering="learner__email")
+    def learner_email(self, obj: ReminderDelivery) -> str:
+        return obj.learner.email
+
+    @admin.display(description="error")
+    def short_error(self, obj: ReminderDelivery) -> str:
+        return obj.error[:80]

@@ -1,0 +1,685 @@
+"""Reads for the roadmap's pages: the dashboard (heatmap, pace, projection), paths, steps and
+milestones, each in a fixed number of queries whatever the size of the roadmap or the history.
+
+Percent complete, overdue, due soon, next actions and streaks come from selectors.progress; this
+module only arranges them for a page and adds what the dashboard alone shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q, Sum
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from careerpath.accounts.models import User
+from roadmap.models import (
+    CareerPath,
+    Course,
+    Enrollment,
+    Milestone,
+    MilestoneProgress,
+    MilestoneResource,
+    ProgressEvent,
+    ProgressEventKind,
+    ProgressStatus,
+    Step,
+)
+from roadmap.selectors.progress import (
+    LearnerOverview,
+    MilestoneState,
+    PathProgress,
+    StepProgress,
+    activity_by_local_day,
+    learner_overview,
+    streak_length,
+)
+
+HEATMAP_DAYS = 84  # twelve weeks
+PACE_DAYS = HEATMAP_DAYS
+# Below these, a projection would be a guess dressed up as a date.
+PROJECTION_MIN_DONE = 3
+PROJECTION_MIN_HISTORY_DAYS = 14
+RECENT_EVENTS = 6
+MILESTONE_HISTORY_EVENTS = 20
+
+# Heatmap geometry, in SVG user units.
+CELL = 12
+PITCH = 15
+LEFT = 30
+TOP = 16
+
+
+def learner_today(learner: User) -> dt.date:
+    """The learner's own calendar date, which decides streaks, overdue and due this week."""
+    return timezone.localdate(timezone=learner.zone)
+
+
+def is_enrolled(*, learner: User | None, path: CareerPath) -> bool:
+    if learner is None or not learner.is_authenticated:
+        return False
+    return Enrollment.objects.filter(learner=learner, path=path).exists()
+
+
+# --- Activity heatmap ---------------------------------------------------------------------------
+
+
+def heatmap_level(count: int) -> int:
+    """Colour band 0-4 for a day's number of changes (fixed bands, explained in the legend)."""
+    if count <= 0:
+        return 0
+    if count == 1:
+        return 1
+    if count <= 3:
+        return 2
+    if count <= 6:
+        return 3
+    return 4
+
+
+@dataclass(frozen=True)
+class HeatmapCell:
+    day: dt.date
+    count: int
+    level: int
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class AxisLabel:
+    text: str
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class WeekTotal:
+    start: dt.date
+    end: dt.date
+    count: int
+    active_days: int
+
+
+@dataclass
+class Heatmap:
+    start: dt.date
+    today: dt.date
+    cells: list[HeatmapCell]
+    columns: int
+    month_labels: list[AxisLabel]
+    weekday_labels: list[AxisLabel]
+    weeks: list[WeekTotal]
+    streak: int
+    longest_streak: int
+
+    cell_size = CELL
+
+    @property
+    def width(self) -> int:
+        return LEFT + self.columns * PITCH
+
+    @property
+    def height(self) -> int:
+        return TOP + 7 * PITCH
+
+    @property
+    def days(self) -> int:
+        return len(self.cells)
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.cells)
+
+    @property
+    def active_days(self) -> int:
+        return sum(1 for c in self.cells if c.count)
+
+    @property
+    def busiest(self) -> HeatmapCell | None:
+        best = max(self.cells, key=lambda c: (c.count, c.day), default=None)
+        return best if best and best.count else None
+
+
+def longest_streak(*, active_days: Iterable[dt.date]) -> int:
+    days = sorted(set(active_days))
+    best = run = 0
+    previous = None
+    for day in days:
+        run = run + 1 if previous is not None and day - previous == dt.timedelta(days=1) else 1
+        best = max(best, run)
+        previous = day
+    return best
+
+
+def build_heatmap(
+    *, counts: dict[dt.date, int], today: dt.date, days: int = HEATMAP_DAYS
+) -> Heatmap:
+    """Lay out `days` days ending today as weeks (columns, Monday first) by weekday (rows)."""
+    start = today - dt.timedelta(days=days - 1)
+    grid_start = start - dt.timedelta(days=start.weekday())
+    cells = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        count = counts.get(day, 0)
+        column = (day - grid_start).days // 7
+        cells.append(
+            HeatmapCell(
+                day=day,
+                count=count,
+                level=heatmap_level(count),
+                x=LEFT + column * PITCH,
+                y=TOP + day.weekday() * PITCH,
+            )
+        )
+    columns = (today - grid_start).days // 7 + 1
+
+    month_labels = []
+    firsts = [c for c in cells if c.day.day == 1]
+    # The first column is named after its month too, unless a new month starts right after it.
+    if not firsts or (firsts[0].x - LEFT) // PITCH >= 3:
+        firsts.insert(0, cells[0])
+    for cell in firsts:
+        month_labels.append(AxisLabel(text=formats.date_format(cell.day, "M"), x=cell.x, y=TOP - 5))
+    monday = grid_start
+    weekday_labels = [
+        AxisLabel(
+            text=formats.date_format(monday + dt.timedelta(days=row), "D"),
+            x=0,
+            y=TOP + row * PITCH + CELL - 2,
+        )
+        for row in (0, 2, 4)
+    ]
+
+    weeks = []
+    for index in range(days // 7):
+        chunk = cells[index * 7 : index * 7 + 7]
+        weeks.append(
+            WeekTotal(
+                start=chunk[0].day,
+                end=chunk[-1].day,
+                count=sum(c.count for c in chunk),
+                active_days=sum(1 for c in chunk if c.count),
+            )
+        )
+    active = [day for day, n in counts.items() if n and start <= day <= today]
+    return Heatmap(
+        start=start,
+        today=today,
+        cells=cells,
+        columns=columns,
+        month_labels=month_labels,
+        weekday_labels=weekday_labels,
+        weeks=weeks,
+        streak=streak_length(active_days=active, today=today),
+        longest_streak=longest_streak(active_days=active),
+    )
+
+
+def activity_heatmap(
+    *, learner: User, today: dt.date, zone: zoneinfo.ZoneInfo | None = None
+) -> Heatmap:
+    """The last twelve weeks of the learner's changes, by local day. One query."""
+    counts = activity_by_local_day(
+        learner=learner, since=today - dt.timedelta(days=HEATMAP_DAYS - 1), zone=zone
+    )
+    return build_heatmap(counts=counts, today=today)
+
+
+# --- Pace and projected finish ------------------------------------------------------------------
+
+
+class ProjectionStatus:
+    NO_MILESTONES = "no_milestones"
+    COMPLETE = "complete"
+    NOT_ENOUGH_HISTORY = "not_enough_history"
+    STALLED = "stalled"
+    PROJECTED = "projected"
+
+
+@dataclass(frozen=True)
+class Projection:
+    status: str
+    remaining: int
+    done_recently: int = 0
+    days_observed: int = 0
+    per_week: float | None = None
+    finish_date: dt.date | None = None
+
+    min_done = PROJECTION_MIN_DONE
+    min_weeks = PROJECTION_MIN_HISTORY_DAYS // 7
+
+    @property
+    def weeks_observed(self) -> int:
+        return math.ceil(self.days_observed / 7)
+
+
+def project_finish(
+    *,
+    overview: LearnerOverview,
+    first_activity: dt.date | None,
+    zone: zoneinfo.ZoneInfo,
+) -> Projection:
+    """When the learner will finish at their own pace: milestones done per week over the last
+    twelve weeks (or since they began, if that is sooner), and the open milestones left.
+
+    The pace counts milestones that are done now, by their completion date, so a milestone
+    marked done, undone and done again counts once. No queries: the overview has the rows.
+    """
+    today = overview.today
+    remaining = sum(1 for m in overview.milestones if not m.is_finished)
+    if overview.total == 0:
+        return Projection(status=ProjectionStatus.NO_MILESTONES, remaining=0)
+    if remaining == 0:
+        return Projection(status=ProjectionStatus.COMPLETE, remaining=0)
+    since = today - dt.timedelta(days=PACE_DAYS - 1)
+    done_recently = sum(
+        1
+        for m in overview.milestones
+        if m.status == ProgressStatus.DONE
+        and m.progress.completed_at is not None
+        and since <= m.progress.completed_at.astimezone(zone).date() <= today
+    )
+    days_observed = 0
+    if first_activity is not None:
+        days_observed = min(PACE_DAYS, (today - max(first_activity, since)).days + 1)
+    if done_recently < PROJECTION_MIN_DONE or days_observed < PROJECTION_MIN_HISTORY_DAYS:
+        return Projection(
+            status=ProjectionStatus.NOT_ENOUGH_HISTORY,
+            remaining=remaining,
+            done_recently=done_recently,
+            days_observed=days_observed,
+        )
+    per_day = done_recently / days_observed
+    return Projection(
+        status=ProjectionStatus.PROJECTED,
+        remaining=remaining,
+        done_recently=done_recently,
+        days_observed=days_observed,
+        per_week=round(per_day * 7, 1),
+        finish_date=today + dt.timedelta(days=math.ceil(remaining / per_day)),
+    )
+
+
+def first_activity_day(*, learner: User, zone: zoneinfo.ZoneInfo) -> dt.date | None:
+    first = ProgressEvent.objects.filter(learner=learner).aggregate(first=Min("occurred_at"))
+    return first["first"].astimezone(zone).date() if first["first"] else None
+
+
+# --- History ------------------------------------------------------------------------------------
+
+
+def describe_event(event: ProgressEvent) -> str:
+    """One line for a history list, without the milestone (the page names it)."""
+    if event.kind == ProgressEventKind.STATUS:
+        return _("%(from)s → %(to)s") % {
+            "from": ProgressStatus(event.from_status or ProgressStatus.NOT_STARTED).label,
+            "to": ProgressStatus(event.to_status).label,
+        }
+    if event.kind == ProgressEventKind.TARGET_DATE:
+        if not event.detail:
+            return _("Target date cleared")
+        try:
+            date = dt.date.fromisoformat(event.detail)
+        except ValueError:
+            return _("Target date set")
+        return _("Target date set to %(date)s") % {"date": formats.date_format(date)}
+    if event.kind == ProgressEventKind.NOTES:
+        return _("Notes edited")
+    if event.kind == ProgressEventKind.EVIDENCE:
+        action, _space, url = event.detail.partition(" ")
+        if action == "removed":
+            return _("Evidence removed: %(url)s") % {"url": url}
+        return _("Evidence added: %(url)s") % {"url": url or event.detail}
+    return event.get_kind_display()
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: ProgressEvent
+    text: str
+
+
+def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:
+    return [HistoryEntry(event=e, text=describe_event(e)) for e in events]
+
+
+def recent_activity(*, learner: User, limit: int = RECENT_EVENTS) -> list[HistoryEntry]:
+    events = ProgressEvent.objects.filter(learner=learner).select_related("milestone__step__path")[
+        :limit
+    ]
+    return _history(events)
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    today: dt.date
+    overview: LearnerOverview
+    heatmap: Heatmap
+    projection: Projection
+    next_actions: list[MilestoneState]
+    recent: list[HistoryEntry]
+
+    @property
+    def is_enrolled(self) -> bool:
+        return bool(self.overview.paths)
+
+    @property
+    def in_progress(self) -> int:
+        return sum(1 for m in self.overview.milestones if m.status == ProgressStatus.IN_PROGRESS)
+
+
+def learner_dashboard(*, learner: User, today: dt.date | None = None) -> Dashboard:
+    """Everything the dashboard shows. Six queries whatever the number of paths, milestones and
+    events: enrolments, milestones, progress, activity by day, first activity, recent events."""
+    zone = learner.zone
+    today = today or learner_today(learner)
+    overview = learner_overview(learner=learner, today=today)
+    heatmap = activity_heatmap(learner=learner, today=today, zone=zone)
+    projection = project_finish(
+        overview=overview,
+        first_activity=first_activity_day(learner=learner, zone=zone),
+        zone=zone,
+    )
+    return Dashboard(
+        today=today,
+        overview=overview,
+        heatmap=heatmap,
+        projection=projection,
+        next_actions=overview.next_actions(3),
+        recent=recent_activity(learner=learner),
+    )
+
+
+# --- Browsing: paths, steps, milestones ---------------------------------------------------------
+
+
+@dataclass
+class PathCard:
+    path: CareerPath
+    step_count: int
+    milestone_count: int
+    effort_hours: int
+    progress: PathProgress | None = None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.progress is not None
+
+
+def path_cards(*, learner: User | None, today: dt.date) -> list[PathCard]:
+    """Published paths with their size, and the learner's progress where enrolled."""
+    active = Q(steps__milestones__retired_at__isnull=True)
+    paths = list(
+        CareerPath.objects.published().annotate(
+            step_count=Count("steps", distinct=True),
+            milestone_count=Count("steps__milestones", filter=active, distinct=True),
+            effort_hours=Sum("steps__milestones__effort_hours", filter=active),
+        )
+    )
+    progress: dict[int, PathProgress] = {}
+    if learner is not None and learner.is_authenticated:
+        enrolled = set(
+            Enrollment.objects.filter(learner=learner, path__in=paths).values_list(
+                "path_id", flat=True
+            )
+        )
+        if enrolled:
+            overview = learner_overview(
+                learner=learner, today=today, paths=[p for p in paths if p.pk in enrolled]
+            )
+            progress = {p.path.pk: p for p in overview.paths}
+    return [
+        PathCard(
+            path=p,
+            step_count=p.step_count,
+            milestone_count=p.milestone_count,
+            effort_hours=p.effort_hours or 0,
+            progress=progress.get(p.pk),
+        )
+        for p in paths
+    ]
+
+
+def published_path(*, path_slug: str) -> CareerPath:
+    try:
+        return CareerPath.objects.published().get(slug=path_slug)
+    except CareerPath.DoesNotExist:
+        raise Http404("No such career path") from None
+
+
+@dataclass
+class PathPage:
+    path: CareerPath
+    outline: PathProgress
+    is_enrolled: bool
+    today: dt.date
+
+    @property
+    def effort_hours(self) -> int:
+        return sum(m.milestone.effort_hours for m in self.outline.milestones)
+
+
+def _outline(
+    *, path: CareerPath, milestones: list[Milestone], progress: dict[int, MilestoneProgress]
+) -> PathProgress:
+    """Group milestones (ordered by step) into steps, in memory."""
+    outline = PathProgress(path=path)
+    steps: dict[int, StepProgress] = {}
+    for milestone in milestones:
+        step_progress = steps.get(milestone.step_id)
+        if step_progress is None:
+            milestone.step.path = path
+            step_progress = steps[milestone.step_id] = StepProgress(step=milestone.step)
+            outline.steps.append(step_progress)
+        else:
+            milestone.step = step_progress.step
+        step_progress.milestones.append(
+            MilestoneState(milestone=milestone, progress=progress.get(milestone.pk))
+        )
+    return outline
+
+
+def path_page(*, path_slug: str, learner: User | None, today: dt.date) -> PathPage:
+    """A path's steps and milestones for anyone; with the learner's status when enrolled."""
+    path = published_path(path_slug=path_slug)
+    enrolled = is_enrolled(learner=learner, path=path)
+    if enrolled:
+        outline = learner_overview(learner=learner, today=today, paths=[path]).paths[0]
+    else:
+        milestones = list(
+            Milestone.objects.active()
+            .filter(step__path=path)
+            .select_related("step")
+            .order_by("step__position", "step_id", "position", "id")
+        )
+        outline = _outline(path=path, milestones=milestones, progress={})
+    return PathPage(path=path, outline=outline, is_enrolled=enrolled, today=today)
+
+
+@dataclass
+class StepPage:
+    path: CareerPath
+    step: Step
+    progress: StepProgress
+    courses: list[Course]
+    steps: list[Step]
+    is_enrolled: bool
+    today: dt.date
+
+    @property
+    def previous_step(self) -> Step | None:
+        index = self.steps.index(self.step)
+        return self.steps[index - 1] if index > 0 else None
+
+    @property
+    def next_step(self) -> Step | None:
+        index = self.steps.index(self.step)
+        return self.steps[index + 1] if index + 1 < len(self.steps) else None
+
+    @property
+    def number(self) -> int:
+        return self.steps.index(self.step) + 1
+
+
+def step_progress(*, learner: User | None, step: Step) -> StepProgress:
+    """A step's active milestones with the learner's progress (none for a visitor). Two
+    queries; `step.path` should be loaded, as milestone links need it."""
+    milestones = list(step.milestones.active().order_by("position", "id"))
+    progress: dict[int, MilestoneProgress] = {}
+    if learner is not None and learner.is_authenticated and milestones:
+        progress = {
+            p.milestone_id: p
+            for p in MilestoneProgress.objects.filter(
+                learner=learner, milestone__in=[m.pk for m in milestones]
+            )
+        }
+    for milestone in milestones:
+        milestone.step = step
+    return StepProgress(
+        step=step,
+        milestones=[MilestoneState(milestone=m, progress=progress.get(m.pk)) for m in milestones],
+    )
+
+
+def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt.date) -> StepPage:
+    """One step: its milestones (with the learner's status), its courses and the path's other
+    steps for navigation. Five queries at most."""
+    path = published_path(path_slug=path_slug)
+    steps = list(path.steps.order_by("position", "id"))
+    step = next((s for s in steps if s.slug == step_slug), None)
+    if step is None:
+        raise Http404("No such step")
+    for s in steps:
+        s.path = path
+    enrolled = is_enrolled(learner=learner, path=path)
+    progress = step_progress(learner=learner if enrolled else None, step=step)
+    courses = list(step.courses.order_by("title"))
+    return StepPage(
+        path=path,
+        step=step,
+        progress=progress,
+        courses=courses,
+        steps=steps,
+        is_enrolled=enrolled,
+        today=today,
+    )
+
+
+@dataclass
+class MilestonePage:
+    milestone: Milestone
+    resources: list[MilestoneResource]
+    state: MilestoneState
+    history: list[HistoryEntry]
+    siblings: list[Milestone]
+    is_enrolled: bool
+    today: dt.date
+    evidence: list = field(default_factory=list)
+
+    @property
+    def step(self) -> Step:
+        return self.milestone.step
+
+    @property
+    def path(self) -> CareerPath:
+        return self.milestone.step.path
+
+    @property
+    def previous(self) -> Milestone | None:
+        index = self._index
+        return self.siblings[index - 1] if index > 0 else None
+
+    @property
+    def next(self) -> Milestone | None:
+        index = self._index
+        return self.siblings[index + 1] if index + 1 < len(self.siblings) else None
+
+    @property
+    def _index(self) -> int:
+        return next(i for i, m in enumerate(self.siblings) if m.pk == self.milestone.pk)
+
+    @property
+    def number(self) -> int:
+        return self._index + 1
+
+
+def published_milestone(*, path_slug: str, step_slug: str, milestone_slug: str) -> Milestone:
+    """An active milestone of a published path, by its slugs, or 404."""
+    try:
+        return (
+            Milestone.objects.active()
+            .select_related("step__path")
+            .get(
+                slug=milestone_slug,
+                step__slug=step_slug,
+                step__path__slug=path_slug,
+                step__path__is_published=True,
+            )
+        )
+    except Milestone.DoesNotExist:
+        raise Http404("No such milestone") from None
+
+
+def milestone_state(*, learner: User | None, milestone: Milestone) -> MilestoneState:
+    """The learner's state on one milestone, with its evidence. Two queries when a row exists."""
+    progress = None
+    if learner is not None and learner.is_authenticated:
+        progress = (
+            MilestoneProgress.objects.filter(learner=learner, milestone=milestone)
+            .prefetch_related("evidence")
+            .first()
+        )
+    return MilestoneState(milestone=milestone, progress=progress)
+
+
+def milestone_page(
+    *,
+    path_slug: str,
+    step_slug: str,
+    milestone_slug: str,
+    learner: User | None,
+    today: dt.date,
+) -> MilestonePage:
+    """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
+    history when enrolled. Seven queries at most, however many resources or events there are."""
+    milestone = published_milestone(
+        path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
+    )
+    resources = list(milestone.resources.select_related("course").order_by("position", "id"))
+    siblings = list(
+        Milestone.objects.active()
+        .filter(step_id=milestone.step_id)
+        .order_by("position", "id")
+        .only("id", "slug", "title", "step_id")
+    )
+    for sibling in siblings:
+        sibling.step = milestone.step
+    enrolled = is_enrolled(learner=learner, path=milestone.step.path)
+    state = milestone_state(learner=learner if enrolled else None, milestone=milestone)
+    history: list[HistoryEntry] = []
+    if enrolled:
+        history = _history(
+            ProgressEvent.objects.filter(learner=learner, milestone=milestone)[
+                :MILESTONE_HISTORY_EVENTS
+            ]
+        )
+    return MilestonePage(
+        milestone=milestone,
+        resources=resources,
+        state=state,
+        history=history,
+        siblings=siblings,
+        is_enrolled=enrolled,
+        today=today,
+        evidence=list(state.progress.evidence.all()) if state.progress else [],
+    )

@@ -1,0 +1,351 @@
+"""Reads for reminders: who is due an email now, and everything a batch of emails shows.
+
+Selection runs in the database, in keyset-paginated pages, grouped by what the learners' clocks
+say; the batch reads build the same LearnerOverview objects as selectors.progress, for many
+learners in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+
+from careerpath.accounts.models import DigestFrequency, User
+from roadmap.models import (
+    DeliveryStatus,
+    Enrollment,
+    Milestone,
+    MilestoneProgress,
+    ProgressEvent,
+    ProgressStatus,
+    ReminderDelivery,
+    ReminderKind,
+)
+from roadmap.selectors.progress import (
+    LearnerOverview,
+    MilestoneState,
+    PathProgress,
+    StepProgress,
+    streak_length,
+)
+
+# The dashboard's streak looks back as far as its heatmap (twelve weeks); so does the digest.
+STREAK_WINDOW_DAYS = 84
+# A missed date is nudged for a week after it: a dispatcher outage loses nothing, but switching
+# nudges back on does not dump months of old dates on the learner.
+OVERDUE_NUDGE_WINDOW_DAYS = 7
+# A claimed delivery untouched for this long lost its message (e.g. the filesystem broker has
+# no redelivery): the dispatcher queues it again. Sending it twice is impossible either way.
+STALE_CLAIM_AFTER = dt.timedelta(minutes=30)
+PAGE_SIZE = 200
+
+
+def digest_period_key(*, frequency: str, local: dt.datetime) -> str:
+    if frequency == DigestFrequency.DAILY:
+        return f"digest:daily:{local.date().isoformat()}"
+    year, week, _ = local.isocalendar()
+    return f"digest:weekly:{year}-W{week:02d}"
+
+
+def nudge_period_key(*, kind: str, milestone_id: int, target_date: dt.date) -> str:
+    word = "due" if kind == ReminderKind.NUDGE_DUE else "overdue"
+    return f"nudge:{word}:{milestone_id}:{target_date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class LocalClock:
+    """What the clock says for every learner in a group of timezones at one instant."""
+
+    zones: tuple[str, ...]
+    date: dt.date
+    hour: int
+    weekday: int
+    local: dt.datetime
+
+
+def local_clocks(*, zones: Iterable[str], now: dt.datetime) -> list[LocalClock]:
+    """Zones grouped by local date and hour (a few dozen groups at most, whatever the number of
+    zones), so each group is one filter in SQL. DST is zoneinfo's job: "9:00" is whatever the
+    zone's clock says at `now`, on change days too."""
+    groups: dict[tuple[dt.date, int], list[str]] = defaultdict(list)
+    locals_: dict[tuple[dt.date, int], dt.datetime] = {}
+    for name in zones:
+        try:
+            local = now.astimezone(zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue  # the model validates zones; a stray one must not stop everyone's emails
+        key = (local.date(), local.hour)
+        groups[key].append(name)
+        locals_.setdefault(key, local)
+    return [
+        LocalClock(
+            zones=tuple(sorted(names)),
+            date=key[0],
+            hour=key[1],
+            weekday=key[0].weekday(),
+            local=locals_[key],
+        )
+        for key, names in sorted(groups.items())
+    ]
+
+
+def _reachable_learners() -> QuerySet[User]:
+    """Learners an email may go to: active, with a verified address, enrolled somewhere."""
+    return User.objects.filter(
+        Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
+        Exists(Enrollment.objects.filter(learner=OuterRef("pk"))),
+        is_active=True,
+    )
+
+
+def _already_handled(*, kind: str, stale_before: dt.datetime, **match) -> Exists:
+    """A delivery row for this period that is not an abandoned claim."""
+    return Exists(
+        ReminderDelivery.objects.filter(kind=kind, **match).exclude(
+            status=DeliveryStatus.CLAIMED, claimed_at__lt=stale_before
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    learner_id: int
+    period_key: str
+
+
+@dataclass(frozen=True)
+class DueNudge:
+    learner_id: int
+    kind: str
+    milestone_id: int
+    target_date: dt.date
+    period_key: str
+
+
+def _keyset(qs: QuerySet, *, fields: tuple[str, ...], page_size: int) -> Iterator[list[tuple]]:
+    """Pages of value tuples in primary-key order; each page is one indexed query, so memory
+    holds one page whatever the table size."""
+    last = 0
+    while True:
+        page = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:page_size])
+        if not page:
+            return
+        yield page
+        last = page[-1][0]
+
+
+def due_digests(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[DueDigest]]:
+    """Pages of learners whose local time has reached their digest hour on their digest day and
+    who have no digest for this period yet."""
+    stale_before = now - STALE_CLAIM_AFTER
+    base = _reachable_learners().exclude(digest_frequency=DigestFrequency.OFF)
+    zones = base.values_list("timezone", flat=True).distinct().order_by()
+    for clock in local_clocks(zones=list(zones), now=now):
+        for frequency in (DigestFrequency.DAILY, DigestFrequency.WEEKLY):
+            key = digest_period_key(frequency=frequency, local=clock.local)
+            qs = base.filter(
+                timezone__in=clock.zones, digest_frequency=frequency, digest_hour__lte=clock.hour
+            )
+            if frequency == DigestFrequency.WEEKLY:
+                # Only on the chosen day: a later run the same day catches up, never another day.
+                qs = qs.filter(digest_weekday=clock.weekday)
+            qs = qs.exclude(
+                _already_handled(
+                    kind=ReminderKind.DIGEST,
+                    stale_before=stale_before,
+                    learner=OuterRef("pk"),
+                    period_key=key,
+                )
+            )
+            for page in _keyset(qs, fields=(), page_size=page_size):
+                yield [DueDigest(learner_id=row[0], period_key=key) for row in page]
+
+
+def due_nudges(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[DueNudge]]:
+    """Pages of (learner, milestone, target date) that deserve a nudge now: a target date within
+    the learner's "days ahead", or missed in the last week, not nudged for that date yet."""
+    stale_before = now - STALE_CLAIM_AFTER
+    learners = _reachable_learners().filter(nudges_enabled=True)
+    zones = list(learners.values_list("timezone", flat=True).distinct().order_by())
+    days_ahead = sorted(
+        set(learners.values_list("nudge_days_ahead", flat=True).distinct().order_by())
+    )
+    for clock in local_clocks(zones=zones, now=now):
+        open_progress = MilestoneProgress.objects.filter(
+            Exists(
+                Enrollment.objects.filter(
+                    learner=OuterRef("learner"), path=OuterRef("milestone__step__path")
+                )
+            ),
+            learner__in=learners.filter(timezone__in=clock.zones, digest_hour__lte=clock.hour),
+            milestone__retired_at__isnull=True,
+            target_date__isnull=False,
+        ).exclude(status__in=[ProgressStatus.DONE, ProgressStatus.SKIPPED])
+        within_reach = Q()
+        for n in days_ahead:
+            within_reach |= Q(
+                learner__nudge_days_ahead=n,
+                target_date__lte=clock.date + dt.timedelta(days=n),
+            )
+        windows = {
+            ReminderKind.NUDGE_DUE: Q(target_date__gte=clock.date) & within_reach,
+            ReminderKind.NUDGE_OVERDUE: Q(
+                target_date__lt=clock.date,
+                target_date__gte=clock.date - dt.timedelta(days=OVERDUE_NUDGE_WINDOW_DAYS),
+            ),
+        }
+        for kind, window in windows.items():
+            qs = open_progress.filter(window).exclude(
+                _already_handled(
+                    kind=kind,
+                    stale_before=stale_before,
+                    learner=OuterRef("learner"),
+                    milestone=OuterRef("milestone"),
+                    target_date=OuterRef("target_date"),
+                )
+            )
+            fields = ("learner_id", "milestone_id", "target_date")
+            for page in _keyset(qs, fields=fields, page_size=page_size):
+                yield [
+                    DueNudge(
+                        learner_id=learner_id,
+                        kind=kind,
+                        milestone_id=milestone_id,
+                        target_date=target_date,
+                        period_key=nudge_period_key(
+                            kind=kind, milestone_id=milestone_id, target_date=target_date
+                        ),
+                    )
+                    for _, learner_id, milestone_id, target_date in page
+                ]
+
+
+# --- What a batch of emails shows -----------------------------------------------------------
+
+
+def learner_overviews(
+    *, learners: Iterable[User], today_by_learner: dict[int, dt.date]
+) -> dict[int, LearnerOverview]:
+    """learner_overview() for many learners in three queries (enrolments, milestones of every
+    path involved, progress rows), building the very same objects."""
+    learners = list(learners)
+    ids = [learner.pk for learner in learners]
+    enrollments = list(
+        Enrollment.objects.filter(learner_id__in=ids)
+        .select_related("path")
+        .order_by("learner_id", "enrolled_at", "id")
+    )
+    paths = {e.path_id: e.path for e in enrollments}
+    milestones = list(
+        Milestone.objects.active()
+        .filter(step__path__in=list(paths))
+        .select_related("step")
+        .order_by("step__path_id", "step__position", "step_id", "position", "id")
+    )
+    steps_by_path: dict[int, list] = defaultdict(list)
+    milestones_by_step: dict[int, list[Milestone]] = defaultdict(list)
+    for milestone in milestones:
+        step = milestone.step
+        if not milestones_by_step[step.pk]:
+            # Shared objects, so milestone.get_absolute_url() needs no query per milestone.
+            step.path = paths[step.path_id]
+            steps_by_path[step.path_id].append(step)
+        else:
+            milestone.step = milestones_by_step[step.pk][0].step
+        milestones_by_step[step.pk].append(milestone)
+    progress: dict[tuple[int, int], MilestoneProgress] = {
+        (p.learner_id, p.milestone_id): p
+        for p in MilestoneProgress.objects.filter(
+            learner_id__in=ids, milestone__in=[m.pk for m in milestones]
+        )
+    }
+    paths_by_learner: dict[int, list] = defaultdict(list)
+    for enrollment in enrollments:
+        paths_by_learner[enrollment.learner_id].append(enrollment.path)
+    overviews = {}
+    for learner in learners:
+        path_progress = []
+        for path in paths_by_learner.get(learner.pk, []):
+            pp = PathProgress(path=path)
+            for step in steps_by_path.get(path.pk, []):
+                pp.steps.append(
+                    StepProgress(
+                        step=step,
+                        milestones=[
+                            MilestoneState(milestone=m, progress=progress.get((learner.pk, m.pk)))
+                            for m in milestones_by_step[step.pk]
+                        ],
+                    )
+                )
+            path_progress.append(pp)
+        overviews[learner.pk] = LearnerOverview(
+            today=today_by_learner[learner.pk], paths=path_progress
+        )
+    return overviews
+
+
+def last_digest_sent_at(*, learner_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each learner's previous digest went out (learners without one are absent)."""
+    rows = (
+        ReminderDelivery.objects.filter(
+            learner_id__in=list(learner_ids),
+            kind=ReminderKind.DIGEST,
+            status=DeliveryStatus.SENT,
+        )
+        .values("learner_id")
+        .annotate(last=Max("sent_at"))
+        .order_by()
+    )
+    return {row["learner_id"]: row["last"] for row in rows}
+
+
+def streaks(*, learners: Iterable[User], today_by_learner: dict[int, dt.date]) -> dict[int, int]:
+    """streak_length() for many learners: one query per timezone among them (a dispatched batch
+    shares one zone, so usually one), grouped by local day in the database."""
+    by_zone: dict[str, list[User]] = defaultdict(list)
+    for learner in learners:
+        by_zone[learner.timezone].append(learner)
+    days: dict[int, set[dt.date]] = defaultdict(set)
+    for name, members in by_zone.items():
+        zone = zoneinfo.ZoneInfo(name)
+        earliest = min(today_by_learner[m.pk] for m in members)
+        start = dt.datetime.combine(
+            earliest - dt.timedelta(days=STREAK_WINDOW_DAYS), dt.time.min, tzinfo=zone
+        )
+        rows = (
+            ProgressEvent.objects.filter(
+                learner_id__in=[m.pk for m in members], occurred_at__gte=start
+            )
+            .annotate(day=TruncDate("occurred_at", tzinfo=zone))
+            .values_list("learner_id", "day")
+            .distinct()
+            .order_by()
+        )
+        for learner_id, day in rows:
+            days[learner_id].add(day)
+    return {
+        learner_id: streak_length(active_days=days.get(learner_id, ()), today=today)
+        for learner_id, today in today_by_learner.items()
+    }
+
+
+def nudge_progress(*, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], MilestoneProgress]:
+    """The progress rows behind a batch of nudges, keyed by (learner id, milestone id)."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    rows = MilestoneProgress.objects.filter(
+        learner_id__in={learner for learner, _ in pairs},
+        milestone_id__in={milestone for _, milestone in pairs},
+    )
+    wanted = set(pairs)
+    return {
+        (p.learner_id, p.milestone_id): p for p in rows if (p.learner_id, p.milestone_id) in wanted
+    }

@@ -1,0 +1,277 @@
+"""Every write to a learner's progress: enrolment, status, target date, notes and evidence.
+
+Each change runs in one transaction and appends a ProgressEvent, the history that streaks, the
+activity heatmap and the projected finish date are computed from. Nothing here needs a request,
+so a Celery task or another app (a certification that completes a milestone) can call it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from careerpath.accounts.models import User
+from roadmap.models import (
+    CareerPath,
+    Enrollment,
+    EvidenceLink,
+    Milestone,
+    MilestoneProgress,
+    ProgressEvent,
+    ProgressEventKind,
+    ProgressStatus,
+    http_url_validator,
+)
+
+__all__ = [
+    "path_enrol",
+    "milestone_status_set",
+    "milestone_target_date_set",
+    "milestone_notes_set",
+    "milestone_evidence_add",
+    "milestone_evidence_remove",
+    "EVIDENCE_ADDED",
+    "EVIDENCE_REMOVED",
+]
+
+NOTES_MAX_LENGTH = MilestoneProgress._meta.get_field("notes").max_length
+EVIDENCE_URL_MAX_LENGTH = EvidenceLink._meta.get_field("url").max_length
+EVIDENCE_LABEL_MAX_LENGTH = EvidenceLink._meta.get_field("label").max_length
+EVENT_DETAIL_MAX_LENGTH = ProgressEvent._meta.get_field("detail").max_length
+# Evidence events share one kind; the detail says which way it went, e.g. "added https://...".
+EVIDENCE_ADDED = "added"
+EVIDENCE_REMOVED = "removed"
+
+
+def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
+    """Enrol the learner in a published path; enrolling twice returns the first enrolment.
+
+    No ProgressEvent: events belong to a milestone, and joining a path is not progress yet.
+    """
+    if not path.is_published:
+        raise ValidationError(_("This career path is not open for enrolment."))
+    with transaction.atomic():
+        # get_or_create retries the read after an IntegrityError, so a double click is harmless.
+        enrollment, _created = Enrollment.objects.get_or_create(learner=learner, path=path)
+    return enrollment
+
+
+def _locked_progress(*, learner: User, milestone: Milestone) -> MilestoneProgress:
+    """The learner's progress row, created if missing and locked until the transaction ends, so
+    two quick clicks are applied one after the other (and the unique constraint holds)."""
+    progress, _created = MilestoneProgress.objects.get_or_create(
+        learner=learner, milestone=milestone
+    )
+    return MilestoneProgress.objects.select_for_update().get(pk=progress.pk)
+
+
+def _event(
+    *,
+    learner: User,
+    milestone: Milestone,
+    kind: str,
+    occurred_at: dt.datetime,
+    from_status: str = "",
+    to_status: str = "",
+    detail: str = "",
+) -> ProgressEvent:
+    return ProgressEvent.objects.create(
+        learner=learner,
+        milestone=milestone,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail[:EVENT_DETAIL_MAX_LENGTH],
+        occurred_at=occurred_at,
+    )
+
+
+def milestone_status_set(
+    *, learner: User, milestone: Milestone, status: str, now: dt.datetime | None = None
+) -> MilestoneProgress:
+    """Move the milestone to `status` for this learner.
+
+    started_at is set the first time work starts (in progress or done) and kept after that;
+    completed_at is set on done and cleared when leaving done. Resetting to not started clears
+    both, because the learner says the work has not begun. Setting the current status again
+    changes nothing and records nothing.
+    """
+    if status not in ProgressStatus.values:
+        raise ValidationError(
+            _("“%(status)s” is not a milestone status."), params={"status": status}
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = _locked_progress(learner=learner, milestone=milestone)
+        previous = progress.status
+        if previous == status:
+            return progress
+        progress.status = status
+        if status in (ProgressStatus.IN_PROGRESS, ProgressStatus.DONE):
+            progress.started_at = progress.started_at or now
+        if status == ProgressStatus.DONE:
+            progress.completed_at = now
+        else:
+            progress.completed_at = None
+        if status == ProgressStatus.NOT_STARTED:
+            progress.started_at = None
+        progress.save(update_fields=["status", "started_at", "completed_at", "updated_at"])
+        _event(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.STATUS,
+            from_status=previous,
+            to_status=status,
+            occurred_at=now,
+        )
+    return progress
+
+
+def milestone_target_date_set(
+    *,
+    learner: User,
+    milestone: Milestone,
+    target_date: dt.date | None,
+    today: dt.date,
+    now: dt.datetime | None = None,
+) -> MilestoneProgress:
+    """Set (or with None, clear) the date the learner aims to finish the milestone by.
+
+    `today` is the learner's local date (see careerpath's LearnerTimezoneMiddleware): a date
+    before it is refused, because a target nobody can meet is only a source of overdue nags.
+    """
+    if target_date is not None and target_date < today:
+        raise ValidationError(
+            _("The target date %(date)s is in the past. Choose today or a later date."),
+            params={"date": formats.date_format(target_date)},
+            code="past_target_date",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = _locked_progress(learner=learner, milestone=milestone)
+        if progress.target_date == target_date:
+            return progress
+        progress.target_date = target_date
+        progress.save(update_fields=["target_date", "updated_at"])
+        _event(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.TARGET_DATE,
+            detail=target_date.isoformat() if target_date else "",
+            occurred_at=now,
+        )
+    return progress
+
+
+def milestone_notes_set(
+    *, learner: User, milestone: Milestone, notes: str, now: dt.datetime | None = None
+) -> MilestoneProgress:
+    """Replace the learner's private notes on the milestone (an empty string clears them)."""
+    notes = notes.strip()
+    if len(notes) > NOTES_MAX_LENGTH:
+        raise ValidationError(
+            _("Notes can be at most %(max)d characters long (these have %(length)d)."),
+            params={"max": NOTES_MAX_LENGTH, "length": len(notes)},
+            code="notes_too_long",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = _locked_progress(learner=learner, milestone=milestone)
+        if progress.notes == notes:
+            return progress
+        progress.notes = notes
+        progress.save(update_fields=["notes", "updated_at"])
+        # The notes are private: the event records that they changed, never what they say.
+        _event(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.NOTES,
+            occurred_at=now,
+        )
+    return progress
+
+
+def _clean_evidence_url(url: str) -> str:
+    url = url.strip()
+    if not url:
+        raise ValidationError(_("Enter the address of your evidence."), code="required")
+    if len(url) > EVIDENCE_URL_MAX_LENGTH:
+        raise ValidationError(
+            _("An evidence link can be at most %(max)d characters long."),
+            params={"max": EVIDENCE_URL_MAX_LENGTH},
+            code="url_too_long",
+        )
+    try:
+        http_url_validator(url)
+    except ValidationError:
+        raise ValidationError(
+            _(
+                "“%(url)s” is not a web address we can link to. An evidence link must start "
+                "with http:// or https://, e.g. https://github.com/you/project."
+            ),
+            params={"url": url[:80]},
+            code="invalid_url",
+        ) from None
+    return url
+
+
+def milestone_evidence_add(
+    *,
+    learner: User,
+    milestone: Milestone,
+    url: str,
+    label: str = "",
+    now: dt.datetime | None = None,
+) -> EvidenceLink:
+    """Attach a link (a repository, a certificate, a write-up) to the learner's milestone."""
+    url = _clean_evidence_url(url)
+    label = label.strip()
+    if len(label) > EVIDENCE_LABEL_MAX_LENGTH:
+        raise ValidationError(
+            _("A label can be at most %(max)d characters long."),
+            params={"max": EVIDENCE_LABEL_MAX_LENGTH},
+            code="label_too_long",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = _locked_progress(learner=learner, milestone=milestone)
+        evidence = EvidenceLink.objects.create(progress=progress, url=url, label=label)
+        _event(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.EVIDENCE,
+            detail=f"{EVIDENCE_ADDED} {url}",
+            occurred_at=now,
+        )
+    return evidence
+
+
+def milestone_evidence_remove(
+    *, learner: User, evidence_id: int, now: dt.datetime | None = None
+) -> None:
+    """Delete one of the learner's own evidence links.
+
+    Raises EvidenceLink.DoesNotExist for an id that is not theirs, so a view answers 404 and
+    nobody learns whether someone else's link exists.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        evidence = (
+            EvidenceLink.objects.select_for_update(of=("self",))
+            .select_related("progress__milestone")
+            .get(pk=evidence_id, progress__learner=learner)
+        )
+        milestone = evidence.progress.milestone
+        url = evidence.url
+        evidence.delete()
+        _event(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.EVIDENCE,
+            detail=f"{EVIDENCE_REMOVED} {url}",
+            occurred_at=now,
+        )

@@ -1,0 +1,147 @@
+"""The account journey in headless Chromium: sign up, verify, log in, log out, reset the password.
+
+The live server runs in this process, so the mails it sends are in django.core.mail.outbox.
+Every page is checked for console errors (a CSP violation shows up there).
+"""
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.mail import link_in_last_mail
+from tests.browser import console_errors, save_screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+EMAIL = "journey@example.com"
+PASSWORD = "first-passphrase-of-the-journey"
+NEW_PASSWORD = "second-passphrase-after-reset"
+
+
+def wait(driver, condition, message: str = "") -> None:
+    # A click starts a navigation; until it lands, elements of the old page may go stale.
+    WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        condition, message
+    )
+
+
+def heading(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def wait_for_heading(driver, text: str) -> None:
+    wait(driver, lambda d: heading(d) == text, f"no page titled {text!r}")
+    assert console_errors(driver) == []
+
+
+def fill(driver, **fields: str) -> None:
+    for name, value in fields.items():
+        box = driver.find_element(By.NAME, name)
+        box.clear()
+        box.send_keys(value)
+
+
+def submit(driver) -> None:
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+
+
+def log_in(driver, password: str) -> None:
+    driver.find_element(By.LINK_TEXT, "Log in").click()
+    wait_for_heading(driver, "Log in")
+    fill(driver, login=EMAIL, password=password)
+    submit(driver)
+
+
+def test_sign_up_verify_log_in_log_out_and_reset_password(browser, live_server, tmp_path):
+    driver = browser
+
+    # given: a visitor on the landing page
+    driver.get(live_server.url)
+    wait_for_heading(driver, "Become an AI Project Manager, one milestone at a time")
+    save_screenshot(driver, tmp_path, "01-landing")
+
+    # when: they sign up
+    driver.find_element(By.LINK_TEXT, "Sign up free").click()
+    wait_for_heading(driver, "Create your account")
+    fill(driver, email=EMAIL, password1=PASSWORD, password2=PASSWORD)
+    save_screenshot(driver, tmp_path, "02-signup")
+    submit(driver)
+
+    # then: they are asked to verify their address
+    wait_for_heading(driver, "Verify Your Email Address")
+    save_screenshot(driver, tmp_path, "03-verification-sent")
+
+    # when: they open the link from the mail and confirm (a click: GET alone confirms nothing)
+    driver.get(live_server.url + link_in_last_mail(EMAIL, "/accounts/confirm-email/"))
+    wait_for_heading(driver, "Confirm Email Address")
+    save_screenshot(driver, tmp_path, "04-confirm")
+    submit(driver)
+
+    # then: confirmed, they log in and land on their dashboard
+    wait(driver, lambda d: "/accounts/login/" in d.current_url)
+    assert "You have confirmed" in driver.find_element(By.CLASS_NAME, "messages").text
+    fill(driver, login=EMAIL, password=PASSWORD)
+    submit(driver)
+    wait(driver, lambda d: d.current_url.endswith("/dashboard/"))
+    assert console_errors(driver) == []
+    save_screenshot(driver, tmp_path, "05-dashboard")
+
+    # when: they log out from the account menu
+    driver.find_element(By.CSS_SELECTOR, ".account-menu summary").click()
+    driver.find_element(By.CSS_SELECTOR, ".account-menu button[type=submit]").click()
+
+    # then: back on the landing page, logged out
+    wait_for_heading(driver, "Become an AI Project Manager, one milestone at a time")
+
+    # when: they forgot their password and reset it from the mailed link
+    driver.find_element(By.LINK_TEXT, "Log in").click()
+    wait_for_heading(driver, "Log in")
+    driver.find_element(By.LINK_TEXT, "Forgot your password?").click()
+    wait_for_heading(driver, "Password Reset")
+    fill(driver, email=EMAIL)
+    submit(driver)
+    wait(driver, lambda d: d.current_url.endswith("/accounts/password/reset/done/"))
+    assert console_errors(driver) == []
+    driver.get(live_server.url + link_in_last_mail(EMAIL, "/accounts/password/reset/key/"))
+    wait_for_heading(driver, "Change Password")
+    fill(driver, password1=NEW_PASSWORD, password2=NEW_PASSWORD)
+    save_screenshot(driver, tmp_path, "06-new-password")
+    submit(driver)
+    wait(driver, lambda d: d.current_url.endswith("/accounts/password/reset/key/done/"))
+    assert console_errors(driver) == []
+    assert "changed" in driver.find_element(By.TAG_NAME, "main").text
+
+    # then: the old password is refused and the new one works
+    log_in(driver, PASSWORD)
+    wait(driver, lambda d: "not correct" in d.find_element(By.CSS_SELECTOR, "[role=alert]").text)
+    assert console_errors(driver) == []
+    fill(driver, login=EMAIL, password=NEW_PASSWORD)
+    submit(driver)
+    wait(driver, lambda d: d.current_url.endswith("/dashboard/"))
+    assert console_errors(driver) == []
+    save_screenshot(driver, tmp_path, "07-dashboard-again")
+
+
+def test_change_email_page_has_no_console_errors(browser, live_server, tmp_path):
+    # given: a logged-in learner
+    user = UserFactory(email="before@example.com")
+    driver = browser
+    driver.get(live_server.url + "/accounts/login/")
+    fill(driver, login=user.email, password=DEFAULT_PASSWORD)
+    submit(driver)
+    wait(driver, lambda d: d.current_url.endswith("/dashboard/"))
+
+    # when
+    driver.find_element(By.CSS_SELECTOR, ".account-menu summary").click()
+    driver.find_element(By.LINK_TEXT, "Email address").click()
+    wait_for_heading(driver, "Email address")
+    fill(driver, email="after@example.com")
+    submit(driver)
+
+    # then: the pending change is shown (the page with a hidden helper form), without CSP
+    # violations
+    wait(driver, lambda d: "pending verification" in d.find_element(By.TAG_NAME, "main").text)
+    assert console_errors(driver) == []
+    save_screenshot(driver, tmp_path, "email-pending")

@@ -1,0 +1,341 @@
+"""Writes to a learner's progress: what each service changes, records and refuses."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from roadmap.models import (
+    Enrollment,
+    EvidenceLink,
+    MilestoneProgress,
+    ProgressEvent,
+    ProgressStatus,
+)
+from roadmap.services import progress as services
+from tests.accounts.factories import UserFactory
+from tests.roadmap.factories import (
+    CareerPathFactory,
+    EvidenceLinkFactory,
+    MilestoneFactory,
+    MilestoneProgressFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+TODAY = T0.date()
+
+
+def events(learner) -> list[tuple]:
+    return list(
+        ProgressEvent.objects.filter(learner=learner)
+        .order_by("occurred_at", "id")
+        .values_list("kind", "from_status", "to_status", "detail")
+    )
+
+
+# --- Enrolment ---
+
+
+def test_enrolling_twice_keeps_one_enrolment_and_a_learner_can_follow_several_paths():
+    # given
+    learner = UserFactory()
+    first, second = CareerPathFactory(), CareerPathFactory()
+
+    # when
+    a = services.path_enrol(learner=learner, path=first)
+    again = services.path_enrol(learner=learner, path=first)
+    services.path_enrol(learner=learner, path=second)
+
+    # then
+    assert a.pk == again.pk
+    assert Enrollment.objects.filter(learner=learner).count() == 2
+
+
+def test_an_unpublished_path_cannot_be_joined():
+    learner = UserFactory()
+    draft = CareerPathFactory(is_published=False)
+
+    with pytest.raises(ValidationError):
+        services.path_enrol(learner=learner, path=draft)
+
+    assert not Enrollment.objects.filter(learner=learner).exists()
+
+
+# --- Status ---
+
+
+def test_status_changes_set_and_clear_timestamps_and_record_each_change():
+    # given
+    learner, milestone = UserFactory(), MilestoneFactory()
+    later = T0 + dt.timedelta(days=2)
+
+    # when: started, then done two days later
+    started = services.milestone_status_set(
+        learner=learner, milestone=milestone, status=ProgressStatus.IN_PROGRESS, now=T0
+    )
+    done = services.milestone_status_set(
+        learner=learner, milestone=milestone, status=ProgressStatus.DONE, now=later
+    )
+
+    # then: started_at is the first start, completed_at the completion
+    assert started.pk == done.pk
+    assert (done.status, done.started_at, done.completed_at) == (ProgressStatus.DONE, T0, later)
+
+    # when: back to in progress (it was not really finished)
+    reopened = services.milestone_status_set(
+        learner=learner, milestone=milestone, status=ProgressStatus.IN_PROGRESS, now=later
+    )
+
+    # then: no longer completed, but still started when it first was
+    assert (reopened.started_at, reopened.completed_at) == (T0, None)
+    assert events(learner) == [
+        ("status", "not_started", "in_progress", ""),
+        ("status", "in_progress", "done", ""),
+        ("status", "done", "in_progress", ""),
+    ]
+    assert MilestoneProgress.objects.filter(learner=learner).count() == 1
+
+
+def test_done_straight_from_not_started_sets_both_timestamps():
+    learner, milestone = UserFactory(), MilestoneFactory()
+
+    progress = services.milestone_status_set(
+        learner=learner, milestone=milestone, status=ProgressStatus.DONE, now=T0
+    )
+
+    assert (progress.started_at, progress.completed_at) == (T0, T0)
+
+
+def test_reset_to_not_started_clears_both_timestamps_and_skip_keeps_the_start():
+    # given: a milestone that was started
+    learner, milestone = UserFactory(), MilestoneFactory()
+    services.milestone_status_set(
+        learner=learner, milestone=milestone, status=ProgressStatus.IN_PROGRESS, now=T0
+    )
+
+    # when: skipped
+    skipped = services.milestone_status_set(
+        learner=learner, milestone=milestone, status=ProgressStatus.SKIPPED, now=T0
+    )
+    # then
+    assert (skipped.started_at, skipped.completed_at) == (T0, None)
+
+    # when: reset
+    reset = services.milestone_status_set(
+        learner=learner, milestone=milestone, status=ProgressStatus.NOT_STARTED, now=T0
+    )
+    # then
+    assert (reset.status, reset.started_at, reset.completed_at) == ("not_started", None, None)
+
+
+def test_setting_the_same_status_again_records_nothing():
+    learner, milestone = UserFactory(), MilestoneFactory()
+    services.milestone_status_set(learner=learner, milestone=milestone, status="done", now=T0)
+
+    again = services.milestone_status_set(
+        learner=learner, milestone=milestone, status="done", now=T0 + dt.timedelta(days=1)
+    )
+
+    assert again.completed_at == T0
+    assert len(events(learner)) == 1
+
+
+def test_an_unknown_status_is_refused_and_changes_nothing():
+    learner, milestone = UserFactory(), MilestoneFactory()
+
+    with pytest.raises(ValidationError):
+        services.milestone_status_set(learner=learner, milestone=milestone, status="finished")
+
+    assert not MilestoneProgress.objects.filter(learner=learner).exists()
+    assert events(learner) == []
+
+
+def test_one_learners_status_never_touches_anothers():
+    milestone = MilestoneFactory()
+    ada, bob = UserFactory(), UserFactory()
+    MilestoneProgressFactory(learner=bob, milestone=milestone, status=ProgressStatus.IN_PROGRESS)
+
+    services.milestone_status_set(learner=ada, milestone=milestone, status="done")
+
+    assert MilestoneProgress.objects.get(learner=bob).status == ProgressStatus.IN_PROGRESS
+    assert events(bob) == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite locks the file)"
+)
+@pytest.mark.parametrize("row_exists", [False, True], ids=["new-row", "existing-row"])
+def test_two_simultaneous_clicks_make_one_row_and_one_event(row_exists):
+    # given: a learner who double-clicks "Mark done" (with or without a progress row yet)
+    learner, milestone = UserFactory(), MilestoneFactory()
+    if row_exists:
+        MilestoneProgressFactory(
+            learner=learner, milestone=milestone, status=ProgressStatus.NOT_STARTED
+        )
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def click():
+        try:
+            barrier.wait()
+            services.milestone_status_set(learner=learner, milestone=milestone, status="done")
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then
+    assert errors == []
+    assert MilestoneProgress.objects.filter(learner=learner, milestone=milestone).count() == 1
+    assert events(learner) == [("status", "not_started", "done", "")]
+
+
+# --- Target date ---
+
+
+def test_a_target_date_today_or_later_is_saved_and_recorded():
+    learner, milestone = UserFactory(), MilestoneFactory()
+
+    progress = services.milestone_target_date_set(
+        learner=learner, milestone=milestone, target_date=TODAY, today=TODAY
+    )
+
+    assert progress.target_date == TODAY
+    assert events(learner) == [("target_date", "", "", "2026-03-10")]
+
+
+def test_a_target_date_in_the_past_is_refused_and_changes_nothing():
+    # given: a milestone with a target date already
+    learner, milestone = UserFactory(), MilestoneFactory()
+    planned = TODAY + dt.timedelta(days=5)
+    services.milestone_target_date_set(
+        learner=learner, milestone=milestone, target_date=planned, today=TODAY
+    )
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.milestone_target_date_set(
+            learner=learner,
+            milestone=milestone,
+            target_date=TODAY - dt.timedelta(days=1),
+            today=TODAY,
+        )
+
+    # then
+    assert "in the past" in error.value.messages[0]
+    assert MilestoneProgress.objects.get(learner=learner).target_date == planned
+    assert len(events(learner)) == 1
+
+
+def test_none_clears_the_target_date_and_an_unchanged_date_records_nothing():
+    learner, milestone = UserFactory(), MilestoneFactory()
+    planned = TODAY + dt.timedelta(days=5)
+    services.milestone_target_date_set(
+        learner=learner, milestone=milestone, target_date=planned, today=TODAY
+    )
+    services.milestone_target_date_set(
+        learner=learner, milestone=milestone, target_date=planned, today=TODAY
+    )
+
+    cleared = services.milestone_target_date_set(
+        learner=learner, milestone=milestone, target_date=None, today=TODAY
+    )
+
+    assert cleared.target_date is None
+    assert [e[3] for e in events(learner)] == ["2026-03-15", ""]
+
+
+# --- Notes ---
+
+
+def test_notes_are_saved_and_the_event_does_not_repeat_them():
+    learner, milestone = UserFactory(), MilestoneFactory()
+
+    progress = services.milestone_notes_set(
+        learner=learner, milestone=milestone, notes="  Ask Sam about the data contract.  "
+    )
+    services.milestone_notes_set(
+        learner=learner, milestone=milestone, notes="Ask Sam about the data contract."
+    )
+
+    assert progress.notes == "Ask Sam about the data contract."
+    assert events(learner) == [("notes", "", "", "")]
+
+
+def test_notes_that_are_too_long_are_refused():
+    learner, milestone = UserFactory(), MilestoneFactory()
+
+    with pytest.raises(ValidationError):
+        services.milestone_notes_set(learner=learner, milestone=milestone, notes="x" * 10_001)
+
+    assert events(learner) == []
+
+
+# --- Evidence ---
+
+
+@pytest.mark.parametrize("url", ["https://github.com/ada/model-card", "http://example.com/cert"])
+def test_an_http_or_https_evidence_link_is_added(url):
+    learner, milestone = UserFactory(), MilestoneFactory()
+
+    link = services.milestone_evidence_add(
+        learner=learner, milestone=milestone, url=url, label="Model card"
+    )
+
+    assert (link.url, link.label, link.progress.learner_id) == (url, "Model card", learner.pk)
+    assert events(learner) == [("evidence", "", "", f"added {url}")]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "ftp://example.com/file",
+        "example.com/no-scheme",
+        "data:text/html,hi",
+        "",
+        "https://" + "a" * 500 + ".com",
+    ],
+)
+def test_an_evidence_link_that_is_not_http_is_refused_and_changes_nothing(url):
+    learner, milestone = UserFactory(), MilestoneFactory()
+
+    with pytest.raises(ValidationError):
+        services.milestone_evidence_add(learner=learner, milestone=milestone, url=url)
+
+    assert not EvidenceLink.objects.exists()
+    assert events(learner) == []
+
+
+def test_a_learner_removes_their_own_evidence_but_not_someone_elses():
+    # given
+    ada, bob = UserFactory(), UserFactory()
+    adas = EvidenceLinkFactory(progress__learner=ada)
+    bobs = EvidenceLinkFactory(progress__learner=bob)
+
+    # when: Ada tries Bob's link
+    with pytest.raises(EvidenceLink.DoesNotExist):
+        services.milestone_evidence_remove(learner=ada, evidence_id=bobs.pk)
+
+    # then: it is still there, and nothing was recorded
+    assert EvidenceLink.objects.filter(pk=bobs.pk).exists()
+    assert events(ada) == []
+
+    # when: she removes her own
+    services.milestone_evidence_remove(learner=ada, evidence_id=adas.pk)
+
+    # then
+    assert not EvidenceLink.objects.filter(pk=adas.pk).exists()
+    assert events(ada) == [("evidence", "", "", f"removed {adas.url}")]
