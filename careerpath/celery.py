@@ -3,9 +3,18 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careerpath.settings.local")
 
 app = Celery("careerpath", include=["careerpath.tasks"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _heartbeat_on_start(sender, **kwargs) -> None:
+    # Through the broker, like beat's: /health/ shows a consuming worker at once, not in a minute.
+    from careerpath.tasks import heartbeat
+
+    heartbeat.delay()
