@@ -212,30 +212,39 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
     return response
 
 
+def _form_action(request: HttpRequest, form, action, success) -> None:
+    """Validate `form`, then call `action(cleaned_data)` (a service). Any error becomes a
+    message and changes nothing; otherwise `success` (text, or a function of the data) is shown."""
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return
+    try:
+        action(form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
+    else:
+        messages.success(request, success(form.cleaned_data) if callable(success) else success)
+
+
 @login_required
 @require_POST
 def milestone_target_date(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
-    form = TargetDateForm(request.POST)
-    if request.POST.get("clear"):
-        form = TargetDateForm({"target_date": ""})
-    if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
-        return _back(request, milestone.get_absolute_url())
-    target = form.cleaned_data["target_date"]
-    try:
-        services.milestone_target_date_set(
-            learner=request.user, milestone=milestone, target_date=target, today=_today(request)
-        )
-    except ValidationError as error:
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
-    else:
-        if target:
-            messages.success(request, _("Target date saved."))
-        else:
-            messages.success(request, _("Target date cleared."))
+    clearing = bool(request.POST.get("clear"))
+    form = TargetDateForm({"target_date": ""} if clearing else request.POST)
+    _form_action(
+        request,
+        form,
+        lambda data: services.milestone_target_date_set(
+            learner=request.user,
+            milestone=milestone,
+            target_date=data["target_date"],
+            today=_today(request),
+        ),
+        lambda data: _("Target date saved.") if data["target_date"] else _("Target date cleared."),
+    )
     return _back(request, milestone.get_absolute_url())
 
 
@@ -245,18 +254,14 @@ def milestone_notes(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
-    form = NotesForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
-        return _back(request, milestone.get_absolute_url())
-    try:
-        services.milestone_notes_set(
-            learner=request.user, milestone=milestone, notes=form.cleaned_data["notes"]
-        )
-    except ValidationError as error:
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
-    else:
-        messages.success(request, _("Notes saved."))
+    _form_action(
+        request,
+        NotesForm(request.POST),
+        lambda data: services.milestone_notes_set(
+            learner=request.user, milestone=milestone, notes=data["notes"]
+        ),
+        _("Notes saved."),
+    )
     return _back(request, milestone.get_absolute_url())
 
 
@@ -266,21 +271,14 @@ def milestone_evidence_add(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
-    form = EvidenceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
-        return _back(request, milestone.get_absolute_url())
-    try:
-        services.milestone_evidence_add(
-            learner=request.user,
-            milestone=milestone,
-            url=form.cleaned_data["url"],
-            label=form.cleaned_data["label"],
-        )
-    except ValidationError as error:
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
-    else:
-        messages.success(request, _("Evidence link added."))
+    _form_action(
+        request,
+        EvidenceForm(request.POST),
+        lambda data: services.milestone_evidence_add(
+            learner=request.user, milestone=milestone, url=data["url"], label=data["label"]
+        ),
+        _("Evidence link added."),
+    )
     return _back(request, milestone.get_absolute_url())
 
 

@@ -22,6 +22,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from roadmap.models import Course, CourseLevel, Step
+from roadmap.services.content import COURSE_FIELDS
 
 __all__ = [
     "HEADER",
@@ -42,16 +43,8 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 STEP_SPLIT_RE = re.compile(r"[\s;]+")
 https_validator = URLValidator(schemes=["https"])
-VALUE_FIELDS = [
-    "title",
-    "provider",
-    "url",
-    "is_free",
-    "cost_amount",
-    "cost_currency",
-    "hours",
-    "level",
-]
+# The course fields a row sets: the same ones the roadmap loader sets from its data file.
+VALUE_FIELDS = COURSE_FIELDS
 
 
 class CourseImportError(Exception):
