@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -94,8 +96,14 @@ class StepProgress:
     def total(self) -> int:
         return len(self.milestones)
 
+    @cached_property
+    def _status_counts(self) -> Counter[str]:
+        # Read many times per page and per digest, computed once. A StepProgress is built whole
+        # (milestones appended) before anything reads its counts.
+        return Counter(m.status for m in self.milestones)
+
     def _count(self, status: str) -> int:
-        return sum(1 for m in self.milestones if m.status == status)
+        return self._status_counts[status]
 
     @property
     def done(self) -> int:

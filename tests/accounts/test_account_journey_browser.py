@@ -5,7 +5,7 @@ Every page is checked for console errors (a CSP violation shows up there).
 """
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -21,9 +21,13 @@ NEW_PASSWORD = "second-passphrase-after-reset"
 
 
 def wait(driver, condition, message: str = "") -> None:
-    # A click starts a navigation; until it lands, elements of the old page may go stale.
-    WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-        condition, message
+    # A click starts a navigation; until the new document has loaded, elements of the old page
+    # go stale or detach mid-call (Chromium's "Node ... does not belong to the document").
+    WebDriverWait(
+        driver, 15, ignored_exceptions=[StaleElementReferenceException, WebDriverException]
+    ).until(
+        lambda d: d.execute_script("return document.readyState") == "complete" and condition(d),
+        message,
     )
 
 
