@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("settings/", include("careerpath.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("certifications/", include("certifications.urls")),
     path("reminders/", include("roadmap.reminder_urls", namespace="reminders")),
     path("", include("roadmap.urls")),
 ]

@@ -1,0 +1,235 @@
+"""Every write to a learner's certifications: adding, status changes, expiry and credits.
+
+Each function validates everything first and then writes in one transaction, so bad input
+changes nothing. Earning a certification marks the roadmap milestones it satisfies done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from careerpath.accounts.models import User
+from certifications.models import (
+    Certification,
+    CertStatus,
+    CreditActivity,
+    LearnerCertification,
+    RenewalCategory,
+)
+from roadmap.models import ProgressStatus, http_url_validator
+from roadmap.services.progress import milestone_status_set
+
+__all__ = [
+    "learner_certification_add",
+    "learner_certification_custom_add",
+    "learner_certification_status_set",
+    "learner_certification_expiry_set",
+    "learner_certification_notice_days_set",
+    "credit_activity_add",
+    "credit_activity_remove",
+]
+
+
+def _clean_url(url: str, *, what: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        http_url_validator(url)
+    except ValidationError:
+        raise ValidationError(
+            _("The %(what)s “%(url)s” must be a web address starting with http:// or https://."),
+            params={"what": what, "url": url[:80]},
+            code="invalid_url",
+        ) from None
+    if len(url) > 500:
+        raise ValidationError(_("A web address can be at most 500 characters long."))
+    return url
+
+
+def learner_certification_add(
+    *, learner: User, certification: Certification
+) -> LearnerCertification:
+    """Track a catalogue certification (planned); adding it twice returns the first one."""
+    if not certification.is_published:
+        raise ValidationError(_("This certification is not in the catalogue."))
+    with transaction.atomic():
+        tracked, _created = LearnerCertification.objects.get_or_create(
+            learner=learner, certification=certification
+        )
+    return tracked
+
+
+def learner_certification_custom_add(
+    *, learner: User, name: str, issuer: str = "", validity_months: int | None = None
+) -> LearnerCertification:
+    name, issuer = (name or "").strip(), (issuer or "").strip()
+    if not name:
+        raise ValidationError(_("Give the certification a name."), code="required")
+    if len(name) > 200 or len(issuer) > 120:
+        raise ValidationError(_("The name or issuer is too long."), code="too_long")
+    if validity_months is not None and validity_months < 1:
+        raise ValidationError(_("Validity must be at least one month."), code="validity")
+    return LearnerCertification.objects.create(
+        learner=learner,
+        custom_name=name,
+        custom_issuer=issuer,
+        custom_validity_months=validity_months,
+    )
+
+
+def learner_certification_status_set(
+    *,
+    tracked: LearnerCertification,
+    status: str,
+    today: dt.date,
+    exam_date: dt.date | None = None,
+    earned_on: dt.date | None = None,
+    credential_id: str = "",
+    verification_url: str = "",
+) -> LearnerCertification:
+    """Move the certification to `status`. Booking an exam needs its date; earning needs the
+    date earned (today or earlier). Earning marks the milestones it satisfies done, in the same
+    transaction, so the tracker and the roadmap never disagree."""
+    if status not in CertStatus.values:
+        raise ValidationError(_("“%(status)s” is not a status."), params={"status": status})
+    credential_id = (credential_id or "").strip()
+    verification_url = _clean_url(verification_url, what=_("verification link"))
+    if len(credential_id) > 100:
+        raise ValidationError(_("A credential ID can be at most 100 characters long."))
+    if status == CertStatus.EXAM_BOOKED and exam_date is None:
+        raise ValidationError(_("Give the date of the exam you booked."), code="exam_date")
+    if status in (CertStatus.EARNED, CertStatus.EXPIRED):
+        earned_on = earned_on or tracked.earned_on
+        if earned_on is None:
+            raise ValidationError(_("Give the date you earned it."), code="earned_on")
+        if earned_on > today:
+            raise ValidationError(
+                _("The date earned (%(date)s) is in the future. Give the date you passed."),
+                params={"date": formats.date_format(earned_on)},
+                code="earned_in_future",
+            )
+        override = tracked.expires_on_override
+        if override is not None and override < earned_on:
+            raise ValidationError(_("The certification cannot expire before it was earned."))
+    with transaction.atomic():
+        tracked = LearnerCertification.objects.select_for_update().get(pk=tracked.pk)
+        tracked.status = status
+        fields = ["status", "updated_at"]
+        if status == CertStatus.EXAM_BOOKED:
+            tracked.exam_date = exam_date
+            fields.append("exam_date")
+        if status in (CertStatus.EARNED, CertStatus.EXPIRED):
+            tracked.earned_on = earned_on
+            fields.append("earned_on")
+            if credential_id or verification_url or status == CertStatus.EARNED:
+                tracked.credential_id = credential_id or tracked.credential_id
+                tracked.verification_url = verification_url or tracked.verification_url
+                fields += ["credential_id", "verification_url"]
+        tracked.save(update_fields=fields)
+        if status == CertStatus.EARNED and tracked.certification_id:
+            for milestone in tracked.certification.milestones.active():
+                milestone_status_set(
+                    learner=tracked.learner, milestone=milestone, status=ProgressStatus.DONE
+                )
+    return tracked
+
+
+def learner_certification_expiry_set(
+    *, tracked: LearnerCertification, expires_on: dt.date | None
+) -> LearnerCertification:
+    """Override the computed expiry date (None goes back to the computed one)."""
+    if expires_on is not None and tracked.earned_on and expires_on < tracked.earned_on:
+        raise ValidationError(
+            _("The expiry date (%(date)s) is before the date earned (%(earned)s)."),
+            params={
+                "date": formats.date_format(expires_on),
+                "earned": formats.date_format(tracked.earned_on),
+            },
+            code="expiry_before_earned",
+        )
+    tracked.expires_on_override = expires_on
+    tracked.save(update_fields=["expires_on_override", "updated_at"])
+    return tracked
+
+
+def learner_certification_notice_days_set(
+    *, tracked: LearnerCertification, days: str
+) -> LearnerCertification:
+    """Set when expiry reminders go out, e.g. "60, 30, 7" (days before the expiry date)."""
+    parts = [p.strip() for p in (days or "").split(",") if p.strip()]
+    try:
+        values = sorted({int(p) for p in parts}, reverse=True)
+    except ValueError:
+        values = []
+    if not values or len(values) > 5 or any(not 1 <= v <= 365 for v in values):
+        raise ValidationError(
+            _(
+                "Give up to five numbers of days between 1 and 365, separated by commas, "
+                "e.g. 60, 30, 7."
+            ),
+            code="notice_days",
+        )
+    tracked.expiry_notice_days = ",".join(str(v) for v in values)
+    tracked.save(update_fields=["expiry_notice_days", "updated_at"])
+    return tracked
+
+
+def credit_activity_add(
+    *,
+    tracked: LearnerCertification,
+    date: dt.date,
+    credits: Decimal | str | int,
+    today: dt.date,
+    description: str,
+    category: RenewalCategory | None = None,
+    evidence_url: str = "",
+) -> CreditActivity:
+    try:
+        credits = Decimal(str(credits))
+    except InvalidOperation:
+        raise ValidationError(_("Credits must be a number, e.g. 1.5.")) from None
+    if not credits.is_finite() or credits <= 0:
+        raise ValidationError(_("Credits must be more than zero."), code="credits")
+    if credits >= Decimal("10000") or credits != credits.quantize(Decimal("0.01")):
+        raise ValidationError(_("Credits must be below 10,000 with at most two decimals."))
+    if date > today:
+        raise ValidationError(
+            _("The activity's date (%(date)s) is in the future."),
+            params={"date": formats.date_format(date)},
+            code="date_in_future",
+        )
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError(_("Say what the activity was."), code="description")
+    if len(description) > 300:
+        raise ValidationError(_("A description can be at most 300 characters long."))
+    evidence_url = _clean_url(evidence_url, what=_("evidence link"))
+    has_categories = tracked.certification_id and tracked.certification.categories.exists()
+    if category is not None and category.certification_id != tracked.certification_id:
+        raise ValidationError(_("That category belongs to another certification."))
+    if has_categories and category is None:
+        raise ValidationError(_("Choose the category these credits belong to."))
+    try:
+        with transaction.atomic():
+            return CreditActivity.objects.create(
+                learner_certification=tracked,
+                date=date,
+                credits=credits,
+                category=category,
+                description=description,
+                evidence_url=evidence_url,
+            )
+    except IntegrityError as exc:  # pragma: no cover - guarded above
+        raise ValidationError(_("These credits could not be saved.")) from exc
+
+
+def credit_activity_remove(*, learner: User, activity_id: int) -> None:
+    """Delete one of the learner's own activities; another learner's raises DoesNotExist."""
+    CreditActivity.objects.get(pk=activity_id, learner_certification__learner=learner).delete()

@@ -1,0 +1,207 @@
+"""Certification pages: the catalogue, a comparison, and the learner's tracker.
+
+Every change is a plain POST form that redirects back with a message, so the pages work without
+JavaScript. Tracker rows are looked up within request.user's own, so anyone else's is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from certifications import selectors, services
+from certifications.forms import (
+    CatalogueFilterForm,
+    CreditForm,
+    CustomCertificationForm,
+    ExpiryForm,
+    StatusForm,
+)
+from certifications.models import CreditActivity, RenewalCategory
+from roadmap.selectors.dashboard import learner_today
+
+COMPARE_MAX = 3
+
+
+def _errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _refused(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(exc.messages)})
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    form = CatalogueFilterForm(request.GET or None, issuers=selectors.issuers())
+    filters = selectors.CatalogueFilters()
+    if form.is_bound and form.is_valid():
+        filters = selectors.CatalogueFilters(**form.cleaned_data)
+    context = {
+        "form": form,
+        "certifications": selectors.catalogue(filters=filters),
+        "tracked_ids": selectors.tracked_certification_ids(learner=request.user),
+    }
+    return render(request, "certifications/catalogue.html", context)
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    slugs = request.GET.getlist("c")
+    certifications = selectors.comparison(slugs=slugs[:COMPARE_MAX])
+    if len(certifications) < 2 or len(slugs) > COMPARE_MAX:
+        messages.error(request, _("Choose two or three certifications to compare."))
+        return redirect("certifications:catalogue")
+    return render(request, "certifications/compare.html", {"certifications": certifications})
+
+
+@login_required
+@require_GET
+def my_certifications(request: HttpRequest) -> HttpResponse:
+    rows = selectors.my_certifications(learner=request.user, today=learner_today(request.user))
+    context = {"rows": rows, "custom_form": CustomCertificationForm()}
+    return render(request, "certifications/mine.html", context)
+
+
+@login_required
+@require_POST
+def track(request: HttpRequest, slug: str) -> HttpResponse:
+    certification = selectors.published_certification(slug=slug)
+    tracked = services.learner_certification_add(learner=request.user, certification=certification)
+    messages.success(request, _("%(name)s is on your list.") % {"name": certification.name})
+    return redirect(tracked)
+
+
+@login_required
+@require_POST
+def track_custom(request: HttpRequest) -> HttpResponse:
+    form = CustomCertificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return redirect("certifications:mine")
+    try:
+        tracked = services.learner_certification_custom_add(
+            learner=request.user, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect("certifications:mine")
+    messages.success(request, _("%(name)s is on your list.") % {"name": tracked.name})
+    return redirect(tracked)
+
+
+def _categories(tracked) -> list[RenewalCategory]:
+    return list(tracked.certification.categories.all()) if tracked.certification_id else []
+
+
+@login_required
+@require_GET
+def tracker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    row = selectors.tracker_row(tracked, today=learner_today(request.user))
+    context = {
+        "row": row,
+        "tracked": tracked,
+        "credits": list(tracked.credits.all()),
+        "status_form": StatusForm(
+            initial={
+                "status": tracked.status,
+                "exam_date": tracked.exam_date,
+                "earned_on": tracked.earned_on,
+                "credential_id": tracked.credential_id,
+                "verification_url": tracked.verification_url,
+            }
+        ),
+        "expiry_form": ExpiryForm(
+            initial={
+                "expires_on": tracked.expires_on_override,
+                "notice_days": ", ".join(str(d) for d in tracked.notice_days),
+            }
+        ),
+        "credit_form": CreditForm(categories=_categories(tracked)),
+    }
+    return render(request, "certifications/tracker_detail.html", context)
+
+
+@login_required
+@require_POST
+def tracker_status(request: HttpRequest, pk: int) -> HttpResponse:
+    tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return redirect(tracked)
+    try:
+        services.learner_certification_status_set(
+            tracked=tracked, today=learner_today(request.user), **form.cleaned_data
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect(tracked)
+    messages.success(request, _("Status saved."))
+    return redirect(tracked)
+
+
+@login_required
+@require_POST
+def tracker_expiry(request: HttpRequest, pk: int) -> HttpResponse:
+    tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return redirect(tracked)
+    try:
+        with transaction.atomic():
+            services.learner_certification_notice_days_set(
+                tracked=tracked, days=form.cleaned_data["notice_days"]
+            )
+            services.learner_certification_expiry_set(
+                tracked=tracked, expires_on=form.cleaned_data["expires_on"]
+            )
+    except ValidationError as exc:
+        tracked.refresh_from_db()
+        _refused(request, exc)
+        return redirect(tracked)
+    messages.success(request, _("Expiry date and reminders saved."))
+    return redirect(tracked)
+
+
+@login_required
+@require_POST
+def credit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    categories = _categories(tracked)
+    form = CreditForm(request.POST, categories=categories)
+    if not form.is_valid():
+        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        return redirect(tracked)
+    data = form.cleaned_data
+    category = {c.pk: c for c in categories}.get(data.pop("category", None))
+    try:
+        services.credit_activity_add(
+            tracked=tracked, category=category, today=learner_today(request.user), **data
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+        return redirect(tracked)
+    messages.success(request, _("Credits logged."))
+    return redirect(tracked)
+
+
+@login_required
+@require_POST
+def credit_delete(request: HttpRequest, pk: int, activity_id: int) -> HttpResponse:
+    tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    try:
+        services.credit_activity_remove(learner=request.user, activity_id=activity_id)
+    except CreditActivity.DoesNotExist:
+        raise Http404("No such activity") from None
+    messages.success(request, _("Activity removed."))
+    return redirect(reverse("certifications:tracker_detail", kwargs={"pk": tracked.pk}))

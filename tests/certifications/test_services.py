@@ -1,0 +1,205 @@
+"""Writes to a learner's certifications: status changes, earning, expiry, credits, bad input."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from certifications import services
+from certifications.models import CertStatus, CreditActivity, LearnerCertification
+from roadmap.models import MilestoneProgress, ProgressEvent, ProgressStatus
+from tests.accounts.factories import UserFactory
+from tests.certifications.factories import (
+    CertificationFactory,
+    LearnerCertificationFactory,
+    category,
+    csm,
+    pmp,
+)
+from tests.roadmap.factories import MilestoneFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 6, 1)
+
+
+def test_adding_a_catalogue_certification_twice_keeps_one():
+    learner = UserFactory()
+    cert = CertificationFactory()
+    first = services.learner_certification_add(learner=learner, certification=cert)
+    again = services.learner_certification_add(learner=learner, certification=cert)
+    assert first.pk == again.pk and first.status == CertStatus.PLANNED
+
+
+def test_an_unpublished_certification_cannot_be_added():
+    with pytest.raises(ValidationError):
+        services.learner_certification_add(
+            learner=UserFactory(), certification=CertificationFactory(is_published=False)
+        )
+
+
+def test_a_custom_certification_needs_a_name_and_computes_its_expiry():
+    learner = UserFactory()
+    with pytest.raises(ValidationError):
+        services.learner_certification_custom_add(learner=learner, name="  ")
+    tracked = services.learner_certification_custom_add(
+        learner=learner, name="Internal AI Champion", issuer="ACME", validity_months=12
+    )
+    services.learner_certification_status_set(
+        tracked=tracked, status="earned", earned_on=dt.date(2026, 1, 1), today=TODAY
+    )
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2026, 12, 31)
+
+
+def test_earning_marks_the_linked_milestones_done_in_one_go():
+    # given: a PMP tracker linked to a roadmap milestone
+    milestone = MilestoneFactory()
+    cert = pmp()
+    cert.milestones.add(milestone)
+    tracked = LearnerCertificationFactory(certification=cert, status="exam_booked")
+
+    # when
+    services.learner_certification_status_set(
+        tracked=tracked,
+        status="earned",
+        earned_on=dt.date(2026, 5, 20),
+        credential_id="PMP-123",
+        verification_url="https://certs.example.com/verify/123",
+        today=TODAY,
+    )
+
+    # then
+    tracked.refresh_from_db()
+    assert tracked.status == "earned" and tracked.credential_id == "PMP-123"
+    assert tracked.expires_on == dt.date(2029, 5, 19)
+    progress = MilestoneProgress.objects.get(learner=tracked.learner, milestone=milestone)
+    assert progress.status == ProgressStatus.DONE
+    assert ProgressEvent.objects.filter(learner=tracked.learner, to_status="done").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"status": "earned", "earned_on": dt.date(2026, 6, 2)}, "in the future"),
+        ({"status": "earned"}, "date you earned"),
+        ({"status": "exam_booked"}, "date of the exam"),
+        (
+            {"status": "earned", "earned_on": TODAY, "verification_url": "javascript:alert(1)"},
+            "http://",
+        ),
+        ({"status": "nonsense"}, "not a status"),
+    ],
+)
+def test_bad_status_changes_change_nothing(kwargs, message):
+    # given
+    milestone = MilestoneFactory()
+    cert = csm()
+    cert.milestones.add(milestone)
+    tracked = LearnerCertificationFactory(certification=cert, status="studying")
+
+    # when
+    with pytest.raises(ValidationError) as exc:
+        services.learner_certification_status_set(tracked=tracked, today=TODAY, **kwargs)
+
+    # then
+    assert message in " ".join(exc.value.messages)
+    tracked.refresh_from_db()
+    assert tracked.status == "studying" and tracked.earned_on is None
+    assert not MilestoneProgress.objects.exists()
+
+
+def test_expiry_can_be_overridden_but_not_before_the_date_earned():
+    tracked = LearnerCertificationFactory(
+        certification=csm(), status="earned", earned_on=dt.date(2026, 1, 10)
+    )
+    with pytest.raises(ValidationError, match="before the date earned"):
+        services.learner_certification_expiry_set(tracked=tracked, expires_on=dt.date(2026, 1, 9))
+    tracked.refresh_from_db()
+    assert tracked.expires_on_override is None
+    services.learner_certification_expiry_set(tracked=tracked, expires_on=dt.date(2028, 3, 1))
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2028, 3, 1)
+    services.learner_certification_expiry_set(tracked=tracked, expires_on=None)
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2028, 1, 9)
+
+
+def _earned_pmp():
+    cert = pmp()
+    return cert, LearnerCertificationFactory(
+        certification=cert, status="earned", earned_on=dt.date(2026, 1, 1)
+    )
+
+
+def test_credits_are_logged_with_their_category():
+    cert, tracked = _earned_pmp()
+    activity = services.credit_activity_add(
+        tracked=tracked,
+        date=dt.date(2026, 2, 1),
+        credits="1.5",
+        category=category(cert, "power-skills"),
+        description="Negotiation webinar",
+        evidence_url="https://example.com/certificate.pdf",
+        today=TODAY,
+    )
+    assert activity.credits == 1.5 and activity.category.slug == "power-skills"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"credits": "-2"}, "more than zero"),
+        ({"credits": "0"}, "more than zero"),
+        ({"credits": "abc"}, "a number"),
+        ({"date": dt.date(2026, 6, 2)}, "in the future"),
+        ({"description": " "}, "Say what"),
+        ({"evidence_url": "ftp://example.com/x"}, "http://"),
+        ({"category": None}, "Choose the category"),
+    ],
+)
+def test_bad_credits_change_nothing(changes, message):
+    cert, tracked = _earned_pmp()
+    kwargs = {
+        "date": dt.date(2026, 2, 1),
+        "credits": "2",
+        "category": category(cert, "power-skills"),
+        "description": "Course",
+        "evidence_url": "",
+        **changes,
+    }
+    with pytest.raises(ValidationError) as exc:
+        services.credit_activity_add(tracked=tracked, today=TODAY, **kwargs)
+    assert message in " ".join(exc.value.messages)
+    assert not CreditActivity.objects.exists()
+
+
+def test_a_category_of_another_certification_is_refused():
+    _cert, tracked = _earned_pmp()
+    other = pmp(slug="other-pmp")
+    with pytest.raises(ValidationError, match="another certification"):
+        services.credit_activity_add(
+            tracked=tracked,
+            date=dt.date(2026, 2, 1),
+            credits=1,
+            category=category(other, "power-skills"),
+            description="x",
+            today=TODAY,
+        )
+
+
+def test_only_the_owner_removes_an_activity():
+    cert, tracked = _earned_pmp()
+    activity = services.credit_activity_add(
+        tracked=tracked,
+        date=dt.date(2026, 2, 1),
+        credits=1,
+        category=category(cert, "giving-back"),
+        description="Mentoring",
+        today=TODAY,
+    )
+    with pytest.raises(CreditActivity.DoesNotExist):
+        services.credit_activity_remove(learner=UserFactory(), activity_id=activity.pk)
+    services.credit_activity_remove(learner=tracked.learner, activity_id=activity.pk)
+    assert not CreditActivity.objects.exists()
+    assert LearnerCertification.objects.filter(pk=tracked.pk).exists()

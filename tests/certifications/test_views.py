@@ -1,0 +1,234 @@
+"""Certification pages through HTTP: filters, comparison, tracker forms, privacy, query counts."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from certifications.models import CertStatus, CreditActivity, LearnerCertification
+from tests.accounts.factories import UserFactory
+from tests.certifications.factories import (
+    CertificationFactory,
+    CreditActivityFactory,
+    LearnerCertificationFactory,
+    category,
+    csm,
+    pmp,
+)
+from tests.roadmap.factories import MilestoneFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, *args):
+    return reverse(f"certifications:{name}", args=args)
+
+
+def messages_of(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_catalogue_filters_by_cost_hours_issuer_and_renewal(client):
+    # given
+    cheap = CertificationFactory(name="Cheap one", cost_amount=50, prep_hours=5)
+    member = CertificationFactory(
+        name="Member deal", cost_amount=500, member_cost_amount=90, prep_hours=40
+    )
+    lasting = CertificationFactory(name="Lasting", issuer="Other", cost_amount=300)
+    expiring = csm(cost_amount=400)
+
+    def names(**params):
+        response = client.get(url("catalogue"), params)
+        assert response.status_code == 200
+        return {c.name for c in response.context["certifications"]}
+
+    # then
+    assert names() == {cheap.name, member.name, lasting.name, expiring.name}
+    assert b"Log in to track it" in client.get(url("catalogue")).content
+    assert names(max_cost="100") == {cheap.name, member.name}
+    assert names(max_hours="10") == {cheap.name}
+    assert names(issuer="Other") == {lasting.name}
+    assert names(renews="yes") == {expiring.name}
+    assert expiring.name not in names(renews="no")
+
+
+def test_invalid_filters_show_everything_with_the_error(client):
+    CertificationFactory()
+    response = client.get(url("catalogue"), {"max_cost": "-5"})
+    assert response.status_code == 200 and len(response.context["certifications"]) == 1
+    assert response.context["form"].errors
+
+
+def test_compare_shows_two_or_three_side_by_side(client):
+    a, b, c, d = (CertificationFactory() for _ in range(4))
+    response = client.get(url("compare"), {"c": [a.slug, b.slug, c.slug]})
+    assert response.status_code == 200
+    assert [x.pk for x in response.context["certifications"]] == [a.pk, b.pk, c.pk]
+    response = client.get(url("compare"), {"c": [a.slug]}, follow=True)
+    assert "two or three" in messages_of(response)
+    response = client.get(url("compare"), {"c": [a.slug, b.slug, c.slug, d.slug]}, follow=True)
+    assert "two or three" in messages_of(response)
+
+
+def test_tracker_pages_need_a_login(client):
+    response = client.get(url("mine"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_track_from_the_catalogue_then_earn_and_log_credits(client):
+    # given
+    learner = UserFactory()
+    client.force_login(learner)
+    cert = pmp()
+    milestone = MilestoneFactory()
+    cert.milestones.add(milestone)
+
+    # when: tracked from the catalogue
+    response = client.post(url("track", cert.slug))
+    tracked = LearnerCertification.objects.get(learner=learner, certification=cert)
+    assert response.status_code == 302 and response["Location"] == tracked.get_absolute_url()
+
+    # and marked earned
+    earned_on = timezone.localdate() - dt.timedelta(days=30)
+    response = client.post(
+        url("tracker_status", tracked.pk),
+        {"status": "earned", "earned_on": earned_on.isoformat(), "credential_id": "X1"},
+        follow=True,
+    )
+    assert "Status saved" in messages_of(response)
+    assert milestone.progress.get(learner=learner).status == "done"
+
+    # and credits logged
+    response = client.post(
+        url("credit_add", tracked.pk),
+        {
+            "date": earned_on.isoformat(),
+            "credits": "10",
+            "category": category(cert, "power-skills").pk,
+            "description": "Leadership course",
+            "evidence_url": "https://example.com/cert.pdf",
+        },
+        follow=True,
+    )
+
+    # then: the renewal bar shows them
+    assert "Credits logged" in messages_of(response)
+    row = response.context["row"]
+    assert row.renewal.counted == 10 and row.renewal.verdict == "on_track"
+    assert b'<progress max="60" value="10"' in response.content
+
+
+def test_bad_input_over_http_changes_nothing_with_a_message(client):
+    learner = UserFactory()
+    client.force_login(learner)
+    tracked = LearnerCertificationFactory(learner=learner, certification=csm(), status="studying")
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+
+    response = client.post(
+        url("tracker_status", tracked.pk), {"status": "earned", "earned_on": future}, follow=True
+    )
+    assert "in the future" in messages_of(response)
+    tracked.refresh_from_db()
+    assert tracked.status == "studying"
+
+    earned_on = timezone.localdate() - dt.timedelta(days=10)
+    tracked.status, tracked.earned_on = CertStatus.EARNED, earned_on
+    tracked.save()
+    response = client.post(
+        url("credit_add", tracked.pk),
+        {"date": earned_on.isoformat(), "credits": "-3", "description": "x"},
+        follow=True,
+    )
+    assert "more than zero" in messages_of(response)
+    response = client.post(
+        url("tracker_expiry", tracked.pk),
+        {"expires_on": (earned_on - dt.timedelta(days=1)).isoformat(), "notice_days": "30"},
+        follow=True,
+    )
+    assert "before the date earned" in messages_of(response)
+    response = client.post(
+        url("tracker_status", tracked.pk),
+        {"status": "earned", "earned_on": earned_on.isoformat(), "verification_url": "ftp://x.y"},
+        follow=True,
+    )
+    assert "http://" in messages_of(response)
+    tracked.refresh_from_db()
+    assert tracked.expires_on_override is None and tracked.verification_url == ""
+    assert tracked.expiry_notice_days == "60,30,7"  # the refused form changed nothing
+    response = client.post(
+        url("tracker_expiry", tracked.pk), {"expires_on": "", "notice_days": "0, 400"}, follow=True
+    )
+    assert "between 1 and 365" in messages_of(response)
+    assert not CreditActivity.objects.exists()
+
+
+def test_a_custom_certification_can_be_added(client):
+    learner = UserFactory()
+    client.force_login(learner)
+    response = client.post(url("track_custom"), {"name": "Company AI licence", "issuer": "ACME"})
+    tracked = LearnerCertification.objects.get(learner=learner)
+    assert response["Location"] == tracked.get_absolute_url()
+    assert tracked.name == "Company AI licence"
+    response = client.post(url("track_custom"), {"name": ""}, follow=True)
+    assert "Nothing changed" in messages_of(response)
+    assert LearnerCertification.objects.count() == 1
+
+
+def test_another_learners_records_answer_404(client):
+    # given: someone else's earned certification with an activity
+    other = LearnerCertificationFactory(
+        certification=csm(), status="earned", earned_on=dt.date(2025, 1, 1)
+    )
+    activity = CreditActivityFactory(learner_certification=other)
+    mine = LearnerCertificationFactory(learner=UserFactory(), certification=pmp())
+    client.force_login(mine.learner)
+    today = timezone.localdate().isoformat()
+
+    # then: every address naming them is a 404, and nothing changes
+    assert client.get(url("tracker_detail", other.pk)).status_code == 404
+    for name, data in [
+        ("tracker_status", {"status": "dropped"}),
+        ("tracker_expiry", {"expires_on": today, "notice_days": "7"}),
+        ("credit_add", {"date": today, "credits": "1", "description": "x"}),
+    ]:
+        assert client.post(url(name, other.pk), data).status_code == 404
+    assert client.post(url("credit_delete", other.pk, activity.pk)).status_code == 404
+    assert client.post(url("credit_delete", mine.pk, activity.pk)).status_code == 404
+    other.refresh_from_db()
+    assert other.status == "earned" and CreditActivity.objects.filter(pk=activity.pk).exists()
+
+
+def _fill(learner, n: int) -> LearnerCertification:
+    """n tracked PMP-like certifications, each earned with 3 activities; returns the last."""
+    earned_on = timezone.localdate() - dt.timedelta(days=100)
+    tracked = None
+    for _ in range(n):
+        cert = pmp()
+        CertificationFactory().milestones.add(MilestoneFactory())
+        tracked = LearnerCertificationFactory(
+            learner=learner, certification=cert, status="earned", earned_on=earned_on
+        )
+        for slug in ("power-skills", "giving-back", "business-acumen"):
+            CreditActivityFactory(
+                learner_certification=tracked, date=earned_on, category=category(cert, slug)
+            )
+    return tracked
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_pages_run_a_fixed_number_of_queries(client, n, django_assert_max_num_queries):
+    learner = UserFactory()
+    last = _fill(learner, n)
+    first = LearnerCertification.objects.filter(learner=learner).first()
+    client.force_login(learner)
+    for address, limit in [
+        (url("catalogue"), 7),
+        (url("catalogue") + "?renews=yes&max_cost=1000", 7),
+        (url("compare") + f"?c={last.certification.slug}&c={first.certification.slug}", 5),
+        (url("mine"), 6),
+        (url("tracker_detail", last.pk), 6),
+    ]:
+        with django_assert_max_num_queries(limit):
+            response = client.get(address)
+        assert response.status_code == 200, address
