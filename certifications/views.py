@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from careerpath.form_actions import form_action, form_errors_text, refuse
 from certifications import selectors, services
 from certifications.forms import (
     CatalogueFilterForm,
@@ -28,14 +29,6 @@ from certifications.models import CreditActivity, RenewalCategory
 from roadmap.selectors.dashboard import learner_today
 
 COMPARE_MAX = 3
-
-
-def _errors(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def _refused(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(exc.messages)})
 
 
 @require_GET
@@ -84,14 +77,14 @@ def track(request: HttpRequest, slug: str) -> HttpResponse:
 def track_custom(request: HttpRequest) -> HttpResponse:
     form = CustomCertificationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+        refuse(request, form_errors_text(form))
         return redirect("certifications:mine")
     try:
         tracked = services.learner_certification_custom_add(
             learner=request.user, **form.cleaned_data
         )
     except ValidationError as exc:
-        _refused(request, exc)
+        refuse(request, " ".join(exc.messages))
         return redirect("certifications:mine")
     messages.success(request, _("%(name)s is on your list.") % {"name": tracked.name})
     return redirect(tracked)
@@ -134,42 +127,33 @@ def tracker_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def tracker_status(request: HttpRequest, pk: int) -> HttpResponse:
     tracked = selectors.tracked_certification(learner=request.user, pk=pk)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
-        return redirect(tracked)
-    try:
-        services.learner_certification_status_set(
-            tracked=tracked, today=learner_today(request.user), **form.cleaned_data
-        )
-    except ValidationError as exc:
-        _refused(request, exc)
-        return redirect(tracked)
-    messages.success(request, _("Status saved."))
+    form_action(
+        request,
+        StatusForm(request.POST),
+        lambda data: services.learner_certification_status_set(
+            tracked=tracked, today=learner_today(request.user), **data
+        ),
+        _("Status saved."),
+    )
     return redirect(tracked)
+
+
+def _expiry_and_notices_set(tracked, data) -> None:
+    with transaction.atomic():
+        services.learner_certification_notice_days_set(tracked=tracked, days=data["notice_days"])
+        services.learner_certification_expiry_set(tracked=tracked, expires_on=data["expires_on"])
 
 
 @login_required
 @require_POST
 def tracker_expiry(request: HttpRequest, pk: int) -> HttpResponse:
     tracked = selectors.tracked_certification(learner=request.user, pk=pk)
-    form = ExpiryForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
-        return redirect(tracked)
-    try:
-        with transaction.atomic():
-            services.learner_certification_notice_days_set(
-                tracked=tracked, days=form.cleaned_data["notice_days"]
-            )
-            services.learner_certification_expiry_set(
-                tracked=tracked, expires_on=form.cleaned_data["expires_on"]
-            )
-    except ValidationError as exc:
-        tracked.refresh_from_db()
-        _refused(request, exc)
-        return redirect(tracked)
-    messages.success(request, _("Expiry date and reminders saved."))
+    form_action(
+        request,
+        ExpiryForm(request.POST),
+        lambda data: _expiry_and_notices_set(tracked, data),
+        _("Expiry date and reminders saved."),
+    )
     return redirect(tracked)
 
 
@@ -178,20 +162,18 @@ def tracker_expiry(request: HttpRequest, pk: int) -> HttpResponse:
 def credit_add(request: HttpRequest, pk: int) -> HttpResponse:
     tracked = selectors.tracked_certification(learner=request.user, pk=pk)
     categories = _categories(tracked)
-    form = CreditForm(request.POST, categories=categories)
-    if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
-        return redirect(tracked)
-    data = form.cleaned_data
-    category = {c.pk: c for c in categories}.get(data.pop("category", None))
-    try:
+    by_pk = {c.pk: c for c in categories}
+
+    def log_credits(data) -> None:
+        data = dict(data)
+        category = by_pk.get(data.pop("category", None))
         services.credit_activity_add(
             tracked=tracked, category=category, today=learner_today(request.user), **data
         )
-    except ValidationError as exc:
-        _refused(request, exc)
-        return redirect(tracked)
-    messages.success(request, _("Credits logged."))
+
+    form_action(
+        request, CreditForm(request.POST, categories=categories), log_credits, _("Credits logged.")
+    )
     return redirect(tracked)
 
 

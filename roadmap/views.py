@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from careerpath.form_actions import form_action, form_errors_text, refuse
 from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
 from roadmap.models import EvidenceLink, Milestone, ProgressStatus
 from roadmap.selectors import dashboard as pages
@@ -91,10 +91,6 @@ def learner_required(view):
         return protected(request, *args, **kwargs)
 
     return wrapper
-
-
-def _errors(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 # --- Browsing -----------------------------------------------------------------------------------
@@ -177,8 +173,8 @@ def milestone_status(
     form = StatusForm(request.POST)
     if not form.is_valid():
         if _is_htmx(request):
-            return HttpResponseBadRequest(_errors(form))
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
+            return HttpResponseBadRequest(form_errors_text(form))
+        refuse(request, form_errors_text(form))
         return _back(request, milestone.get_absolute_url())
     status = form.cleaned_data["status"]
     services.milestone_status_set(learner=request.user, milestone=milestone, status=status)
@@ -212,20 +208,6 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
     return response
 
 
-def _form_action(request: HttpRequest, form, action, success) -> None:
-    """Validate `form`, then call `action(cleaned_data)` (a service). Any error becomes a
-    message and changes nothing; otherwise `success` (text, or a function of the data) is shown."""
-    if not form.is_valid():
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": _errors(form)})
-        return
-    try:
-        action(form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, _("Nothing changed: %(errors)s") % {"errors": " ".join(error)})
-    else:
-        messages.success(request, success(form.cleaned_data) if callable(success) else success)
-
-
 @login_required
 @require_POST
 def milestone_target_date(
@@ -234,7 +216,7 @@ def milestone_target_date(
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
     clearing = bool(request.POST.get("clear"))
     form = TargetDateForm({"target_date": ""} if clearing else request.POST)
-    _form_action(
+    form_action(
         request,
         form,
         lambda data: services.milestone_target_date_set(
@@ -254,7 +236,7 @@ def milestone_notes(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
-    _form_action(
+    form_action(
         request,
         NotesForm(request.POST),
         lambda data: services.milestone_notes_set(
@@ -271,7 +253,7 @@ def milestone_evidence_add(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
-    _form_action(
+    form_action(
         request,
         EvidenceForm(request.POST),
         lambda data: services.milestone_evidence_add(
