@@ -12,6 +12,8 @@ urlpatterns = [
     path("settings/", include("careerpath.accounts.urls")),
     path("admin/", admin.site.urls),
     path("certifications/", include("certifications.urls")),
+    path("portfolio/", include("portfolio.urls")),
+    path("p/", include("portfolio.public_urls")),
     path("reminders/", include("roadmap.reminder_urls", namespace="reminders")),
     path("", include("roadmap.urls")),
 ]

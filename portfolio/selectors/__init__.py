@@ -1,0 +1,1 @@
+"""Portfolio selectors, one module per area."""
