@@ -300,6 +300,9 @@ class InterviewQuestion(models.Model):
     )
     is_published = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    # Set by `loadquestions`. Only such questions are unpublished when the data file drops them:
+    # a question an admin wrote in the admin is never touched by the loader.
+    from_data_file = models.BooleanField(default=False, editable=False)
 
     objects = InterviewQuestionQuerySet.as_manager()
 
