@@ -10,6 +10,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("careerpath.accounts.urls")),
+    path("calendar/", include("careerpath.accounts.calendar_urls")),
+    path("api/v1/", include("careerpath.api.urls")),
     path("admin/", admin.site.urls),
     path("certifications/", include("certifications.urls")),
     path("portfolio/", include("portfolio.urls")),

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.accounts.models import User
+from careerpath.accounts.models import PersonalAccessToken, User
 
 
 @admin.register(User)
@@ -42,3 +42,20 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(admin.ModelAdmin):
+    """Read-only: staff can see who has tokens and revoke (delete) one; nobody sees a secret."""
+
+    list_display = ["name", "learner", "prefix", "created_at", "last_used_at", "expires_at"]
+    list_select_related = ["learner"]
+    search_fields = ["learner__email", "name", "prefix"]
+    fields = ["learner", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -44,3 +44,48 @@ class ReminderPreferencesForm(forms.ModelForm):
             "digest_hour": _("In your own timezone; nudges arrive at this hour too."),
             "nudge_days_ahead": _("We nudge you this many days before a target date (1-30)."),
         }
+
+
+class AccessTokenForm(forms.Form):
+    LIFETIMES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("1 year")),
+        ("never", _("Never")),
+    ]
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “weekly backup script”."),
+    )
+    lifetime = forms.ChoiceField(label=_("Expires after"), choices=LIFETIMES, initial="90")
+
+    def clean_lifetime(self) -> int | None:
+        value = self.cleaned_data["lifetime"]
+        return None if value == "never" else int(value)
+
+
+DELETE_WORD = "DELETE"
+
+
+class DeleteAccountForm(forms.Form):
+    confirmation = forms.CharField(
+        label=_("Type your email address or DELETE to confirm"),
+        max_length=254,
+        help_text=_("This cannot be undone."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_confirmation(self) -> str:
+        typed = self.cleaned_data["confirmation"].strip()
+        if typed != DELETE_WORD and typed.lower() != self.user.email.lower():
+            raise forms.ValidationError(
+                _("That is neither your email address nor the word DELETE. Nothing was deleted."),
+                code="mismatch",
+            )
+        return typed

@@ -1,7 +1,9 @@
-"""The custom user: email is the login, plus the learner's profile and reminder preferences."""
+"""The custom user: email is the login, plus the learner's profile and reminder preferences,
+the fingerprint of their calendar feed address, and their personal access tokens for the API."""
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -91,6 +93,11 @@ class User(AbstractUser):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
     )
+    # SHA-256 of the secret in the learner's calendar feed address (empty: no feed). Only the
+    # fingerprint is kept, so a copy of the database does not open anyone's calendar.
+    calendar_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -128,3 +135,35 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name
+
+
+class PersonalAccessTokenQuerySet(models.QuerySet["PersonalAccessToken"]):
+    def usable(self, *, now) -> "PersonalAccessTokenQuerySet":
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class PersonalAccessToken(models.Model):
+    """A token a learner made for their own scripts to use the JSON API as them.
+
+    The token reads `cpat_<prefix>_<secret>`; it is shown once, and only its prefix (to find the
+    row) and the SHA-256 of the whole token (to check it) are stored.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for."))
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    objects = PersonalAccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("personal access token")
+
+    def __str__(self) -> str:
+        return f"{self.name} (cpat_{self.prefix}_…)"

@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "roadmap",
     "certifications",
     "portfolio",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here: no CDN, CSP 'self'
+    "careerpath.api",
 ]
 
 MIDDLEWARE = [
@@ -235,4 +239,51 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# --- JSON API (/api/v1/, careerpath/api/) ------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without credentials gets 401 with WWW-Authenticate: Bearer.
+        "careerpath.api.authentication.AccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "careerpath.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "careerpath.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "careerpath.api.throttling.TokenRateThrottle",
+        "careerpath.api.throttling.SessionRateThrottle",
+        "careerpath.api.throttling.AnonymousRateThrottle",
+    ],
+    # Per access token, per logged-in learner (browser), per IP address without credentials.
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_TOKEN", default="1000/hour"),
+        "session": env("API_RATE_SESSION", default="2000/hour"),
+        "anonymous": env("API_RATE_ANONYMOUS", default="100/hour"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "careerpath API",
+    "DESCRIPTION": (
+        "Your career paths, milestones with progress, certifications and job applications. "
+        "Authenticate with a personal access token (Settings → Personal access tokens) sent as "
+        "`Authorization: Bearer <token>`, or with your browser session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No call to validator.swagger.io: the CSP allows only this site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProgressStatusEnum": "roadmap.models.ProgressStatus",
+        "CertificationStatusEnum": "certifications.models.CertStatus",
+        "ApplicationStatusEnum": "portfolio.models.ApplicationStatus",
+    },
 }

@@ -1,0 +1,13 @@
+"""App config for the JSON API (its templates and static files live in this package)."""
+
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "careerpath.api"
+    label = "api"
+    verbose_name = "JSON API"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI description of the access-token authentication.
+        from careerpath.api import schema  # noqa: F401
