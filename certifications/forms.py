@@ -74,6 +74,11 @@ class ExpiryForm(forms.Form):
     )
 
 
+class RenewForm(forms.Form):
+    # The expiry the page showed: a second click (or another tab) does not renew twice.
+    previous_expires_on = forms.DateField(required=False, widget=forms.HiddenInput)
+
+
 class CreditForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     credits = forms.DecimalField(label=_("Credits"), max_digits=6, decimal_places=2)

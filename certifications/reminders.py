@@ -1,27 +1,40 @@
-"""Expiry reminders: which notices are due (each once per expiry date), and the digest section.
+"""Expiry reminders: which notices are due (each once per expiry date), their emails, and the
+digest section.
 
-A tracked certification that is earned and expires has notice days (default 60, 30 and 7).
-When the days left reach a notice day, that notice is due; its key names the tracker, the
-expiry date and the notice day, so a sender that records keys (roadmap's ReminderDelivery) sends
-each exactly once, and a new expiry date (a renewal, an override) starts afresh. A notice whose
-day was passed unseen (added 20 days before expiry) yields only the nearest one, never a burst.
+A tracked certification that is earned and expires has notice days (default 60, 30 and 7, set
+per certification on its page). When the days left reach a notice day, that notice is due; its
+key names the tracker, the expiry date and the notice day, so roadmap's ReminderDelivery rows
+send each exactly once, and a new expiry date (a renewal, an override) starts afresh. A notice
+whose day was passed unseen (added 20 days before expiry) yields only the nearest one, never a
+burst.
+
+The notices are emails of their own (ReminderKind.CERT_EXPIRY), claimed and sent by roadmap's
+reminder dispatcher and sender (registered in CertificationsConfig.ready()). They follow the
+learner's due-date reminder switch (`nudges_enabled`) and arrive at the learner's reminder hour:
+an expiry date is a due date, and the email's one-click unsubscribe link is the nudges' one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.template.defaultfilters import floatformat
+from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from careerpath.accounts.models import User
 from certifications.models import CertStatus, CreditActivity, LearnerCertification
 from certifications.selectors import tracker_row
+from roadmap.models import ReminderDelivery, ReminderKind
+from roadmap.selectors import reminders as reminder_selectors
+from roadmap.services import reminders as reminder_services
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,15 @@ def _trackers(learner_ids: Iterable[int]):
     )
 
 
+def _expiring() -> Q:
+    """Trackers that can expire at all (a date set by the learner, or a validity)."""
+    return (
+        Q(expires_on_override__isnull=False)
+        | Q(certification__validity_months__isnull=False)
+        | Q(custom_validity_months__isnull=False)
+    )
+
+
 def expiry_notices_due(*, learners: Sequence[User], now: dt.datetime) -> list[ExpiryNotice]:
     """Every notice due now for these learners, each on the learner's own calendar date."""
     zones = {learner.pk: learner.zone for learner in learners}
@@ -77,42 +99,181 @@ def expiry_notices_due(*, learners: Sequence[User], now: dt.datetime) -> list[Ex
     return out
 
 
-def learners_with_expiry_notices() -> list[User]:
-    """Learners holding an earned certification: the candidates a dispatcher passes to
-    expiry_notices_due, which decides on each learner's own date (one query)."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            certifications__status=CertStatus.EARNED,
-            certifications__earned_on__isnull=False,
-        )
-        .distinct()
-        .order_by("pk")
+def _notice_learners():
+    """Learners an expiry email may go to: emailable, due-date reminders on."""
+    return reminder_selectors.emailable_learners().filter(nudges_enabled=True)
+
+
+def due_expiry_notices(
+    *, now: dt.datetime, page_size: int = reminder_selectors.PAGE_SIZE
+) -> Iterator[list[reminder_selectors.DueReminder]]:
+    """Pages of expiry notices to claim now: for learners with due-date reminders on, once their
+    local reminder hour has come (nudges and digests arrive then too), on their local date, and
+    not claimed yet. The keys are computed in Python (expiry dates are calendar arithmetic), so
+    each page of trackers costs one query for the trackers and one for the claims."""
+    earned = LearnerCertification.objects.filter(
+        _expiring(), status=CertStatus.EARNED, earned_on__isnull=False
     )
+    learners = _notice_learners().filter(Exists(earned.filter(learner=OuterRef("pk"))))
+    zones = list(learners.values_list("timezone", flat=True).distinct().order_by())
+    for clock in reminder_selectors.local_clocks(zones=zones, now=now):
+        trackers = earned.filter(
+            learner__in=learners.filter(timezone__in=clock.zones, digest_hour__lte=clock.hour)
+        ).select_related("certification")
+        last = 0
+        while True:
+            page = list(trackers.filter(pk__gt=last).order_by("pk")[:page_size])
+            if not page:
+                break
+            last = page[-1].pk
+            notices = [n for t in page if (n := expiry_notice(t, today=clock.date)) is not None]
+            keys = [(n.tracked.learner_id, n.period_key) for n in notices]
+            handled = reminder_selectors.handled_period_keys(
+                kind=ReminderKind.CERT_EXPIRY, keys=keys, now=now
+            )
+            due = [
+                reminder_selectors.DueReminder(
+                    learner_id=learner_id, kind=ReminderKind.CERT_EXPIRY, period_key=key
+                )
+                for learner_id, key in keys
+                if (learner_id, key) not in handled
+            ]
+            if due:
+                yield due
+
+
+def _parse_key(period_key: str) -> tuple[int, dt.date, int] | None:
+    try:
+        _cert, _expiry, pk, expires_on, days = period_key.split(":")
+        return int(pk), dt.date.fromisoformat(expires_on), int(days)
+    except ValueError:
+        return None
+
+
+def expiry_notices_for_keys(
+    *, claims: Sequence[tuple[User, str]], now: dt.datetime
+) -> dict[tuple[int, str], ExpiryNotice]:
+    """The notices claimed keys name that are still due now, by (learner id, key); a key is
+    absent when its notice no longer applies (renewed, dropped, notice days changed, another
+    learner's tracker). Four queries for the whole batch: a sender re-checks before sending."""
+    parsed = {(learner.pk, key): _parse_key(key) for learner, key in claims}
+    pks = {found[0] for found in parsed.values() if found is not None}
+    if not pks:
+        return {}
+    trackers = {
+        t.pk: t for t in _trackers({learner.pk for learner, _ in claims}).filter(pk__in=pks)
+    }
+    out = {}
+    for learner, key in claims:
+        found = parsed[(learner.pk, key)]
+        tracked = trackers.get(found[0]) if found else None
+        if tracked is None or tracked.learner_id != learner.pk:
+            continue
+        notice = expiry_notice(tracked, today=timezone.localdate(now, learner.zone))
+        if notice is not None and (notice.expires_on, notice.days_before) == found[1:]:
+            out[(learner.pk, key)] = notice
+    return out
 
 
 def expiry_notice_for_key(*, learner: User, period_key: str, now: dt.datetime):
     """The notice a claimed key names, if it is still due (the learner may have renewed or
     dropped it since the claim): a sender re-checks before sending. None otherwise."""
-    try:
-        _cert, _expiry, pk, expires_on, days = period_key.split(":")
-        pk, days, expires_on = int(pk), int(days), dt.date.fromisoformat(expires_on)
-    except ValueError:
-        return None
-    tracked = _trackers([learner.pk]).filter(pk=pk).first()
-    if tracked is None:
-        return None
-    notice = expiry_notice(tracked, today=timezone.localdate(now, learner.zone))
-    if notice is None or (notice.expires_on, notice.days_before) != (expires_on, days):
-        return None
-    return notice
+    return expiry_notices_for_keys(claims=[(learner, period_key)], now=now).get(
+        (learner.pk, period_key)
+    )
+
+
+def _short_name(tracked: LearnerCertification) -> str:
+    """PMP rather than Project Management Professional, where the catalogue has it."""
+    cert = tracked.certification
+    return (cert.abbreviation if cert is not None else "") or tracked.name
+
+
+def expiry_subject(notice: ExpiryNotice) -> str:
+    values = {
+        "name": _short_name(notice.tracked),
+        "date": formats.date_format(notice.expires_on, "j F Y"),
+        "n": notice.days_left,
+    }
+    if notice.days_left == 0:
+        return _("Your %(name)s expires today (%(date)s)") % values
+    if notice.days_left == 1:
+        return _("Your %(name)s expires tomorrow (%(date)s)") % values
+    return (
+        ngettext(
+            "Your %(name)s expires in %(n)d day (%(date)s)",
+            "Your %(name)s expires in %(n)d days (%(date)s)",
+            notice.days_left,
+        )
+        % values
+    )
+
+
+def expiry_emails_render(
+    *, deliveries: Sequence[ReminderDelivery], now: dt.datetime
+) -> dict[int, reminder_services.RenderedEmail | None]:
+    """The expiry notices of a send batch by delivery id; None when the notice no longer
+    applies or the learner switched due-date reminders off since the claim."""
+    notices = expiry_notices_for_keys(
+        claims=[(d.learner, d.period_key) for d in deliveries], now=now
+    )
+    html_template = get_template("reminders/email/cert_expiry.html")
+    text_template = get_template("reminders/email/cert_expiry.txt")
+    settings_url = reminder_services.absolute_url(reverse("accounts:settings"))
+    rendered: dict[int, reminder_services.RenderedEmail | None] = {}
+    for delivery in deliveries:
+        learner = delivery.learner
+        notice = notices.get((learner.pk, delivery.period_key))
+        if notice is None or not learner.nudges_enabled:
+            rendered[delivery.pk] = None
+            continue
+        tracked = notice.tracked
+        subject = expiry_subject(notice)
+        unsubscribe = reminder_services.unsubscribe_url(
+            learner=learner, kind=reminder_services.UnsubscribeKind.NUDGES
+        )
+        renewal = tracker_row(tracked, today=timezone.localdate(now, learner.zone)).renewal
+        cert = tracked.certification
+        context = {
+            "subject": subject,
+            "name": learner.name,
+            "certification": tracked.name,
+            "issuer": tracked.issuer,
+            "expires_on": formats.date_format(notice.expires_on, "j F Y"),
+            "days_left": notice.days_left,
+            "renewal": renewal,
+            "counted": floatformat(renewal.counted, "-2") if renewal else "",
+            "shortfall": floatformat(renewal.shortfall, "-2") if renewal else "",
+            "fee": floatformat(cert.renewal_fee_amount, "-2")
+            if cert is not None and cert.renewal_fee_amount
+            else "",
+            "currency": cert.cost_currency if cert is not None else "",
+            "renewal_notes": cert.renewal_notes if cert is not None else "",
+            "notice_days": get_text_list([str(d) for d in tracked.notice_days], _("and")),
+            "certification_url": reminder_services.absolute_url(tracked.get_absolute_url()),
+            "settings_url": settings_url,
+            "unsubscribe_url": unsubscribe,
+        }
+        rendered[delivery.pk] = reminder_services.RenderedEmail(
+            to=learner.email,
+            subject=subject,
+            text=text_template.render(context),
+            html=html_template.render(context),
+            headers=reminder_services.reminder_headers(
+                unsubscribe=unsubscribe, key=delivery.period_key, delivery_id=delivery.pk
+            ),
+        )
+    return rendered
+
+
+EXPIRY_EMAILS = reminder_services.ReminderEmailSource(
+    kind=ReminderKind.CERT_EXPIRY, due=due_expiry_notices, render=expiry_emails_render
+)
 
 
 def certification_digest_sections(learners: Sequence[User], now: dt.datetime) -> dict:
     """The digest's "Certifications expiring" section: every earned certification inside its
     largest notice window, with its renewal verdict. Four queries for the whole batch."""
-    from roadmap.services.reminders import DigestItem, DigestSection, absolute_url
-
     zones = {learner.pk: learner.zone for learner in learners}
     items: dict[int, list] = {}
     for tracked in _trackers(zones):
@@ -137,7 +298,12 @@ def certification_digest_sections(learners: Sequence[User], now: dt.datetime) ->
                 "credit": renewal.credit_name,
             }
         items.setdefault(tracked.learner_id, []).append(
-            DigestItem(text=text, url=absolute_url(tracked.get_absolute_url()), note=note)
+            reminder_services.DigestItem(
+                text=text, url=reminder_services.absolute_url(tracked.get_absolute_url()), note=note
+            )
         )
     title = _("Certifications expiring")
-    return {pk: [DigestSection(title=title, items=tuple(found))] for pk, found in items.items()}
+    return {
+        pk: [reminder_services.DigestSection(title=title, items=tuple(found))]
+        for pk, found in items.items()
+    }

@@ -21,6 +21,7 @@ from certifications.models import (
     CreditActivity,
     LearnerCertification,
     RenewalCategory,
+    add_months,
 )
 from roadmap.models import ProgressStatus, http_url_validator
 from roadmap.services.progress import milestone_status_set
@@ -31,6 +32,8 @@ __all__ = [
     "learner_certification_status_set",
     "learner_certification_expiry_set",
     "learner_certification_notice_days_set",
+    "certification_renewal_expiry",
+    "certification_renew",
     "credit_activity_add",
     "credit_activity_remove",
 ]
@@ -179,6 +182,89 @@ def learner_certification_notice_days_set(
     tracked.expiry_notice_days = ",".join(str(v) for v in values)
     tracked.save(update_fields=["expiry_notice_days", "updated_at"])
     return tracked
+
+
+def _renewal_months(tracked: LearnerCertification) -> int | None:
+    """How far a renewal moves the expiry: the issuer's renewal cycle, else the validity."""
+    cert = tracked.certification if tracked.certification_id else None
+    return (cert.renewal_cycle_months if cert is not None else None) or tracked.validity_months
+
+
+def certification_renewal_expiry(*, tracked: LearnerCertification) -> dt.date | None:
+    """The expiry date renewing now would give: the day after the current expiry starts a new
+    period of the renewal cycle (or validity), the new expiry is its last day. None when the
+    certification never expires or its period is unknown."""
+    months = _renewal_months(tracked)
+    if tracked.expires_on is None or not months:
+        return None
+    return add_months(tracked.expires_on + dt.timedelta(days=1), months) - dt.timedelta(days=1)
+
+
+def certification_renew(
+    *, tracked: LearnerCertification, previous_expires_on: dt.date | None, today: dt.date
+) -> LearnerCertification:
+    """Record that the learner renewed an earned certification: its expiry moves one renewal
+    period on (certification_renewal_expiry), which starts a new credit cycle the day after
+    the old expiry (credits dated before it stop counting), and it is earned again if it had
+    been marked expired; the expiry notices start afresh for the new date.
+
+    `previous_expires_on` is the expiry the learner saw when they pressed the button: if it
+    has changed since (a second click, another tab), nothing happens, so one renewal is never
+    recorded twice. Nor can a period that has not begun be renewed again.
+    """
+    with transaction.atomic():
+        locked = (
+            LearnerCertification.objects.select_for_update(of=("self",))
+            .select_related("certification")
+            .get(pk=tracked.pk)
+        )
+        if locked.status not in (CertStatus.EARNED, CertStatus.EXPIRED) or not locked.earned_on:
+            raise ValidationError(
+                _("Only a certification you have earned can be renewed: set it to earned first."),
+                code="not_earned",
+            )
+        expires_on = locked.expires_on
+        if expires_on is None:
+            raise ValidationError(
+                _("%(name)s never expires, so there is nothing to renew.") % {"name": locked.name},
+                code="never_expires",
+            )
+        new_expiry = certification_renewal_expiry(tracked=locked)
+        if new_expiry is None:
+            raise ValidationError(
+                _(
+                    "How long a renewal of %(name)s lasts is not known: give its new expiry date "
+                    "under Status instead."
+                )
+                % {"name": locked.name},
+                code="no_period",
+            )
+        if previous_expires_on != expires_on:
+            raise ValidationError(
+                _(
+                    "The expiry date has changed since this page was shown: it is now "
+                    "%(date)s. Check it before recording a renewal."
+                )
+                % {"date": formats.date_format(expires_on)},
+                code="stale",
+            )
+        period_start = add_months(expires_on + dt.timedelta(days=1), -_renewal_months(locked))
+        if today < period_start:
+            raise ValidationError(
+                _(
+                    "Already renewed: the current period runs from %(start)s to %(end)s. "
+                    "Record the next renewal once it has begun."
+                )
+                % {
+                    "start": formats.date_format(period_start),
+                    "end": formats.date_format(expires_on),
+                },
+                code="already_renewed",
+            )
+        locked.expires_on_override = new_expiry
+        locked.status = CertStatus.EARNED
+        locked.save(update_fields=["expires_on_override", "status", "updated_at"])
+    return locked
 
 
 def credit_activity_add(

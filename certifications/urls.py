@@ -15,6 +15,7 @@ urlpatterns = [
     path("mine/<int:pk>/", views.tracker_detail, name="tracker_detail"),
     path("mine/<int:pk>/status/", views.tracker_status, name="tracker_status"),
     path("mine/<int:pk>/expiry/", views.tracker_expiry, name="tracker_expiry"),
+    path("mine/<int:pk>/renew/", views.tracker_renew, name="tracker_renew"),
     path("mine/<int:pk>/credits/", views.credit_add, name="credit_add"),
     path(
         "mine/<int:pk>/credits/<int:activity_id>/delete/",

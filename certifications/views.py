@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,9 +24,10 @@ from certifications.forms import (
     CreditForm,
     CustomCertificationForm,
     ExpiryForm,
+    RenewForm,
     StatusForm,
 )
-from certifications.models import CreditActivity, RenewalCategory
+from certifications.models import CreditActivity, LearnerCertification, RenewalCategory
 from roadmap.selectors.dashboard import learner_today
 
 COMPARE_MAX = 3
@@ -119,6 +121,8 @@ def tracker_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ),
         "credit_form": CreditForm(categories=_categories(tracked)),
+        "renew_form": RenewForm(initial={"previous_expires_on": tracked.expires_on}),
+        "renewed_expiry": services.certification_renewal_expiry(tracked=tracked),
     }
     return render(request, "certifications/tracker_detail.html", context)
 
@@ -153,6 +157,36 @@ def tracker_expiry(request: HttpRequest, pk: int) -> HttpResponse:
         ExpiryForm(request.POST),
         lambda data: _expiry_and_notices_set(tracked, data),
         _("Expiry date and reminders saved."),
+    )
+    return redirect(tracked)
+
+
+@login_required
+@require_POST
+def tracker_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    renewed: list[LearnerCertification] = []
+
+    def renew(data) -> None:
+        renewed.append(
+            services.certification_renew(
+                tracked=tracked,
+                previous_expires_on=data["previous_expires_on"],
+                today=learner_today(request.user),
+            )
+        )
+
+    form_action(
+        request,
+        RenewForm(request.POST),
+        renew,
+        lambda data: (
+            _(
+                "Renewal recorded: %(name)s now expires on %(date)s, and a new credit cycle has "
+                "started."
+            )
+            % {"name": tracked.name, "date": formats.date_format(renewed[0].expires_on)}
+        ),
     )
     return redirect(tracked)
 

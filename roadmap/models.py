@@ -299,6 +299,7 @@ class ReminderKind(models.TextChoices):
     DIGEST = "digest", _("Progress digest")
     NUDGE_DUE = "nudge_due", _("Due-date nudge")
     NUDGE_OVERDUE = "nudge_overdue", _("Missed-date nudge")
+    CERT_EXPIRY = "cert_expiry", _("Certification expiry notice")
 
 
 class DeliveryStatus(models.TextChoices):

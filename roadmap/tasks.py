@@ -17,7 +17,12 @@ SEND_MAX_RETRIES = 6
 @shared_task(name="roadmap.tasks.dispatch_reminders")
 def dispatch_reminders() -> dict:
     summary = reminders.reminders_dispatch(now=timezone.now(), deliver=_queue_batch)
-    return {"digests": summary.digests, "nudges": summary.nudges, "batches": summary.batches}
+    return {
+        "digests": summary.digests,
+        "nudges": summary.nudges,
+        "notices": summary.notices,
+        "batches": summary.batches,
+    }
 
 
 def _queue_batch(delivery_ids: list[int]) -> None:

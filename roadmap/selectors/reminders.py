@@ -19,6 +19,7 @@ from django.db.models.functions import TruncDate
 
 from careerpath.accounts.models import DigestFrequency, User
 from roadmap.models import (
+    CareerPath,
     DeliveryStatus,
     Enrollment,
     Milestone,
@@ -96,13 +97,17 @@ def local_clocks(*, zones: Iterable[str], now: dt.datetime) -> list[LocalClock]:
     ]
 
 
-def _reachable_learners() -> QuerySet[User]:
-    """Learners an email may go to: active, with a verified address, enrolled somewhere."""
+def emailable_learners() -> QuerySet[User]:
+    """Learners an email may go to at all: active, with a verified address."""
     return User.objects.filter(
         Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
-        Exists(Enrollment.objects.filter(learner=OuterRef("pk"))),
         is_active=True,
     )
+
+
+def _reachable_learners() -> QuerySet[User]:
+    """Learners a progress email may go to: emailable and enrolled somewhere."""
+    return emailable_learners().filter(Exists(Enrollment.objects.filter(learner=OuterRef("pk"))))
 
 
 def _already_handled(*, kind: str, stale_before: dt.datetime, **match) -> Exists:
@@ -127,6 +132,35 @@ class DueNudge:
     milestone_id: int
     target_date: dt.date
     period_key: str
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One email of another app's reminder kind (e.g. a certification expiry notice)."""
+
+    learner_id: int
+    kind: str
+    period_key: str
+
+
+def handled_period_keys(
+    *, kind: str, keys: Iterable[tuple[int, str]], now: dt.datetime
+) -> set[tuple[int, str]]:
+    """Which (learner id, period key) pairs already have a delivery row that is not an abandoned
+    claim: for kinds whose keys are computed in Python, one query per page."""
+    keys = list(keys)
+    if not keys:
+        return set()
+    rows = (
+        ReminderDelivery.objects.filter(
+            kind=kind,
+            learner_id__in={learner_id for learner_id, _ in keys},
+            period_key__in={key for _, key in keys},
+        )
+        .exclude(status=DeliveryStatus.CLAIMED, claimed_at__lt=now - STALE_CLAIM_AFTER)
+        .values_list("learner_id", "period_key")
+    )
+    return set(rows) & set(keys)
 
 
 def _keyset(qs: QuerySet, *, fields: tuple[str, ...], page_size: int) -> Iterator[list[tuple]]:
@@ -230,60 +264,88 @@ def due_nudges(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list
 # --- What a batch of emails shows -----------------------------------------------------------
 
 
+class ProgressRow:
+    """The fields of a progress row that an email reads, in place of a MilestoneProgress model
+    instance: a batch reads thousands of rows, and building models was most of its cost."""
+
+    __slots__ = ("status", "target_date", "completed_at")
+
+    def __init__(self, status: str, target_date: dt.date | None, completed_at) -> None:
+        self.status = status
+        self.target_date = target_date
+        self.completed_at = completed_at
+
+
 def learner_overviews(
     *, learners: Iterable[User], today_by_learner: dict[int, dt.date]
 ) -> dict[int, LearnerOverview]:
     """learner_overview() for many learners in three queries (enrolments, milestones of every
-    path involved, progress rows), building the very same objects."""
+    path involved with their steps and paths, progress rows; a fourth only for a path with no
+    milestones), building the same LearnerOverview objects, with ProgressRow as each state's
+    progress (what the digest reads of it)."""
     learners = list(learners)
     ids = [learner.pk for learner in learners]
+    # Pairs, not objects: a batch's learners share a few paths (read with their milestones).
     enrollments = list(
         Enrollment.objects.filter(learner_id__in=ids)
-        .select_related("path")
         .order_by("learner_id", "enrolled_at", "id")
+        .values_list("learner_id", "path_id")
     )
-    paths = {e.path_id: e.path for e in enrollments}
+    path_ids = {path_id for _, path_id in enrollments}
     milestones = list(
         Milestone.objects.active()
-        .filter(step__path__in=list(paths))
-        .select_related("step")
+        .filter(step__path__in=path_ids)
+        .select_related("step__path")
         .order_by("step__path_id", "step__position", "step_id", "position", "id")
     )
+    paths: dict[int, CareerPath] = {}
     steps_by_path: dict[int, list] = defaultdict(list)
     milestones_by_step: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in milestones:
         step = milestone.step
         if not milestones_by_step[step.pk]:
             # Shared objects, so milestone.get_absolute_url() needs no query per milestone.
-            step.path = paths[step.path_id]
+            step.path = paths.setdefault(step.path_id, step.path)
             steps_by_path[step.path_id].append(step)
         else:
             milestone.step = milestones_by_step[step.pk][0].step
         milestones_by_step[step.pk].append(milestone)
-    progress: dict[tuple[int, int], MilestoneProgress] = {
-        (p.learner_id, p.milestone_id): p
-        for p in MilestoneProgress.objects.filter(
+    if path_ids - paths.keys():  # enrolled on a path with no milestones (yet)
+        paths.update(CareerPath.objects.in_bulk(path_ids - paths.keys()))
+    rows_by_learner: dict[int, dict[int, ProgressRow]] = defaultdict(dict)
+    for learner_id, milestone_id, status, target_date, completed_at in (
+        MilestoneProgress.objects.filter(
             learner_id__in=ids, milestone__in=[m.pk for m in milestones]
         )
+        .order_by()
+        .values_list("learner_id", "milestone_id", "status", "target_date", "completed_at")
+    ):
+        rows_by_learner[learner_id][milestone_id] = ProgressRow(status, target_date, completed_at)
+    # A milestone nobody has started reads the same for every learner: one state each (they
+    # are immutable), so only the learner's own rows cost a new object.
+    step_items = {
+        step_id: [(m.id, m, MilestoneState(milestone=m, progress=None)) for m in members]
+        for step_id, members in milestones_by_step.items()
     }
     paths_by_learner: dict[int, list] = defaultdict(list)
-    for enrollment in enrollments:
-        paths_by_learner[enrollment.learner_id].append(enrollment.path)
+    for learner_id, path_id in enrollments:
+        paths_by_learner[learner_id].append(paths[path_id])
     overviews = {}
     for learner in learners:
+        rows = rows_by_learner.get(learner.pk, {})
         path_progress = []
         for path in paths_by_learner.get(learner.pk, []):
             pp = PathProgress(path=path)
-            for step in steps_by_path.get(path.pk, []):
-                pp.steps.append(
-                    StepProgress(
-                        step=step,
-                        milestones=[
-                            MilestoneState(milestone=m, progress=progress.get((learner.pk, m.pk)))
-                            for m in milestones_by_step[step.pk]
-                        ],
+            for step in steps_by_path.get(path.id, []):
+                states = []
+                for milestone_id, milestone, untouched in step_items[step.id]:
+                    row = rows.get(milestone_id)
+                    states.append(
+                        untouched
+                        if row is None
+                        else MilestoneState(milestone=milestone, progress=row)
                     )
-                )
+                pp.steps.append(StepProgress(step=step, milestones=states))
             path_progress.append(pp)
         overviews[learner.pk] = LearnerOverview(
             today=today_by_learner[learner.pk], paths=path_progress

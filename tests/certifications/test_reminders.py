@@ -7,8 +7,11 @@ from django.core.exceptions import ValidationError
 
 from certifications import services
 from certifications.reminders import (
+    EXPIRY_EMAILS,
     certification_digest_sections,
+    due_expiry_notices,
     expiry_notice,
+    expiry_notice_for_key,
     expiry_notices_due,
 )
 from tests.accounts.factories import UserFactory
@@ -139,28 +142,34 @@ def test_the_section_appears_in_the_rendered_digest(monkeypatch):
     assert "Certified ScrumMaster expires on" in email.text
 
 
-def test_a_dispatcher_finds_the_learners_and_rechecks_a_claimed_key():
+def test_a_dispatcher_finds_the_due_notices_and_rechecks_a_claimed_key():
     # given: a CSM 30 days from expiry, and another learner with nothing earned
     tracked = earned_csm()
     LearnerCertificationFactory(certification=csm(), status="studying")
     now = dt.datetime.combine(EXPIRES - dt.timedelta(days=30), dt.time(9), tzinfo=dt.UTC)
-    from certifications.reminders import expiry_notice_for_key, learners_with_expiry_notices
 
     # when
-    learners = learners_with_expiry_notices()
-    [notice] = expiry_notices_due(learners=learners, now=now)
+    [[due]] = list(due_expiry_notices(now=now))
 
     # then: the key is still due at send time, until the learner renews
-    assert learners == [tracked.learner]
-    key = notice.period_key
-    assert expiry_notice_for_key(learner=tracked.learner, period_key=key, now=now) == notice
+    key = f"cert:expiry:{tracked.pk}:{EXPIRES.isoformat()}:30"
+    assert (due.learner_id, due.kind, due.period_key) == (tracked.learner_id, "cert_expiry", key)
+    notice = expiry_notice_for_key(learner=tracked.learner, period_key=key, now=now)
+    assert (notice.tracked, notice.days_before, notice.days_left) == (tracked, 30, 30)
+    # a date moved by ten days is another key (its 60-day notice is due instead)
+    later = EXPIRES + dt.timedelta(days=10)
+    services.learner_certification_expiry_set(tracked=tracked, expires_on=later)
+    assert expiry_notice_for_key(learner=tracked.learner, period_key=key, now=now) is None
+    [[due]] = list(due_expiry_notices(now=now))
+    assert due.period_key == f"cert:expiry:{tracked.pk}:{later.isoformat()}:60"
     services.learner_certification_expiry_set(tracked=tracked, expires_on=dt.date(2029, 1, 14))
     assert expiry_notice_for_key(learner=tracked.learner, period_key=key, now=now) is None
     assert expiry_notice_for_key(learner=UserFactory(), period_key=key, now=now) is None
     assert expiry_notice_for_key(learner=tracked.learner, period_key="junk", now=now) is None
 
 
-def test_the_app_registers_its_digest_section():
+def test_the_app_registers_its_digest_section_and_its_emails():
     from roadmap.services import reminders
 
     assert certification_digest_sections in reminders.DIGEST_SECTION_PROVIDERS
+    assert reminders.REMINDER_EMAIL_SOURCES["cert_expiry"] is EXPIRY_EMAILS

@@ -203,3 +203,150 @@ def test_only_the_owner_removes_an_activity():
     services.credit_activity_remove(learner=tracked.learner, activity_id=activity.pk)
     assert not CreditActivity.objects.exists()
     assert LearnerCertification.objects.filter(pk=tracked.pk).exists()
+
+
+# --- Recording a renewal --------------------------------------------------------------------
+
+RENEW_EARNED = dt.date(2023, 3, 13)
+RENEW_EXPIRES = dt.date(2026, 3, 12)  # a PMP earned on RENEW_EARNED: 36 months
+
+
+def test_a_renewal_moves_the_expiry_one_cycle_on_and_starts_a_new_credit_cycle():
+    # given: a PMP expiring on 12 March 2026, 60 PDUs logged in its cycle, renewed with PMI on
+    # 1 March 2026
+    cert = pmp()
+    tracked = LearnerCertificationFactory(
+        certification=cert, status="earned", earned_on=RENEW_EARNED
+    )
+    for slug, credits in [("ways-of-working", 20), ("power-skills", 20), ("business-acumen", 20)]:
+        CreditActivity.objects.create(
+            learner_certification=tracked,
+            date=dt.date(2025, 5, 1),
+            credits=credits,
+            category=category(cert, slug),
+            description="Course",
+        )
+    assert tracked.expires_on == RENEW_EXPIRES
+
+    # when
+    renewed = services.certification_renew(
+        tracked=tracked, previous_expires_on=RENEW_EXPIRES, today=dt.date(2026, 3, 1)
+    )
+
+    # then: it expires three years on, and the new cycle starts the day after the old expiry,
+    # with no credits in it yet (the old ones are kept, outside it)
+    tracked.refresh_from_db()
+    assert renewed.expires_on == tracked.expires_on == dt.date(2029, 3, 12)
+    assert tracked.status == "earned" and tracked.earned_on == RENEW_EARNED
+    row = tracker_row_today(tracked, dt.date(2026, 3, 20))
+    assert (row.renewal.cycle_start, row.renewal.cycle_end) == (
+        dt.date(2026, 3, 13),
+        dt.date(2029, 3, 12),
+    )
+    assert row.renewal.counted == 0 and row.renewal.outside_cycle == 60
+    assert CreditActivity.objects.filter(learner_certification=tracked).count() == 3
+
+
+def tracker_row_today(tracked, today):
+    from certifications.selectors import tracked_certification, tracker_row
+
+    return tracker_row(tracked_certification(learner=tracked.learner, pk=tracked.pk), today=today)
+
+
+def test_a_certification_marked_expired_is_earned_again_once_renewed():
+    # given: a CSM the learner marked expired after its date, then renewed late
+    tracked = LearnerCertificationFactory(
+        certification=csm(), status="expired", earned_on=dt.date(2024, 2, 1)
+    )
+    # when
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 1, 31), today=dt.date(2026, 2, 20)
+    )
+    # then: two more years, earned
+    tracked.refresh_from_db()
+    assert (tracked.status, tracked.expires_on) == ("earned", dt.date(2028, 1, 31))
+
+
+def test_a_custom_certification_renews_by_its_validity():
+    tracked = LearnerCertificationFactory(
+        certification=None,
+        custom_name="Cloud Practitioner",
+        custom_validity_months=12,
+        status="earned",
+        earned_on=dt.date(2025, 7, 1),
+    )
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 6, 30), today=TODAY
+    )
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2027, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("fields", "previous", "message"),
+    [
+        ({"status": "studying", "earned_on": None}, RENEW_EXPIRES, "set it to earned first"),
+        ({"status": "planned", "earned_on": None}, None, "set it to earned first"),
+        ({"certification": "never-expires"}, None, "never expires"),
+        ({}, dt.date(2026, 3, 11), "The expiry date has changed since this page was shown"),
+        ({}, None, "The expiry date has changed since this page was shown"),
+    ],
+)
+def test_a_renewal_in_a_bad_state_is_refused_and_changes_nothing(fields, previous, message):
+    # given
+    fields = dict(fields)
+    if fields.get("certification") == "never-expires":
+        fields["certification"] = CertificationFactory(validity_months=None)
+    tracked = LearnerCertificationFactory(
+        **{"certification": pmp(), "status": "earned", "earned_on": RENEW_EARNED, **fields}
+    )
+    before = LearnerCertification.objects.values().get(pk=tracked.pk)
+    # when
+    with pytest.raises(ValidationError) as exc:
+        services.certification_renew(
+            tracked=tracked, previous_expires_on=previous, today=dt.date(2026, 3, 1)
+        )
+    # then
+    assert message in " ".join(exc.value.messages)
+    assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
+
+
+def test_a_renewal_is_recorded_once_however_often_it_is_sent():
+    # given: a renewal recorded from the page showing the old expiry
+    tracked = LearnerCertificationFactory(
+        certification=pmp(), status="earned", earned_on=RENEW_EARNED
+    )
+    today = dt.date(2026, 3, 1)
+    services.certification_renew(tracked=tracked, previous_expires_on=RENEW_EXPIRES, today=today)
+
+    # when: the same form is sent again, and a fresh page's form the same day
+    with pytest.raises(ValidationError, match="has changed since this page was shown"):
+        services.certification_renew(
+            tracked=tracked, previous_expires_on=RENEW_EXPIRES, today=today
+        )
+    with pytest.raises(ValidationError, match="Already renewed"):
+        services.certification_renew(
+            tracked=tracked, previous_expires_on=dt.date(2029, 3, 12), today=today
+        )
+
+    # then: one renewal
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2029, 3, 12)
+
+
+def test_a_renewal_starts_the_expiry_notices_afresh():
+    # given: a PMP whose 30-day notice is due
+    from certifications.reminders import expiry_notice
+
+    tracked = LearnerCertificationFactory(
+        certification=pmp(), status="earned", earned_on=RENEW_EARNED
+    )
+    today = RENEW_EXPIRES - dt.timedelta(days=30)
+    assert expiry_notice(tracked, today=today).days_before == 30
+    # when
+    tracked = services.certification_renew(
+        tracked=tracked, previous_expires_on=RENEW_EXPIRES, today=today
+    )
+    # then: nothing is due until 60 days before the new date
+    assert expiry_notice(tracked, today=today) is None
+    assert expiry_notice(tracked, today=dt.date(2029, 1, 11)).days_before == 60

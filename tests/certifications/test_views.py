@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from certifications.models import CertStatus, CreditActivity, LearnerCertification
+from certifications.models import CertStatus, CreditActivity, LearnerCertification, add_months
 from tests.accounts.factories import UserFactory
 from tests.certifications.factories import (
     CertificationFactory,
@@ -73,6 +73,11 @@ def test_compare_shows_two_or_three_side_by_side(client):
 
 def test_tracker_pages_need_a_login(client):
     response = client.get(url("mine"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    tracked = LearnerCertificationFactory(
+        certification=csm(), status="earned", earned_on=dt.date(2025, 1, 1)
+    )
+    response = client.post(url("tracker_renew", tracked.pk), {"previous_expires_on": ""})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -191,6 +196,7 @@ def test_another_learners_records_answer_404(client):
         ("tracker_status", {"status": "dropped"}),
         ("tracker_expiry", {"expires_on": today, "notice_days": "7"}),
         ("credit_add", {"date": today, "credits": "1", "description": "x"}),
+        ("tracker_renew", {"previous_expires_on": "2026-12-31"}),
     ]:
         assert client.post(url(name, other.pk), data).status_code == 404
     assert client.post(url("credit_delete", other.pk, activity.pk)).status_code == 404
@@ -232,3 +238,86 @@ def test_pages_run_a_fixed_number_of_queries(client, n, django_assert_max_num_qu
         with django_assert_max_num_queries(limit):
             response = client.get(address)
         assert response.status_code == 200, address
+
+
+def test_recording_a_renewal_from_the_certification_page(client):
+    # given: an earned CSM that expires in 20 days, with its page showing the renewal button
+    learner = UserFactory()
+    client.force_login(learner)
+    today = timezone.localdate()
+    tracked = LearnerCertificationFactory(
+        certification=csm(), status="earned", earned_on=today - dt.timedelta(days=710)
+    )
+    tracked.learner = learner
+    tracked.save()
+    old_expiry = tracked.expires_on
+    page = client.get(url("tracker_detail", tracked.pk))
+    body = page.content.decode()
+    assert "Record renewal" in body
+    assert f'name="previous_expires_on" value="{old_expiry.isoformat()}"' in body
+    assert f'action="{url("tracker_renew", tracked.pk)}"' in body
+
+    # when: the form is posted (no JavaScript needed)
+    response = client.post(
+        url("tracker_renew", tracked.pk), {"previous_expires_on": old_expiry.isoformat()}
+    )
+
+    # then: back on the page, renewed: two years on from the old expiry
+    assert response.status_code == 302 and response["Location"] == tracked.get_absolute_url()
+    page = client.get(response["Location"])
+    assert "Renewal recorded" in messages_of(page) and "new credit cycle" in messages_of(page)
+    new_expiry = add_months(old_expiry + dt.timedelta(days=1), 24) - dt.timedelta(days=1)
+    tracked.refresh_from_db()
+    assert tracked.expires_on == new_expiry
+
+    # when: the same form is posted again (a double click)
+    again = client.post(
+        url("tracker_renew", tracked.pk),
+        {"previous_expires_on": old_expiry.isoformat()},
+        follow=True,
+    )
+
+    # then: refused, still renewed once
+    assert "Nothing changed" in messages_of(again) and "has changed since" in messages_of(again)
+    tracked.refresh_from_db()
+    assert tracked.expires_on == new_expiry
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": "studying", "earned_on": None},
+        {"certification": "never-expires"},
+    ],
+)
+def test_a_renewal_in_a_bad_state_is_refused_with_a_message(client, fields):
+    # given: a certification that is not earned, or never expires: no button on its page
+    learner = UserFactory()
+    client.force_login(learner)
+    fields = dict(fields)
+    if fields.get("certification") == "never-expires":
+        fields["certification"] = CertificationFactory(validity_months=None)
+    tracked = LearnerCertificationFactory(
+        **{
+            "learner": learner,
+            "certification": csm(),
+            "status": "earned",
+            "earned_on": dt.date(2025, 1, 1),
+            **fields,
+        }
+    )
+    assert "Record renewal" not in client.get(url("tracker_detail", tracked.pk)).content.decode()
+    before = LearnerCertification.objects.values().get(pk=tracked.pk)
+
+    # when: the form is posted anyway
+    response = client.post(
+        url("tracker_renew", tracked.pk), {"previous_expires_on": ""}, follow=True
+    )
+
+    # then: a clear message, and nothing changed
+    assert "Nothing changed" in messages_of(response)
+    assert "set it to earned first" in messages_of(response) or "never expires" in messages_of(
+        response
+    )
+    assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
+    assert client.get(url("tracker_renew", tracked.pk)).status_code == 405

@@ -1,12 +1,14 @@
 """Rendering and sending reminders: what the digest and nudges say, once, with retries."""
 
 import datetime as dt
+import smtplib
 import socket
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -219,9 +221,10 @@ def test_batched_overviews_match_the_shared_selector(path):
     m = milestones_of(path)
     learners = [learner_on(path) for _ in range(3)]
     learner_on(other, email="x@example.com")
-    from tests.roadmap.factories import EnrollmentFactory
+    from tests.roadmap.factories import CareerPathFactory, EnrollmentFactory
 
     EnrollmentFactory(learner=learners[1], path=other)
+    EnrollmentFactory(learner=learners[2], path=CareerPathFactory())  # no milestones yet
     progress(learners[0], m[0], ProgressStatus.DONE)
     progress(learners[1], m[1], ProgressStatus.SKIPPED)
     progress(learners[1], milestones_of(other)[0], target_date=dt.date(2026, 3, 1))
@@ -265,13 +268,14 @@ def test_a_batch_reads_in_a_fixed_number_of_queries(path, size):
     with CaptureQueriesContext(connection) as queries:
         report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW)
 
-    # then: reads do not grow with the batch; each email costs only its claim and its mark
+    # then: reads do not grow with the batch (deliveries, three for the overviews, last digest,
+    # streaks, one per digest section: certifications, applications); each email costs one
+    # UPDATE, its conditional mark
     assert len(report.sent) == size
     reads = [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
     writes = [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
-    # (one read per digest section: certifications, applications)
     assert len(reads) <= 8, [q["sql"][:80] for q in reads]
-    assert len(writes) == 2 * size
+    assert len(writes) == size
 
 
 def closed_port() -> int:
@@ -374,3 +378,209 @@ def test_sendreminders_command_dry_run_and_real_run(path):
     assert "sent 1," in out.getvalue()
     assert [m.to for m in mail.outbox] == [[learner.email]]
     assert timezone.is_aware(ReminderDelivery.objects.get().sent_at)
+
+
+def test_layouts_write_exactly_what_the_templates_render(path, dispatch, monkeypatch):
+    # given: learners whose digests take different shapes (lists empty or not, of several
+    # lengths, notes or none, sections or none), two of the same shape, and text that needs
+    # escaping in HTML
+    m = milestones_of(path)
+    m[0].title = 'Read "Scrum & <Kanban>" — it\'s short'
+    m[0].save()
+    busy = learner_on(path, hour=0, display_name="Zoë <b>&</b>")
+    progress(busy, m[0], ProgressStatus.DONE, completed_at=NOW - dt.timedelta(hours=3))
+    progress(busy, m[1], ProgressStatus.DONE, completed_at=NOW - dt.timedelta(hours=5))
+    progress(busy, m[2], target_date=dt.date(2026, 3, 1))
+    progress(busy, m[3], ProgressStatus.NOT_STARTED, target_date=dt.date(2026, 3, 12))
+    for _ in range(2):
+        learner_on(path, hour=0)
+    late = learner_on(path, hour=0)
+    progress(late, m[4], target_date=dt.date(2026, 3, 2))
+
+    def sections(learners, now):
+        return {
+            busy.pk: [
+                reminders.DigestSection(
+                    title="Applications & <follow-ups>",
+                    items=(
+                        reminders.DigestItem(text="Call ACME", url="https://x.test/?a=1&b=2"),
+                        reminders.DigestItem(text='Email "Beta"', note="due 'today'"),
+                    ),
+                )
+            ]
+        }
+
+    monkeypatch.setattr(reminders, "DIGEST_SECTION_PROVIDERS", [sections])
+    compared = []
+    layout_render = reminders._Layouts.render
+
+    def both(self, templates, context):
+        ours = layout_render(self, templates, context)
+        compared.append((ours, [template.render(context) for template in templates]))
+        return ours
+
+    monkeypatch.setattr(reminders._Layouts, "render", both)
+
+    # when: the digests are sent (twice over: the second run reuses the shapes seen)
+    dispatch()
+    ReminderDelivery.objects.all().delete()
+    dispatch()
+
+    # then: every text and HTML part is the template's own rendering
+    assert len(compared) == 8
+    assert all(ours == theirs for ours, theirs in compared)
+    html = outbox_for(busy.email)[0].alternatives[0][0]
+    assert "Zoë &lt;b&gt;&amp;&lt;/b&gt;" in html and "Call ACME" in html
+    assert "Hello Zoë <b>&</b>," in outbox_for(busy.email)[0].body
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>{{ name|upper }} {{ other }}</p>",  # a filter
+        "<p>{{ name.upper }} {{ other }}</p>",  # a method of the string
+        "{% if name == 'ann & bob' %}<p>{{ other }}</p>{% endif %}",  # a comparison
+        "{% with n=name %}<p>{{ n }} {{ other }}</p>{% endwith %}",  # another tag
+    ],
+)
+def test_a_template_that_computes_with_its_values_is_rendered_as_usual(source):
+    # given: a template that does more with a value than print it or test its truth
+    from django.template import engines
+
+    template = engines["django"].from_string(source)
+    context = {"name": "ann & bob", "other": "<i>"}
+    # when
+    [text] = reminders._Layouts().render([template], context)
+    # then
+    assert text == template.render(context)
+    assert "&lt;i&gt;" in text
+
+
+def test_the_digest_templates_are_laid_out():
+    from django.template.loader import get_template
+
+    layouts = reminders._Layouts()
+    for name in ("reminders/email/digest.html", "reminders/email/digest.txt"):
+        assert layouts._is_suitable(get_template(name)), name
+
+
+class _Interrupt(BaseException):
+    """Stands in for a worker's soft time limit: not an ordinary send failure."""
+
+
+class _FlakyBackend(locmem.EmailBackend):
+    """Fails (or is interrupted) at the messages to chosen addresses; sends the rest."""
+
+    fail_for: set[str] = set()
+    interrupt_at: str = ""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if message.to[0] == self.interrupt_at:
+                raise _Interrupt
+            if message.to[0] in self.fail_for:
+                raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)  # as in a worker: PostgreSQL's one-round-trip path
+def test_a_failed_send_in_a_batch_is_recorded_and_the_others_are_kept(path):
+    # given: five claimed digests, the mail server refusing the third address
+    learners = [learner_on(path, hour=0) for _ in range(5)]
+    with time_machine.travel(NOW, tick=False):
+        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
+    ids = list(ReminderDelivery.objects.order_by("pk").values_list("pk", flat=True))
+    backend = _FlakyBackend()
+    backend.fail_for = {learners[2].email}
+
+    # when
+    report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
+
+    # then: the third failed with its reason, the others were sent and are recorded as sent
+    # (committed: read back on a fresh connection)
+    assert (len(report.sent), len(report.failed)) == (4, 1)
+    connection.close()
+    rows = dict(ReminderDelivery.objects.values_list("learner_id", "status"))
+    assert [rows[learner.pk] for learner in learners] == ["sent", "sent", "failed", "sent", "sent"]
+    failed = ReminderDelivery.objects.get(status="failed")
+    assert "SMTPRecipientsRefused" in failed.error and failed.attempts == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        learner.email for i, learner in enumerate(learners) if i != 2
+    )
+
+    # when: the retry, with the mail server accepting it now
+    backend.fail_for = set()
+    report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
+
+    # then: only the failed one goes out
+    assert report.sent == [failed.pk]
+    assert len(mail.outbox) == 5
+    assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_interrupted_mid_send_keeps_what_it_sent_and_nothing_else(path):
+    # given: five claimed digests, and the worker interrupted (say, its time limit) while
+    # sending the fourth
+    learners = [learner_on(path, hour=0) for _ in range(5)]
+    with time_machine.travel(NOW, tick=False):
+        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
+    ids = list(ReminderDelivery.objects.order_by("pk").values_list("pk", flat=True))
+    backend = _FlakyBackend()
+    backend.interrupt_at = learners[3].email
+
+    # when
+    with pytest.raises(_Interrupt):
+        reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
+
+    # then: the three sent are recorded as sent, the rest are still to send
+    connection.close()
+    rows = dict(ReminderDelivery.objects.values_list("learner_id", "status"))
+    assert [rows[learner.pk] for learner in learners] == [
+        "sent",
+        "sent",
+        "sent",
+        "claimed",
+        "claimed",
+    ]
+    assert len(mail.outbox) == 3
+
+    # when: the batch runs again
+    backend.interrupt_at = ""
+    reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
+
+    # then: one email per learner in all
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(learner.email for learner in learners)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_interrupted_between_two_emails_keeps_the_last_one_sent(path, monkeypatch):
+    # given: four claimed digests, and the worker interrupted after sending the second, before
+    # it turns to the third
+    learners = [learner_on(path, hour=0) for _ in range(4)]
+    with time_machine.travel(NOW, tick=False):
+        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
+    ids = list(ReminderDelivery.objects.order_by("pk").values_list("pk", flat=True))
+    render = reminders.deliveries_render
+
+    class Interrupting:
+        @property
+        def subject(self):
+            raise _Interrupt
+
+    def render_then_interrupt(*, deliveries, now):
+        emails = render(deliveries=deliveries, now=now)
+        emails[ids[2]] = Interrupting()
+        return emails
+
+    monkeypatch.setattr(reminders, "deliveries_render", render_then_interrupt)
+
+    # when
+    with pytest.raises(_Interrupt):
+        reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW)
+
+    # then: both emails sent are recorded as sent (the second's mark committed on the way out)
+    connection.close()
+    statuses = list(ReminderDelivery.objects.order_by("pk").values_list("status", flat=True))
+    assert statuses == ["sent", "sent", "claimed", "claimed"]
+    assert [m.to[0] for m in mail.outbox] == [learners[0].email, learners[1].email]

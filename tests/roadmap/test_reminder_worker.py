@@ -3,6 +3,7 @@ and a worker killed mid-batch."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 
@@ -13,15 +14,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from careerpath.accounts.models import DigestFrequency, User
+from certifications.models import LearnerCertification
 from roadmap.models import DeliveryStatus, Enrollment, ReminderDelivery
 from roadmap.services import reminders
 from roadmap.tasks import _queue_batch, dispatch_reminders, send_reminder_batch
 from tests.celery_worker import broker_is_redis, wait_for
+from tests.certifications.factories import CertificationFactory
 from tests.roadmap.factories import build_roadmap
 
 pytestmark = pytest.mark.worker
 
 LEARNERS = 200
+EXPIRY_LEARNERS = 60
 VISIBILITY_TIMEOUT = 5
 
 
@@ -102,6 +106,48 @@ def test_two_hundred_learners_get_exactly_one_digest_each(start_worker):
     # then: nothing new
     assert ReminderDelivery.objects.count() == LEARNERS
     assert sum(mails_by_recipient(*workers).values()) == LEARNERS
+
+
+def test_expiry_notices_go_out_once_each_through_real_workers(start_worker):
+    # given: 60 learners (not enrolled: no digest) whose PMP expires in 30 days by the workers'
+    # own clock, with reminders from 0:00 so the hour has come; and two worker processes
+    today = timezone.localdate(timezone.now(), dt.UTC)
+    users = User.objects.bulk_create(
+        User(email=f"expiry{i}@example.com", digest_hour=0) for i in range(EXPIRY_LEARNERS)
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=u, email=u.email, primary=True, verified=True) for u in users
+    )
+    certification = CertificationFactory(abbreviation="PMP", validity_months=36)
+    LearnerCertification.objects.bulk_create(
+        LearnerCertification(
+            learner=u,
+            certification=certification,
+            status="earned",
+            earned_on=today - dt.timedelta(days=1000),
+            expires_on_override=today + dt.timedelta(days=30),
+        )
+        for u in users
+    )
+    workers = [start_worker(concurrency=1), start_worker(concurrency=1)]
+
+    # when: beat fires twice, and the batch is delivered twice more
+    dispatch_reminders.delay()
+    dispatch_reminders.delay()
+    ids = wait_for(lambda: list(ReminderDelivery.objects.values_list("pk", flat=True)), timeout=60)
+    send_reminder_batch.delay(ids)
+    send_reminder_batch.delay(ids)
+    wait_for(lambda: sent_count() == EXPIRY_LEARNERS, timeout=90)
+    wait_for(lambda: succeeded(workers, "roadmap.tasks.send_reminder_batch") >= 3, timeout=60)
+    wait_for(lambda: succeeded(workers, "roadmap.tasks.dispatch_reminders") >= 2, timeout=60)
+
+    # then: one notice per learner, each saying when
+    assert ReminderDelivery.objects.count() == EXPIRY_LEARNERS
+    assert set(ReminderDelivery.objects.values_list("kind", "status")) == {("cert_expiry", "sent")}
+    assert mails_by_recipient(*workers) == Counter({u.email: 1 for u in users}), workers[0].log()
+    expires = today + dt.timedelta(days=30)
+    subjects = {m["Subject"] for m in workers[0].sent_messages()}
+    assert subjects == {f"Your PMP expires in 30 days ({expires.day} {expires:%B %Y})"}
 
 
 @pytest.mark.skipif(

@@ -12,7 +12,8 @@ from roadmap.services import reminders
 
 class Command(BaseCommand):
     help = (
-        "Claim and send every digest and nudge due now, synchronously. "
+        "Claim and send every digest, nudge and certification expiry notice due now, "
+        "synchronously. "
         "--dry-run prints who would get what and changes nothing."
     )
 
@@ -52,7 +53,8 @@ class Command(BaseCommand):
             now=moment, deliver=deliver, dry_run=dry_run, report=show
         )
         self.stdout.write(
-            f"{summary.digests} digest(s), {summary.nudges} nudge(s)"
+            f"{summary.digests} digest(s), {summary.nudges} nudge(s), "
+            f"{summary.notices} certification expiry notice(s)"
             + ("" if dry_run else f" in {summary.batches} batch(es)")
         )
         if not dry_run:
