@@ -42,6 +42,10 @@ class ReminderPreferencesForm(forms.ModelForm):
             "digest_frequency": _("A summary of your progress, what is overdue and what is next."),
             "digest_weekday": _("Used when the digest is weekly."),
             "digest_hour": _("In your own timezone; nudges arrive at this hour too."),
+            "nudges_enabled": _(
+                "Also certification expiry reminders (by default 60, 30 and 7 days before; "
+                "set per certification)."
+            ),
             "nudge_days_ahead": _("We nudge you this many days before a target date (1-30)."),
         }
 
