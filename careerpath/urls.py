@@ -8,6 +8,7 @@ from careerpath import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("bench/baseline/", views.bench_baseline, name="bench_baseline"),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("careerpath.accounts.urls")),
     path("calendar/", include("careerpath.accounts.calendar_urls")),

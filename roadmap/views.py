@@ -7,13 +7,18 @@ the page instead, swapped in place.
 
 from __future__ import annotations
 
-from functools import wraps
+import hashlib
+from collections.abc import Callable
+from functools import cache, wraps
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache as django_cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -144,8 +149,65 @@ def milestone_detail(
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    data = pages.learner_dashboard(learner=request.user, today=_today(request))
-    return render(request, "roadmap/dashboard.html", {"dash": data})
+    today = _today(request)
+    stamp = pages.dashboard_stamp(learner=request.user, today=today)
+
+    def render_page(context: dict) -> HttpResponse:
+        data = pages.learner_dashboard(learner=request.user, today=today, stamp=stamp)
+        return render(request, "roadmap/dashboard.html", {"dash": data, **context})
+
+    return _cached_page(
+        request,
+        key=f"dashboard:{stamp.key}",
+        seconds=pages.dashboard_cache_seconds(),
+        render_page=render_page,
+    )
+
+
+# The rendered dashboard is kept whole, per learner, under a key that changes with anything it
+# shows: most views of it repeat the previous one, and rendering it costs ten times more than
+# serving it. What the page shares with every other (base.html) is in the key too, or put back
+# per request: the CSRF token is rendered as this placeholder and replaced on the way out, and
+# a page with messages to show is neither served from nor stored in the cache.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1d2c9e"
+
+
+@cache
+def _templates_version() -> str:
+    """A digest of the templates and the static manifest this process serves: a deploy that
+    changes either starts on new keys."""
+    digest = hashlib.sha256()
+    for root in (Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])):
+        for path in sorted(root.rglob("*.html")):
+            digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT or "/nonexistent") / "staticfiles.json"
+    if manifest.exists():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached_page(
+    request: HttpRequest,
+    *,
+    key: str,
+    seconds: int,
+    render_page: Callable[[dict], HttpResponse],
+) -> HttpResponse:
+    """The page render_page(context) makes, kept `seconds` under `key` plus what base.html
+    shows of the request (the learner's name, staff or not; the language is in the stamp)."""
+    if seconds <= 0 or len(messages.get_messages(request)):
+        return render_page({})
+    user = request.user
+    parts = [key, _templates_version(), str(user.is_staff), user.name]
+    key = "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    body = django_cache.get(key)
+    if body is None:
+        response = render_page({"csrf_token": CSRF_PLACEHOLDER})
+        if response.status_code != 200:
+            return response
+        body = response.content.decode()
+        django_cache.set(key, body, seconds)
+    return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 # --- Enrolment and progress changes -------------------------------------------------------------

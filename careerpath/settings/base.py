@@ -18,6 +18,10 @@ SECRET_KEY = env("SECRET_KEY", default=None)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 # Absolute base for links in emails sent by Celery, where there is no request to build them from.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# /bench/baseline/, the load benchmark's yardstick page (bench/load/); 404 unless turned on.
+BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
+# Seconds a rendered dashboard is reused while nothing it shows has changed (0: never reused).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,7 +92,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to no cache while Redis is down instead of failing every request.
+            "BACKEND": "careerpath.cache.DegradingRedisCache",
             "LOCATION": env("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "careerpath",
             "TIMEOUT": 300,

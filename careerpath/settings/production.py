@@ -6,7 +6,7 @@ Refuses to start without SECRET_KEY and ALLOWED_HOSTS: there are no production s
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CACHES, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -36,8 +36,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Sessions in the cache (Redis), written through to the database so a cache flush logs nobody out.
+# Sessions in the database, read through a copy in Redis: a cache flush or outage logs nobody out
+# (the cache degrades, careerpath/cache.py). The copy lives a minute at most, so a session
+# deleted while Redis was unreachable (a log-out during a network split) cannot come back from
+# a stale copy for longer than that.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if CACHES["default"]["BACKEND"] == "careerpath.cache.DegradingRedisCache":
+    CACHES["sessions"] = {
+        **CACHES["default"],
+        "MAX_TIMEOUT": env.int("SESSION_CACHE_SECONDS", default=60),
+    }
+    SESSION_CACHE_ALIAS = "sessions"
 
 LOGGING = {
     "version": 1,

@@ -12,10 +12,14 @@ import math
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Min, Q, Sum
 from django.http import Http404
 from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from careerpath.accounts.models import User
@@ -83,6 +87,14 @@ def heatmap_level(count: int) -> int:
     return 4
 
 
+@lru_cache(maxsize=2048)
+def _day_text(day: dt.date, fmt: str, language: str) -> str:
+    # Every learner's heatmap names the same 84 days; formatting a date through the locale
+    # machinery is the costliest part of the chart, so each (day, format, language) is done once
+    # per process. `language` is in the key because the active one decides the month names.
+    return formats.date_format(day, fmt)
+
+
 @dataclass(frozen=True)
 class HeatmapCell:
     day: dt.date
@@ -90,6 +102,20 @@ class HeatmapCell:
     level: int
     x: int
     y: int
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def label(self) -> str:
+        """What the cell's tooltip and screen readers say, e.g. "Monday 3 November 2026: 2
+        changes" (the template's former blocktranslate, with the same message ids)."""
+        day = _day_text(self.day, "l j F Y", get_language())
+        return ngettext("%(day)s: %(n)s change", "%(day)s: %(n)s changes", self.count) % {
+            "day": day,
+            "n": self.count,
+        }
 
 
 @dataclass(frozen=True)
@@ -378,18 +404,21 @@ class Dashboard:
         return sum(1 for m in self.overview.milestones if m.status == ProgressStatus.IN_PROGRESS)
 
 
-def learner_dashboard(*, learner: User, today: dt.date | None = None) -> Dashboard:
+def learner_dashboard(
+    *, learner: User, today: dt.date | None = None, stamp: DashboardStamp | None = None
+) -> Dashboard:
     """Everything the dashboard shows. Six queries whatever the number of paths, milestones and
-    events: enrolments, milestones, progress, activity by day, first activity, recent events."""
+    events: enrolments, milestones, progress, activity by day, first activity, recent events;
+    five when the page's `stamp` already read the first activity."""
     zone = learner.zone
     today = today or learner_today(learner)
     overview = learner_overview(learner=learner, today=today)
     heatmap = activity_heatmap(learner=learner, today=today, zone=zone)
-    projection = project_finish(
-        overview=overview,
-        first_activity=first_activity_day(learner=learner, zone=zone),
-        zone=zone,
-    )
+    if stamp is not None:
+        first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
+    else:
+        first = first_activity_day(learner=learner, zone=zone)
+    projection = project_finish(overview=overview, first_activity=first, zone=zone)
     return Dashboard(
         today=today,
         overview=overview,
@@ -398,6 +427,61 @@ def learner_dashboard(*, learner: User, today: dt.date | None = None) -> Dashboa
         next_actions=overview.next_actions(3),
         recent=recent_activity(learner=learner),
     )
+
+
+# --- What the rendered dashboard depends on -------------------------------------------------------
+
+
+def dashboard_cache_seconds() -> int:
+    """How long a rendered dashboard is reused while its stamp is unchanged (settings'
+    DASHBOARD_CACHE_SECONDS). The stamp covers the learner's own changes at once; this bounds how
+    long an admin's edit of a milestone's title, which no learner-side row records, can take to
+    show."""
+    return getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
+
+
+@dataclass(frozen=True)
+class DashboardStamp:
+    """A fingerprint of everything the dashboard shows, read in one query: any change to the
+    learner's progress, events, enrolments or enrolled paths, or a new local day, gives a new
+    key. The first activity comes along, so a page that has to be rendered reads it once."""
+
+    key: str
+    first_activity_at: dt.datetime | None
+
+
+def _stamp_sql() -> str:
+    # Plain SQL, built once: through the ORM the same statement costs more to compile than the
+    # cached page it guards costs to serve. Three one-row aggregates, each on an index of the
+    # learner's rows; events are append-only, so their count and latest time show a new one.
+    event = ProgressEvent._meta.db_table
+    progress = MilestoneProgress._meta.db_table
+    enrolment = Enrollment._meta.db_table
+    path = CareerPath._meta.db_table
+    return (
+        "SELECT * FROM"
+        f" (SELECT MIN(occurred_at), MAX(occurred_at), COUNT(*) FROM {event}"
+        "  WHERE learner_id = %(id)s) events,"
+        f" (SELECT COUNT(*), MAX(updated_at) FROM {progress} WHERE learner_id = %(id)s) progress,"
+        f" (SELECT COUNT(*), MAX(e.id), MAX(p.updated_at) FROM {enrolment} e"
+        f"  JOIN {path} p ON p.id = e.path_id WHERE e.learner_id = %(id)s) enrolments"
+    )
+
+
+STAMP_SQL = _stamp_sql()
+
+
+def dashboard_stamp(*, learner: User, today: dt.date) -> DashboardStamp:
+    with connection.cursor() as cursor:
+        cursor.execute(STAMP_SQL, {"id": learner.pk})
+        row = cursor.fetchone()
+    first_event_at = row[0]
+    if isinstance(first_event_at, str):  # SQLite hands back the stored text
+        first_event_at = dt.datetime.fromisoformat(first_event_at)
+    if first_event_at is not None and timezone.is_naive(first_event_at):
+        first_event_at = first_event_at.replace(tzinfo=dt.UTC)
+    parts = [learner.pk, get_language(), learner.timezone, today.isoformat(), *row]
+    return DashboardStamp(key=":".join(str(p) for p in parts), first_activity_at=first_event_at)
 
 
 # --- Browsing: paths, steps, milestones ---------------------------------------------------------

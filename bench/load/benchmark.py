@@ -1,0 +1,296 @@
+"""Load benchmark: the site under gunicorn with production settings on PostgreSQL + Redis.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cp_load_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/load/benchmark.py
+
+It (re)creates the scratch database named in DATABASE_URL (its name must start with cp_ and
+contain "bench"), seeds 1,000 learners with realistic progress (bench/load/kit.py), starts
+gunicorn exactly as production does (careerpath.wsgi, gunicorn.conf.py, production settings,
+BENCH_BASELINE on) and runs wrk (Debian package `wrk`) with 32 connections for the same
+duration on each page, one after the other:
+
+  baseline   GET /bench/baseline/  one query and a small template (careerpath.views)
+  landing    GET /                 anonymous
+  dashboard  GET /dashboard/       a random one of 100 logged-in learners, each of whom has
+                                   opened it once before (as the log-in redirect does), so
+                                   their rendered dashboards are reused
+  dashboard-uncached               the same, on a second gunicorn with DASHBOARD_CACHE_SECONDS=0:
+                                   every view renders the page (as the first after a change)
+  step       GET a random step page of the AI-PM path, as one of those learners
+  status     POST a random status to a random milestone, as one of 100 other learners (302);
+                                   other learners, so the dashboards above stay as they are
+
+Requests carry X-Forwarded-Proto: https, as they would from the TLS proxy. It prints requests/s,
+p50 and p99 for each and each one's ratio to the baseline, with the command and the core count.
+A second pass runs each page with 4 connections (fewer than gunicorn's workers), where latency
+is the time a request takes rather than its wait in the queue: with 32 connections kept busy,
+Little's law makes the mean latency 32 / (requests per second) whatever the page costs.
+Workers are not recycled during the runs (--max-requests 0): a recycle re-imports Django and
+would tax the fastest page most. The duration is run in rounds (--rounds, default 4): each round
+runs every page once, so a burst of other work on the machine hits all pages alike; requests/s,
+p50, p99 and each page's ratio to the baseline of its own round are medians over the rounds.
+The scratch database is dropped afterwards (--keep keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.load import kit  # noqa: E402
+
+SCENARIOS = ["baseline", "landing", "dashboard", "dashboard-uncached", "step", "status"]
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 50.0
+
+LUA = r"""
+local sessions = %(sessions)s
+local steps = %(steps)s
+local milestones = %(milestones)s
+local statuses = {"not_started", "in_progress", "done", "skipped"}
+local scenario = "%(scenario)s"
+local origin = "https://127.0.0.1:%(port)d"
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + (seed or 0))
+end
+
+request = function()
+  local headers = {["X-Forwarded-Proto"] = "https"}
+  if scenario == "baseline" then
+    return wrk.format("GET", "/bench/baseline/", headers)
+  elseif scenario == "landing" then
+    return wrk.format("GET", "/", headers)
+  end
+  local s = sessions[math.random(#sessions)]
+  headers["Cookie"] = "sessionid=" .. s[1] .. "; csrftoken=" .. s[2]
+  if scenario == "dashboard" or scenario == "dashboard-uncached" then
+    return wrk.format("GET", "/dashboard/", headers)
+  elseif scenario == "step" then
+    return wrk.format("GET", steps[math.random(#steps)], headers)
+  end
+  local m = milestones[math.random(#milestones)]
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  headers["Referer"] = origin .. m
+  local body = "csrfmiddlewaretoken=" .. s[2] .. "&status=" .. statuses[math.random(#statuses)]
+  return wrk.format("POST", m .. "status/", headers, body)
+end
+"""
+
+
+def lua_list(items) -> str:
+    def one(item):
+        if isinstance(item, (list, tuple)):
+            return lua_list(item)
+        return json.dumps(item)
+
+    return "{" + ", ".join(one(i) for i in items) + "}"
+
+
+def to_ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    def latency(percent: str) -> float:
+        return to_ms(re.search(rf"^\s+{percent}%\s+(\S+)", output, re.M).group(1))
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "non_2xx_3xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
+    }
+
+
+def wrk(url: str, script: Path, *, connections: int, threads: int, duration: int) -> dict:
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+        "--timeout", "10s", "-s", str(script), url,
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return parse_wrk(result.stdout)
+
+
+def warm(base_url: str, sessions: list[dict], paths: list[str]) -> None:
+    """Each learner opens the pages once, as their log-in redirect and first clicks would."""
+    for session in sessions:
+        browser = kit.Browser(base_url)
+        browser.cookies = {"sessionid": session["session"], "csrftoken": session["csrf"]}
+        for path in paths:
+            response = browser.get(path)
+            if response.status != 200:
+                raise SystemExit(f"warm-up: {path} answered {response.status}")
+
+
+def combine(rounds: dict[str, list[dict]]) -> dict[str, dict]:
+    """Totals and medians over the rounds; each page's ratio to the baseline of its own round."""
+    combined = {}
+    base = rounds.get("baseline")
+    for scenario, runs in rounds.items():
+        requests = sum(r["requests"] for r in runs)
+        combined[scenario] = {
+            "rps": statistics.median(r["rps"] for r in runs),
+            "requests": requests,
+            "p50": statistics.median(r["p50"] for r in runs),
+            "p99": statistics.median(r["p99"] for r in runs),
+            "non_2xx_3xx": sum(r["non_2xx_3xx"] for r in runs),
+            "ratio": (
+                statistics.median(r["rps"] / b["rps"] for r, b in zip(runs, base, strict=True))
+                if base
+                else None
+            ),
+            "rounds": runs,
+        }
+    return combined
+
+
+def table(results: dict[str, dict], *, title: str) -> None:
+    base = results.get("baseline", {}).get("rps")
+    print(title)
+    print("| Page | Requests/s (median) | p50 | p99 | × baseline | Errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in results.items():
+        ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "—"
+        print(
+            f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {ratio} | "
+            f"{r['non_2xx_3xx']} |"
+        )
+    if base and "dashboard" in results:
+        dash = results["dashboard"]
+        ratio_met = "met" if dash["ratio"] >= TARGET_RATIO else "NOT met"
+        p99_met = "met" if dash["p99"] < TARGET_P99_MS else "NOT met"
+        print(
+            f"dashboard: {dash['ratio']:.2f} x baseline ({ratio_met}: >= {TARGET_RATIO}), "
+            f"p99 {dash['p99']:.1f} ms ({p99_met}: < {TARGET_P99_MS:.0f} ms)"
+        )
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds per page (20)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds before each page (3)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--low-connections", type=int, default=4, help="second pass (4; 0: none)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds the duration is cut in")
+    parser.add_argument("--learners", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=200, help="logged-in learners used")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: its conf)")
+    parser.add_argument("--only", nargs="*", choices=SCENARIOS, help="run only these pages")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cp_load_bench")
+    redis = os.environ.get("REDIS_URL")
+    if not database.startswith("postgres") or not redis:
+        raise SystemExit("set DATABASE_URL (PostgreSQL, scratch name) and REDIS_URL")
+    kit.check_scratch_name(database)
+
+    print("$ " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
+    print(f"cores: {os.cpu_count()}  (nproc)", flush=True)
+    env = kit.production_env(database=database, redis=redis)
+    t0 = time.perf_counter()
+    kit.database_recreate(database)
+    prepared = kit.prepare(env, learners=args.learners, sessions=args.sessions)
+    print(f"seeded in {time.perf_counter() - t0:.0f}s: {prepared['seeded']}", flush=True)
+
+    passes: dict[int, dict[str, dict]] = {args.connections: {}}
+    if args.low_connections:
+        passes[args.low_connections] = {}
+    with tempfile.TemporaryDirectory(prefix="cp-load-") as tmp, contextlib.ExitStack() as stack:
+        no_recycling = {"GUNICORN_CMD_ARGS": "--max-requests 0"}
+        server = kit.Gunicorn(
+            env | no_recycling, log_path=Path(tmp) / "gunicorn.log", workers=args.workers
+        )
+        uncached = kit.Gunicorn(
+            env | no_recycling | {"DASHBOARD_CACHE_SECONDS": "0"},
+            log_path=Path(tmp) / "gunicorn-uncached.log",
+            workers=args.workers,
+        )
+        stack.enter_context(server)
+        stack.enter_context(uncached)
+        sessions = [[s["session"], s["csrf"]] for s in prepared["sessions"]]
+        readers, writers = sessions[: len(sessions) // 2], sessions[len(sessions) // 2 :]
+        warm(
+            server.base_url,
+            prepared["sessions"][: len(readers)],
+            ["/dashboard/", *prepared["steps"]],
+        )
+        scripts = {}
+        for scenario in args.only or SCENARIOS:
+            target = uncached if scenario == "dashboard-uncached" else server
+            scripts[scenario] = (target, Path(tmp) / f"{scenario}.lua")
+            scripts[scenario][1].write_text(
+                LUA
+                % {
+                    "sessions": lua_list(writers if scenario == "status" else readers),
+                    "steps": lua_list(prepared["steps"]),
+                    "milestones": lua_list(prepared["milestones"]),
+                    "scenario": scenario,
+                    "port": target.port,
+                }
+            )
+        seconds = max(1, round(args.duration / args.rounds))
+        for connections, results in passes.items():
+            common = {"connections": connections, "threads": min(args.threads, connections)}
+            rounds: dict[str, list[dict]] = {}
+            for number in range(args.rounds):
+                print(f"{connections} connections, round {number + 1}:", flush=True)
+                for scenario, (target, script) in scripts.items():
+                    wrk(target.base_url, script, duration=args.warmup, **common)
+                    r = wrk(target.base_url, script, duration=seconds, **common)
+                    rounds.setdefault(scenario, []).append(r)
+                    print(
+                        f"  {scenario:<18} {r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  "
+                        f"p99 {r['p99']:6.1f} ms  errors {r['non_2xx_3xx']} "
+                        f"{r['socket_errors']}",
+                        flush=True,
+                    )
+            results.update(combine(rounds))
+        server_errors = len(re.findall(r'" 5\d\d ', server.log() + uncached.log()))
+    if not args.keep:
+        kit.database_drop(database)
+
+    print()
+    for connections, results in passes.items():
+        threads = min(args.threads, connections)
+        table(
+            results,
+            title=f"wrk -t{threads} -c{connections} -d{args.duration}s, gunicorn "
+            f"{args.workers or 'default'} workers, {os.cpu_count()} cores:",
+        )
+    print(f"5xx lines in the access log: {server_errors}")
+    if args.json:
+        args.json.write_text(json.dumps({str(c): r for c, r in passes.items()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

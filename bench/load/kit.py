@@ -1,0 +1,429 @@
+"""What the load benchmark and the soak share: a scratch PostgreSQL database seeded with learners
+who have realistic progress, logged-in sessions for them, and the app under gunicorn with
+production settings.
+
+Run by bench/load/benchmark.py and bench/load/soak.py; tests/proof/test_live.py starts the same
+gunicorn against the test database. As a script (`kit.py prepare`), it runs inside the
+production settings and prints what it made as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+# Every seeded learner has this password; the hash is computed once and copied (hashing it a
+# thousand times with production's PBKDF2 would take minutes and prove nothing).
+PASSWORD = "bench-learner-password-2026"
+PATH_SLUG = "ai-project-manager"
+ZONES = ["Europe/London", "UTC", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
+
+
+# --- The scratch database -----------------------------------------------------------------------
+
+
+def database_url(base: str, name: str) -> str:
+    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
+
+
+def _admin(url: str):
+    import psycopg2
+
+    parts = urlsplit(url)
+    conn = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+    )
+    conn.autocommit = True  # CREATE/DROP DATABASE refuse to run in a transaction
+    return conn
+
+
+def database_recreate(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    conn = _admin(url)
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def database_drop(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    conn = _admin(url)
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+def check_scratch_name(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    if not (name.startswith("cp_") and ("bench" in name or "soak" in name)):
+        raise SystemExit(
+            f"refusing to drop and recreate {name!r}: the scratch database's name must start "
+            "with cp_ and contain 'bench' or 'soak'"
+        )
+
+
+# --- Production settings in a child process -----------------------------------------------------
+
+
+def production_env(*, database: str, redis: str, **extra: str) -> dict[str, str]:
+    """The environment of a production deployment on this machine, behind a TLS proxy that
+    the clients imitate with X-Forwarded-Proto: https."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="careerpath.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database,
+        REDIS_URL=redis,
+        BENCH_BASELINE="true",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(env: dict[str, str], *, learners: int, sessions: int) -> dict:
+    """Migrate, load the roadmap, seed learners, collect static files, mint sessions: JSON."""
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "loadroadmap")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    out = subprocess.run(
+        [PYTHON, __file__, "prepare", "--learners", str(learners), "--sessions", str(sessions)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(out.stdout)
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def seed_learners(n: int) -> dict:
+    """n verified learners on the AI-PM path: learner g has finished k = g mod 40 milestones in
+    roadmap order over the last weeks (a started and a done event each, so the heatmap, streak
+    and pace have history), is working on the next one with a target date from five days ago
+    to eight days ahead, has dated the one after, and keeps notes and evidence on some."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from roadmap.models import CareerPath, Milestone
+
+    path = CareerPath.objects.get(slug=PATH_SLUG)
+    milestones = Milestone.objects.active().filter(step__path=path).count()
+    password = make_password(PASSWORD)
+    zones = "ARRAY[" + ",".join(f"'{z}'" for z in ZONES) + "]"
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM accounts_user WHERE email LIKE 'bench%%@example.com'")
+        if cur.fetchone()[0]:
+            raise SystemExit("learners already seeded; recreate the scratch database")
+        cur.execute(
+            f"""
+            INSERT INTO accounts_user (password, is_superuser, is_staff, is_active, date_joined,
+                email, display_name, timezone, digest_frequency, digest_weekday, digest_hour,
+                nudges_enabled, nudge_days_ahead)
+            SELECT %s, false, false, true, now() - interval '90 days', 'bench' || g
+                || '@example.com', 'Learner ' || g, ({zones})[1 + g %% {len(ZONES)}], 'weekly',
+                0, 9, true, 3
+            FROM generate_series(1, %s) AS g
+            """,
+            [password, n],
+        )
+        cur.execute(
+            'INSERT INTO account_emailaddress (user_id, email, verified, "primary") '
+            "SELECT id, email, true, true FROM accounts_user WHERE email LIKE %s",
+            ["bench%"],
+        )
+        cur.execute(
+            "INSERT INTO roadmap_enrollment (learner_id, path_id, enrolled_at) "
+            "SELECT id, %s, now() - interval '90 days' FROM accounts_user "
+            "WHERE email LIKE 'bench%%'",
+            [path.pk],
+        )
+        cur.execute(
+            """
+            WITH m AS (
+                SELECT ms.id, row_number() OVER (
+                    ORDER BY st.position, st.id, ms.position, ms.id) AS r
+                FROM roadmap_milestone ms JOIN roadmap_step st ON st.id = ms.step_id
+                WHERE st.path_id = %s AND ms.retired_at IS NULL
+            ), u AS (
+                SELECT id, id %% %s AS k FROM accounts_user WHERE email LIKE 'bench%%'
+            )
+            INSERT INTO roadmap_milestoneprogress (learner_id, milestone_id, status, started_at,
+                completed_at, target_date, notes, updated_at)
+            SELECT u.id, m.id,
+                CASE WHEN m.r <= u.k THEN 'done' WHEN m.r = u.k + 1 THEN 'in_progress'
+                     ELSE 'not_started' END,
+                now() - ((u.k - m.r) * 2 + 4) * interval '1 day',
+                CASE WHEN m.r <= u.k THEN now() - ((u.k - m.r) * 2 + u.id %% 2) * interval '1 day'
+                END,
+                CASE WHEN m.r = u.k + 1 THEN current_date + (u.id %% 14 - 5)::int
+                     WHEN m.r = u.k + 2 THEN current_date + (u.id %% 20 + 9)::int END,
+                CASE WHEN m.r %% 4 = 0 THEN 'Notes on what I learnt and what to try next.'
+                     ELSE '' END,
+                now()
+            FROM u JOIN m ON m.r <= u.k + 2
+            """,
+            [path.pk, max(1, min(40, milestones - 1))],
+        )
+        cur.execute(
+            """
+            INSERT INTO roadmap_progressevent (learner_id, milestone_id, kind, from_status,
+                to_status, detail, occurred_at)
+            SELECT learner_id, milestone_id, 'status', 'not_started', 'in_progress', '',
+                started_at FROM roadmap_milestoneprogress WHERE status IN ('done', 'in_progress')
+            UNION ALL
+            SELECT learner_id, milestone_id, 'status', 'in_progress', 'done', '', completed_at
+            FROM roadmap_milestoneprogress WHERE status = 'done'
+            UNION ALL
+            SELECT learner_id, milestone_id, 'target_date', '', '', target_date::text,
+                now() - interval '3 days'
+            FROM roadmap_milestoneprogress WHERE target_date IS NOT NULL
+            """
+        )
+        cur.execute(
+            """
+            INSERT INTO roadmap_evidencelink (progress_id, url, label, created_at)
+            SELECT id, 'https://github.com/learner/project-' || id, 'Project write-up',
+                completed_at
+            FROM roadmap_milestoneprogress WHERE status = 'done' AND id %% %s = 0
+            """,
+            [5],
+        )
+        counts = {}
+        for table in ("milestoneprogress", "progressevent", "evidencelink"):
+            cur.execute(f"SELECT count(*) FROM roadmap_{table}")
+            counts[table] = cur.fetchone()[0]
+        cur.execute("ANALYZE")
+    return {"learners": n, "milestones": milestones, **counts}
+
+
+def sessions_mint(count: int) -> list[dict]:
+    """Logged-in sessions for the first `count` learners, made the way allauth's login makes
+    them (user id, backend, password hash), with a CSRF secret to post forms with."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from careerpath.accounts.models import User
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    minted = []
+    for user in User.objects.filter(email__startswith="bench").order_by("pk")[:count]:
+        session = store()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        minted.append({"email": user.email, "session": session.session_key})
+    return [dict(m, csrf=_get_new_csrf_string()) for m in minted]
+
+
+def roadmap_urls() -> dict:
+    from roadmap.models import Milestone, Step
+
+    steps = Step.objects.filter(path__slug=PATH_SLUG).select_related("path").order_by("position")
+    milestones = (
+        Milestone.objects.active()
+        .filter(step__path__slug=PATH_SLUG)
+        .select_related("step__path")
+        .order_by("step__position", "position")
+    )
+    return {
+        "steps": [s.get_absolute_url() for s in steps],
+        "milestones": [m.get_absolute_url() for m in milestones],
+    }
+
+
+# --- A learner's browser ------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    seconds: float
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    def set_cookies(self) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == "set-cookie"]
+
+
+class Browser:
+    """A learner's browser behind the site's TLS proxy, on plain http to gunicorn: every request
+    says X-Forwarded-Proto: https, cookies are kept by hand (they are Secure, which the standard
+    library's cookie jar would not send over http), forms carry the CSRF token and a Referer."""
+
+    def __init__(self, base_url: str, *, timeout: float = 60.0) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, data: dict | None = None, headers: dict | None = None
+    ) -> Response:
+        sent = {"X-Forwarded-Proto": "https", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Referer"] = f"https://{self.host}:{self.port}{path}"
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            conn.request(method, path, body=body, headers=sent)
+            raw = conn.getresponse()
+            response = Response(
+                raw.status, raw.getheaders(), raw.read(), time.perf_counter() - started
+            )
+        finally:
+            conn.close()
+        for line in response.set_cookies():
+            cookie = SimpleCookie()
+            cookie.load(line)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response
+
+    def get(self, path: str, **kw) -> Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, data: dict | None = None, **kw) -> Response:
+        form = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **(data or {})}
+        return self.request("POST", path, data=form, **kw)
+
+    def log_in(self, email: str, password: str) -> Response:
+        self.get("/accounts/login/")  # the CSRF cookie
+        return self.post("/accounts/login/", {"login": email, "password": password})
+
+
+# --- gunicorn -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """`gunicorn careerpath.wsgi` as production runs it (gunicorn.conf.py: 2 x cores + 1 sync
+    workers), on a free local port; stdout/stderr (the access log) go to `log_path`."""
+
+    def __init__(self, env: dict[str, str], *, log_path: Path, workers: int | None = None):
+        self.env = env
+        self.port = free_port()
+        self.log_path = log_path
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Gunicorn:
+        args = [
+            str(Path(PYTHON).with_name("gunicorn")),
+            "careerpath.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",
+        ]
+        if self.workers:
+            args += ["--workers", str(self.workers)]
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{self.log()[-3000:]}")
+            with contextlib.suppress(OSError):
+                probe = urllib.request.Request(
+                    self.base_url + "/health/", headers={"X-Forwarded-Proto": "https"}
+                )
+                with urllib.request.urlopen(probe, timeout=2) as response:
+                    if response.status in (200, 503):
+                        return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within {timeout}s:\n{self.log()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["prepare"])
+    parser.add_argument("--learners", type=int, default=1000)
+    parser.add_argument("--sessions", type=int, default=200)
+    args = parser.parse_args()
+    _django()
+    seeded = seed_learners(args.learners)
+    result = {"seeded": seeded, "sessions": sessions_mint(args.sessions), **roadmap_urls()}
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

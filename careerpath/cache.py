@@ -1,0 +1,142 @@
+"""A Redis cache that degrades instead of failing: while Redis is unreachable it behaves like
+Django's DummyCache (nothing stored, nothing found), logs once per outage, and recovers by itself.
+
+Django's own RedisCache raises on a refused connection, so a stopped Redis would turn every page
+that touches the cache (rate-limited sign-in, cached sessions) into a 500. Here the cache is a
+cache: losing it costs speed and, for the outage, allauth's rate limits (they read an empty
+history, so they let requests through); sessions live in the database and survive.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# After a failure, skip Redis for this long: a host that drops packets would otherwise cost
+# every cache call its connect timeout.
+RETRY_AFTER_SECONDS = 2.0
+# Connection and command timeouts, unless OPTIONS say otherwise. redis-py waits forever by
+# default, which would hang a web worker on a partitioned network instead of degrading.
+DEFAULT_SOCKET_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+
+
+class _ReusedClients(RedisCacheClient):
+    """Django builds a new redis.Redis per call, and redis-py's constructor registers some 170
+    response callbacks each time: a third of a millisecond, twice per page. The clients are
+    thread-safe and share the pool anyway, so one per pool is kept."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = self._get_connection_pool(index)
+            client = self._clients[index] = self._client(connection_pool=pool)
+        return client
+
+
+class DegradingRedisCache(RedisCache):
+    # /health/ reads this: a process with this cache keeps serving pages without Redis.
+    degrades = True
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        params = {**params, "OPTIONS": {**DEFAULT_SOCKET_OPTIONS, **params.get("OPTIONS", {})}}
+        super().__init__(server, params)
+        # An upper bound on every entry's lifetime (the sessions' cache sets one, see
+        # settings/production.py); None leaves timeouts as the callers give them.
+        self.max_timeout: int | None = params.get("MAX_TIMEOUT")
+        self._class = _ReusedClients
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _call(self, operation: Callable[[], T], fallback: T) -> T:
+        if time.monotonic() < self._down_until:
+            return fallback
+        try:
+            result = operation()
+        except RedisError as exc:
+            with self._lock:
+                if self._down_until == 0.0:
+                    logger.warning("cache unreachable, degrading to no cache: %r", exc)
+                self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            return fallback
+        if self._down_until:
+            with self._lock:
+                if self._down_until:
+                    logger.warning("cache reachable again")
+                self._down_until = 0.0
+        return result
+
+    def get_backend_timeout(self, timeout=DEFAULT_TIMEOUT):
+        seconds = super().get_backend_timeout(timeout)  # None means "forever"
+        if self.max_timeout is not None and (seconds is None or seconds > self.max_timeout):
+            return self.max_timeout
+        return seconds
+
+    def ping(self) -> None:
+        """Raise if Redis does not answer now (ignores the back-off): for /health/."""
+        self._cache.get_client(write=False).ping()
+
+    # DummyCache's answers while Redis is down: an add "succeeds" (and is gone at once), so
+    # allauth's rate-limit lock is taken instead of spinning for a second and refusing.
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        base = super()
+        return self._call(lambda: base.add(key, value, timeout, version), True)
+
+    def get(self, key, default=None, version=None):
+        base = super()
+        return self._call(lambda: base.get(key, default, version), default)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        base = super()
+        return self._call(lambda: base.set(key, value, timeout, version), None)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        base = super()
+        return self._call(lambda: base.touch(key, timeout, version), False)
+
+    def delete(self, key, version=None):
+        base = super()
+        return self._call(lambda: base.delete(key, version), False)
+
+    def get_many(self, keys, version=None):
+        base = super()
+        return self._call(lambda: base.get_many(keys, version), {})
+
+    def has_key(self, key, version=None):
+        base = super()
+        return self._call(lambda: base.has_key(key, version), False)
+
+    def incr(self, key, delta=1, version=None):
+        missing = object()
+        base = super()
+        result = self._call(lambda: base.incr(key, delta, version), missing)
+        if result is missing:
+            raise ValueError(f"Key '{key}' not found")  # what a cache without the key says
+        return result
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        base = super()
+        return self._call(lambda: base.set_many(data, timeout, version), [])
+
+    def delete_many(self, keys, version=None):
+        base = super()
+        return self._call(lambda: base.delete_many(keys, version), None)
+
+    def clear(self):
+        base = super()
+        return self._call(lambda: base.clear(), None)

@@ -1,0 +1,163 @@
+"""The dashboard served from its cache (roadmap.views.dashboard): the same page as a fresh
+render, three queries, and never stale: any change it shows gives it a new key at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from roadmap.models import ProgressStatus
+from roadmap.services import progress as services
+from tests.roadmap.factories import (
+    EnrollmentFactory,
+    build_roadmap,
+    enrolled_learner,
+    path_milestones,
+)
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("roadmap:dashboard")
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def without_tokens(html: str) -> str:
+    """The page with its CSRF tokens blanked: they are masked afresh for every response."""
+    html = CSRF_INPUT.sub('name="csrfmiddlewaretoken" value=""', html)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": ""', html)
+
+
+@pytest.fixture
+def learner_on_path(client):
+    path = build_roadmap(steps=2, milestones_per_step=3)
+    learner = enrolled_learner(path)
+    client.force_login(learner)
+    return learner, path_milestones(path)
+
+
+@pytest.mark.parametrize(("steps", "per_step"), [(6, 5), (10, 30)], ids=["30", "300"])
+def test_a_repeated_view_is_the_same_page_in_three_queries(
+    client, steps, per_step, django_assert_num_queries
+):
+    # given: a learner with progress, who has opened the dashboard once
+    path = build_roadmap(steps=steps, milestones_per_step=per_step)
+    learner = enrolled_learner(path)
+    for milestone in path_milestones(path)[:5]:
+        services.milestone_status_set(
+            learner=learner, milestone=milestone, status=ProgressStatus.DONE
+        )
+    client.force_login(learner)
+    first = client.get(DASHBOARD).content.decode()
+
+    # when: they open it again (session, user, stamp; the page from the cache)
+    with django_assert_num_queries(3):
+        again = client.get(DASHBOARD).content.decode()
+
+    # then: the very same page, but for its CSRF tokens
+    assert without_tokens(again) == without_tokens(first)
+    with override_settings(DASHBOARD_CACHE_SECONDS=0):
+        assert without_tokens(client.get(DASHBOARD).content.decode()) == without_tokens(first)
+
+
+def test_a_change_shows_at_once(client, learner_on_path):
+    # given: the dashboard seen once, nothing done
+    learner, milestones = learner_on_path
+    assert "0 of 6 milestones done" in client.get(DASHBOARD).content.decode()
+
+    # when: a milestone is done, by a service as every page and the API use it
+    services.milestone_status_set(
+        learner=learner, milestone=milestones[0], status=ProgressStatus.DONE
+    )
+
+    # then
+    assert "1 of 6 milestones done" in client.get(DASHBOARD).content.decode()
+
+
+def test_a_new_enrolment_shows_at_once(client, learner_on_path):
+    learner, _milestones = learner_on_path
+    second = build_roadmap(steps=1, milestones_per_step=2, slug="second-path")
+    assert second.title not in client.get(DASHBOARD).content.decode()
+
+    EnrollmentFactory(learner=learner, path=second)
+
+    assert second.title in client.get(DASHBOARD).content.decode()
+
+
+def test_each_view_gets_a_working_csrf_token(client, learner_on_path):
+    # given: a dashboard served from the cache, with a CSRF-checking client
+    learner, _milestones = learner_on_path
+    client.get(DASHBOARD)
+    html = client.get(DASHBOARD).content.decode()
+    tokens = CSRF_INPUT.findall(html)
+
+    # then: the token is this request's, not a cached one, and the log-out form works with it
+    assert tokens and "placeholder" not in html
+    checking = client.__class__(enforce_csrf_checks=True)
+    checking.cookies = client.cookies
+    response = checking.post(reverse("account_logout"), {"csrfmiddlewaretoken": tokens[0]})
+    assert response.status_code == 302
+    assert checking.get(DASHBOARD).status_code == 302  # logged out
+
+
+def test_a_page_with_messages_is_shown_fresh(client, learner_on_path):
+    # given: the dashboard cached
+    learner, milestones = learner_on_path
+    client.get(DASHBOARD)
+
+    # when: a change leaves a message and comes back to the dashboard
+    response = client.post(
+        milestones[0].get_absolute_url() + "status/",
+        {"status": "done", "next": DASHBOARD},
+        follow=True,
+    )
+
+    # then: the message is on the page, and not on the next one
+    assert "is done. Well done!" in response.content.decode()
+    assert "is done. Well done!" not in client.get(DASHBOARD).content.decode()
+
+
+def test_the_learners_name_in_the_header_is_never_someone_elses(client):
+    # given: two learners on the same path, at the same moment
+    path = build_roadmap(steps=1, milestones_per_step=2)
+    ann = enrolled_learner(path, display_name="Ann Example")
+    bob = enrolled_learner(path, display_name="Bob Example")
+
+    # when
+    client.force_login(ann)
+    anns = client.get(DASHBOARD).content.decode()
+    client.force_login(bob)
+    bobs = client.get(DASHBOARD).content.decode()
+
+    # then
+    assert "Ann Example" in anns and "Bob Example" not in anns
+    assert "Bob Example" in bobs and "Ann Example" not in bobs
+
+
+def test_a_new_display_name_shows_at_once(client, learner_on_path):
+    learner, _milestones = learner_on_path
+    client.get(DASHBOARD)
+
+    learner.display_name = "Renamed Learner"
+    learner.save(update_fields=["display_name"])
+
+    assert "Renamed Learner" in client.get(DASHBOARD).content.decode()
+
+
+def test_the_benchmark_baseline_is_off_unless_turned_on(
+    client, settings, django_assert_num_queries
+):
+    # given: production's default
+    settings.BENCH_BASELINE = False
+    assert client.get(reverse("bench_baseline")).status_code == 404
+
+    # when: the load benchmark turns it on
+    settings.BENCH_BASELINE = True
+    build_roadmap(steps=1, milestones_per_step=1)
+    with django_assert_num_queries(1):
+        response = client.get(reverse("bench_baseline"))
+
+    # then: one query, a small page
+    assert response.status_code == 200 and b"Career path" in response.content
