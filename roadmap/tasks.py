@@ -21,6 +21,7 @@ def dispatch_reminders() -> dict:
         "digests": summary.digests,
         "nudges": summary.nudges,
         "notices": summary.notices,
+        "requeued": summary.requeued,
         "batches": summary.batches,
     }
 

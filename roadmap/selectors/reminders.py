@@ -45,6 +45,10 @@ OVERDUE_NUDGE_WINDOW_DAYS = 7
 # A claimed delivery untouched for this long lost its message (e.g. the filesystem broker has
 # no redelivery): the dispatcher queues it again. Sending it twice is impossible either way.
 STALE_CLAIM_AFTER = dt.timedelta(minutes=30)
+# Abandoned claims of earlier periods (yesterday's digest whose batch was never queued because
+# the broker was down at 23:50) are still sent, late, for this long; after that they are stale
+# news and stay `claimed` in the delivery log.
+ABANDONED_CLAIM_WINDOW = dt.timedelta(days=7)
 PAGE_SIZE = 200
 
 
@@ -411,3 +415,15 @@ def nudge_progress(*, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
     return {
         (p.learner_id, p.milestone_id): p for p in rows if (p.learner_id, p.milestone_id) in wanted
     }
+
+
+def abandoned_claims(*, stamp: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[int]]:
+    """Pages of ids of claims nobody is working on (untouched for STALE_CLAIM_AFTER, made within
+    ABANDONED_CLAIM_WINDOW), whatever their period: the dispatcher queues them again."""
+    stale = ReminderDelivery.objects.filter(
+        status=DeliveryStatus.CLAIMED,
+        claimed_at__lt=stamp - STALE_CLAIM_AFTER,
+        claimed_at__gte=stamp - ABANDONED_CLAIM_WINDOW,
+    )
+    for page in _keyset(stale, fields=(), page_size=page_size):
+        yield [pk for (pk,) in page]

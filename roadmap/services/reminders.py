@@ -1177,11 +1177,12 @@ class DispatchSummary:
     digests: int = 0
     nudges: int = 0
     notices: int = 0  # other apps' kinds: certification expiry notices
+    requeued: int = 0  # abandoned claims of earlier periods, queued again
     batches: int = 0
 
     @property
     def total(self) -> int:
-        return self.digests + self.nudges + self.notices
+        return self.digests + self.nudges + self.notices + self.requeued
 
 
 def _claim(
@@ -1213,6 +1214,29 @@ def _claim(
     return ids
 
 
+def _requeue(
+    *, ids: list[int], stamp: dt.datetime, deliver: Callable[[list[int]], None]
+) -> list[int]:
+    """Take back abandoned claims (still abandoned: another dispatcher may have been first) and
+    queue them once the transaction has committed."""
+    with transaction.atomic():
+        ReminderDelivery.objects.filter(
+            pk__in=ids,
+            status=DeliveryStatus.CLAIMED,
+            claimed_at__lt=stamp - selectors.STALE_CLAIM_AFTER,
+        ).update(claimed_at=stamp)
+        taken = list(
+            ReminderDelivery.objects.filter(
+                pk__in=ids, status=DeliveryStatus.CLAIMED, claimed_at=stamp
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if taken:
+            transaction.on_commit(partial(deliver, taken))
+    return taken
+
+
 def reminders_dispatch(
     *,
     now: dt.datetime,
@@ -1227,6 +1251,14 @@ def reminders_dispatch(
     `report` sees what would be claimed and nothing is written."""
     summary = DispatchSummary()
     stamp = timezone.now()
+    if not dry_run:
+        # First, claims whose batch was lost (a publish that failed while the broker was down,
+        # a message the filesystem broker never redelivers), including earlier periods' that the
+        # selections below no longer look at.
+        for ids in selectors.abandoned_claims(stamp=stamp, page_size=page_size):
+            taken = _requeue(ids=ids, stamp=stamp, deliver=deliver)
+            summary.requeued += len(taken)
+            summary.batches += bool(taken)
     for page in selectors.due_digests(now=now, page_size=page_size):
         if report:
             report(ReminderKind.DIGEST, page)

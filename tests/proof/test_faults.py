@@ -301,6 +301,7 @@ def test_the_app_recovers_from_a_database_restart_without_a_restart(live_app):
 
         # when: it is back
         time.sleep(1)
+        connections_before = proxy.accepted
         proxy.restore()
 
         # then: every request succeeds at once, through new connections, on every worker
@@ -311,7 +312,8 @@ def test_the_app_recovers_from_a_database_restart_without_a_restart(live_app):
         progress = MilestoneProgress.objects.get(learner=learner, milestone=milestones[1])
         assert progress.status == "done"
         assert browser.get(reverse("health")).status == 200
-        assert proxy.accepted > 2  # it did reconnect
+        # it did reconnect (before the cut, one worker may have served every request alone)
+        assert proxy.accepted > connections_before
     finally:
         proxy.stop()
     assert app.process.poll() is None  # the same gunicorn, never restarted

@@ -280,13 +280,13 @@ def test_dispatch_and_send_take_a_fixed_number_of_queries(
     for _ in range(size):
         earned_pmp()
     ids: list[int] = []
-    # when / then: dispatch is the zone reads of the three kinds (4), the trackers in pages (one
-    # full, one empty) and the page's claims check, and one page's claim (savepoint, insert,
-    # re-take stale, read ids, release)
+    # when / then: dispatch is the read of abandoned claims, the zone reads of the three kinds
+    # (4), the trackers in pages (one full, one empty) and the page's claims check, and one
+    # page's claim (savepoint, insert, re-take stale, read ids, release)
     with (
         time_machine.travel(at(7), tick=False),
         django_capture_on_commit_callbacks(execute=True),
-        django_assert_max_num_queries(12),
+        django_assert_max_num_queries(13),
     ):
         summary = reminders.reminders_dispatch(now=at(7), deliver=ids.extend)
     assert summary.notices == size == len(ids)

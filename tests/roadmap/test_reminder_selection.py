@@ -195,6 +195,48 @@ def test_an_abandoned_claim_is_due_again_but_a_sent_or_fresh_one_is_not(path):
     assert found == {stale.email: key}
 
 
+def test_dispatch_queues_abandoned_claims_of_earlier_periods_again_once(
+    path, django_capture_on_commit_callbacks
+):
+    # given: yesterday's digest claimed but never queued (the broker was down at 23:50), one
+    # claimed three hours ago that is still within the window, one from a fortnight ago, and
+    # one claimed five minutes ago that a worker is still busy with
+    now = utc(2026, 3, 10, 12, 0)
+    rows = {}
+    for name, key, age in (
+        ("yesterday", "digest:daily:2026-03-09", dt.timedelta(hours=13)),
+        ("recent", "digest:daily:2026-03-09", dt.timedelta(hours=3)),
+        ("old", "digest:daily:2026-02-24", dt.timedelta(days=14)),
+        ("busy", "digest:daily:2026-03-09", dt.timedelta(minutes=5)),
+    ):
+        learner = learner_on(path, hour=23)  # not due today at 12:00 UTC
+        rows[name] = ReminderDelivery.objects.create(
+            learner=learner,
+            kind=ReminderKind.DIGEST,
+            period_key=key,
+            status=DeliveryStatus.CLAIMED,
+            claimed_at=now - age,
+        )
+    queued: list[list[int]] = []
+
+    def dispatch():
+        with time_machine.travel(now, tick=False), django_capture_on_commit_callbacks(execute=True):
+            return reminders.reminders_dispatch(now=timezone.now(), deliver=queued.append)
+
+    # when
+    summary = dispatch()
+    # then: the two abandoned claims within the window are queued again, and nothing else
+    assert sorted(pk for page in queued for pk in page) == sorted(
+        [rows["yesterday"].pk, rows["recent"].pk]
+    )
+    assert (summary.requeued, summary.digests) == (2, 0)
+    # when: the dispatcher runs again at once
+    queued.clear()
+    again = dispatch()
+    # then: they are being worked on now, so they are not queued twice
+    assert queued == [] and again.requeued == 0
+
+
 def test_selection_pages_through_learners_in_batches(path, django_assert_max_num_queries):
     # given: 7 due learners and pages of 3
     for _ in range(7):
@@ -208,21 +250,22 @@ def test_selection_pages_through_learners_in_batches(path, django_assert_max_num
 
 
 def test_dispatch_queries_do_not_grow_with_learners(path, django_assert_max_num_queries):
-    # given: 5 due learners, then 60: one page each at the default page size. 14 = the zone and
-    # candidate reads for digests and nudges, the zone read for certification expiry notices,
-    # plus one page's claim (savepoint, insert, re-take stale, read ids, release)
+    # given: 5 due learners, then 60: one page each at the default page size. 15 = the read of
+    # abandoned claims, the zone and candidate reads for digests and nudges, the zone read for
+    # certification expiry notices, plus one page's claim (savepoint, insert, re-take stale,
+    # read ids, release)
     def dispatch() -> int:
         with time_machine.travel(utc(2026, 3, 10, 12, 0), tick=False):
             return reminders.reminders_dispatch(now=timezone.now(), deliver=lambda ids: None).total
 
     for _ in range(5):
         learner_on(path, hour=0)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert dispatch() == 5
     ReminderDelivery.objects.all().delete()
     for _ in range(55):
         learner_on(path, hour=0)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert dispatch() == 60
 
 

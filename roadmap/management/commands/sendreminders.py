@@ -55,7 +55,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{summary.digests} digest(s), {summary.nudges} nudge(s), "
             f"{summary.notices} certification expiry notice(s)"
-            + ("" if dry_run else f" in {summary.batches} batch(es)")
+            + (
+                ""
+                if dry_run
+                else f", {summary.requeued} abandoned claim(s) again; {summary.batches} batch(es)"
+            )
         )
         if not dry_run:
             self.stdout.write(
