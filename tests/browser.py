@@ -62,3 +62,25 @@ def save_screenshot(driver, tmp_path: Path, name: str) -> Path:
     path = tmp_path / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def page_replaced(old_html):
+    """A wait condition: the document `old_html` belonged to has been replaced by a new one.
+
+    While Chromium swaps documents, asking about the old node can fail with "Node with given id
+    does not belong to the document" instead of a stale-element error; both mean it is gone.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def condition(driver) -> bool:
+        try:
+            old_html.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return condition

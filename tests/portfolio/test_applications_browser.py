@@ -7,7 +7,7 @@ import pytest
 
 from portfolio.models import CVCheck, JobApplication
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser import console_errors, save_screenshot
+from tests.browser import console_errors, page_replaced, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,6 @@ def test_add_an_application_move_it_to_interviewing_and_run_a_cv_check(
 ):
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     driver = browser
@@ -43,7 +42,7 @@ def test_add_an_application_move_it_to_interviewing_and_run_a_cv_check(
     def click_and_load(element):
         html = css("html")
         element.click()
-        wait(ec.staleness_of(html))
+        wait(page_replaced(html))
 
     def set_value(selector, value):
         driver.execute_script("arguments[0].value = arguments[1];", css(selector), value)

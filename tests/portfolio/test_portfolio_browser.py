@@ -9,7 +9,7 @@ from portfolio.models import Project, PublicPortfolio
 from portfolio.services.projects import portfolio_unpublish
 from roadmap.models import MilestoneProgress
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser import console_errors, save_screenshot
+from tests.browser import console_errors, page_replaced, save_screenshot
 from tests.roadmap.factories import EnrollmentFactory, build_roadmap, path_milestones
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,6 @@ def test_create_a_project_publish_the_portfolio_and_open_it_logged_out(
 ):
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     driver = browser
@@ -36,7 +35,7 @@ def test_create_a_project_publish_the_portfolio_and_open_it_logged_out(
     def click_and_load(element):
         html = css("html")
         element.click()
-        wait(ec.staleness_of(html))
+        wait(page_replaced(html))
 
     def set_value(selector, value):
         # Typing into a date input depends on the browser's locale; set the ISO value instead.

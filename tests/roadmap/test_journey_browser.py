@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from roadmap.models import MilestoneProgress
 from tests.accounts.mail import link_in_last_mail
-from tests.browser import console_errors, save_screenshot
+from tests.browser import console_errors, page_replaced, save_screenshot
 from tests.roadmap.factories import build_roadmap, path_milestones
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,11 +34,10 @@ def css(driver, selector: str):
 
 def click_and_load(driver, element) -> None:
     """Click something that loads a new page, and wait until the old one is gone."""
-    from selenium.webdriver.support import expected_conditions as ec
 
     html = css(driver, "html")
     element.click()
-    wait_for(driver, ec.staleness_of(html))
+    wait_for(driver, page_replaced(html))
 
 
 def check_page(driver, tmp_path, name: str) -> None:
