@@ -1237,6 +1237,13 @@ def _requeue(
     return taken
 
 
+def _period_row(due, *, kind: str, stamp: dt.datetime) -> ReminderDelivery:
+    """The delivery row claiming one email of a kind keyed by learner and period alone."""
+    return ReminderDelivery(
+        learner_id=due.learner_id, kind=kind, period_key=due.period_key, claimed_at=stamp
+    )
+
+
 def reminders_dispatch(
     *,
     now: dt.datetime,
@@ -1259,63 +1266,44 @@ def reminders_dispatch(
             taken = _requeue(ids=ids, stamp=stamp, deliver=deliver)
             summary.requeued += len(taken)
             summary.batches += bool(taken)
-    for page in selectors.due_digests(now=now, page_size=page_size):
-        if report:
-            report(ReminderKind.DIGEST, page)
-        if dry_run:
-            summary.digests += len(page)
-            continue
-        rows = [
-            ReminderDelivery(
-                learner_id=due.learner_id,
-                kind=ReminderKind.DIGEST,
-                period_key=due.period_key,
-                claimed_at=stamp,
-            )
-            for due in page
-        ]
-        ids = _claim(rows=rows, stamp=stamp, deliver=deliver)
-        summary.digests += len(ids)
-        summary.batches += bool(ids)
-    for page in selectors.due_nudges(now=now, page_size=page_size):
-        if report:
-            report("nudge", page)
-        if dry_run:
-            summary.nudges += len(page)
-            continue
-        rows = [
-            ReminderDelivery(
-                learner_id=due.learner_id,
-                kind=due.kind,
-                period_key=due.period_key,
-                milestone_id=due.milestone_id,
-                target_date=due.target_date,
-                claimed_at=stamp,
-            )
-            for due in page
-        ]
-        ids = _claim(rows=rows, stamp=stamp, deliver=deliver)
-        summary.nudges += len(ids)
-        summary.batches += bool(ids)
-    for source in REMINDER_EMAIL_SOURCES.values():
-        for page in source.due(now=now, page_size=page_size):
+
+    def claim_pages(pages: Iterable[list], label: str, row_for: Callable) -> int:
+        """Claim each page's emails (or, with dry_run, count them); the number claimed."""
+        claimed = 0
+        for page in pages:
             if report:
-                report(source.kind, page)
+                report(label, page)
             if dry_run:
-                summary.notices += len(page)
+                claimed += len(page)
                 continue
-            rows = [
-                ReminderDelivery(
-                    learner_id=due.learner_id,
-                    kind=source.kind,
-                    period_key=due.period_key,
-                    claimed_at=stamp,
-                )
-                for due in page
-            ]
-            ids = _claim(rows=rows, stamp=stamp, deliver=deliver)
-            summary.notices += len(ids)
+            ids = _claim(rows=[row_for(due) for due in page], stamp=stamp, deliver=deliver)
+            claimed += len(ids)
             summary.batches += bool(ids)
+        return claimed
+
+    summary.digests = claim_pages(
+        selectors.due_digests(now=now, page_size=page_size),
+        ReminderKind.DIGEST,
+        partial(_period_row, kind=ReminderKind.DIGEST, stamp=stamp),
+    )
+    summary.nudges = claim_pages(
+        selectors.due_nudges(now=now, page_size=page_size),
+        "nudge",
+        lambda due: ReminderDelivery(
+            learner_id=due.learner_id,
+            kind=due.kind,
+            period_key=due.period_key,
+            milestone_id=due.milestone_id,
+            target_date=due.target_date,
+            claimed_at=stamp,
+        ),
+    )
+    for source in REMINDER_EMAIL_SOURCES.values():
+        summary.notices += claim_pages(
+            source.due(now=now, page_size=page_size),
+            source.kind,
+            partial(_period_row, kind=source.kind, stamp=stamp),
+        )
     return summary
 
 
