@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from careerpath.widgets import IsoDateInput
 from certifications.models import CertStatus
 
 
@@ -42,12 +43,8 @@ class CustomCertificationForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=CertStatus.choices)
-    exam_date = forms.DateField(
-        label=_("Exam date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    earned_on = forms.DateField(
-        label=_("Date earned"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    exam_date = forms.DateField(label=_("Exam date"), required=False, widget=IsoDateInput())
+    earned_on = forms.DateField(label=_("Date earned"), required=False, widget=IsoDateInput())
     credential_id = forms.CharField(label=_("Credential ID"), max_length=100, required=False)
     verification_url = forms.CharField(
         label=_("Verification link"),
@@ -61,7 +58,7 @@ class ExpiryForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Expires on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_(
             "Leave empty to use the date computed from the validity. After renewing, give the "
             "new expiry date: the renewal cycle moves with it."
@@ -80,7 +77,7 @@ class RenewForm(forms.Form):
 
 
 class CreditForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
     credits = forms.DecimalField(label=_("Credits"), max_digits=6, decimal_places=2)
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int)
     description = forms.CharField(label=_("What you did"), max_length=300)

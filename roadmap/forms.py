@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from careerpath.widgets import IsoDateInput
 from roadmap.models import ProgressStatus
 from roadmap.services.progress import (
     EVIDENCE_LABEL_MAX_LENGTH,
@@ -23,7 +24,7 @@ class TargetDateForm(forms.Form):
         label=_("Finish by"),
         required=False,
         # A native date picker posts ISO dates; the format keeps the initial value ISO too.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
         help_text=_("When you aim to finish. Today or later; leave empty to clear it."),
         error_messages={"invalid": _("Enter a date such as 2026-06-30.")},
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from careerpath.widgets import IsoDateInput
 from portfolio.models import ApplicationContact, ApplicationStatus, JobApplication
 
 
@@ -45,7 +46,7 @@ class ApplicationForm(forms.Form):
     next_action_on = forms.DateField(
         label=_("Next action by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
         help_text=_("Follow-ups due within a week appear in your reminder digest."),
         error_messages={"invalid": _("Enter a date such as 2026-06-30.")},
     )

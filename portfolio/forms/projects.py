@@ -8,10 +8,9 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from careerpath.widgets import IsoDateInput
 from portfolio.models import Project, ProjectKind, ProjectLink, PublicPortfolio
 from roadmap.models import Milestone
-
-DATE_WIDGET = {"type": "date"}
 
 
 def _date_field(label, help_text="") -> forms.DateField:
@@ -19,7 +18,7 @@ def _date_field(label, help_text="") -> forms.DateField:
         label=label,
         required=False,
         # A native date picker posts ISO dates; the format keeps the initial value ISO too.
-        widget=forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
         help_text=help_text,
         error_messages={"invalid": _("Enter a date such as 2026-06-30.")},
     )

@@ -321,3 +321,18 @@ def test_a_renewal_in_a_bad_state_is_refused_with_a_message(client, fields):
     )
     assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
     assert client.get(url("tracker_renew", tracked.pk)).status_code == 405
+
+
+def test_date_fields_show_their_saved_dates_in_the_browsers_iso_format(client):
+    # given: an earned certification (the site's language is British English, whose own date
+    # format, 01/12/2023, a browser's date picker does not accept and shows as empty)
+    tracked = LearnerCertificationFactory(
+        status=CertStatus.EARNED, earned_on=dt.date(2023, 12, 1), exam_date=dt.date(2023, 11, 20)
+    )
+    client.force_login(tracked.learner)
+    # when
+    page = client.get(url("tracker_detail", tracked.pk)).content.decode()
+    # then
+    assert 'value="2023-12-01"' in page
+    assert 'value="2023-11-20"' in page
+    assert "01/12/2023" not in page
