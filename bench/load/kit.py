@@ -246,7 +246,8 @@ def sessions_mint(count: int) -> list[dict]:
     for user in User.objects.filter(email__startswith="bench").order_by("pk")[:count]:
         session = store()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+        # The backend allauth's log-in records: the one that authenticates by email.
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         minted.append({"email": user.email, "session": session.session_key})

@@ -8,3 +8,12 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = "Accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .backends import forget_cached_user
+
+        user = self.get_model("User")
+        post_save.connect(forget_cached_user, sender=user, dispatch_uid="forget-cached-user-save")
+        post_delete.connect(forget_cached_user, sender=user, dispatch_uid="forget-cached-user-del")

@@ -111,9 +111,13 @@ else:
 # --- Accounts (django-allauth) ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "careerpath.accounts.backends.CachedModelBackend",
+    "careerpath.accounts.backends.CachedAuthenticationBackend",
 ]
+# Signed-in users are read through a copy in the cache this long (careerpath/accounts/backends.py):
+# with Redis, the one query a page served from the cache would otherwise still make. Off with the
+# file cache, where a read costs more than SQLite's.
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
