@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Min, Q, Sum
 from django.http import Http404
 from django.utils import formats, timezone
@@ -23,6 +22,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from careerpath.accounts.models import User
+from careerpath.db import PreparedQuery
 from roadmap.models import (
     CareerPath,
     Course,
@@ -468,13 +468,12 @@ def _stamp_sql() -> str:
     )
 
 
-STAMP_SQL = _stamp_sql()
+# Prepared on PostgreSQL: planning this statement costs the server twice what running it does.
+STAMP_QUERY = PreparedQuery(name="careerpath_dashboard_stamp", sql=_stamp_sql())
 
 
 def dashboard_stamp(*, learner: User, today: dt.date) -> DashboardStamp:
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL, {"id": learner.pk})
-        row = cursor.fetchone()
+    row = STAMP_QUERY.fetchone({"id": learner.pk})
     first_event_at = row[0]
     if isinstance(first_event_at, str):  # SQLite hands back the stored text
         first_event_at = dt.datetime.fromisoformat(first_event_at)
