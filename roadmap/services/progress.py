@@ -62,11 +62,16 @@ def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
 
 def _locked_progress(*, learner: User, milestone: Milestone) -> MilestoneProgress:
     """The learner's progress row, created if missing and locked until the transaction ends, so
-    two quick clicks are applied one after the other (and the unique constraint holds)."""
+    two quick clicks are applied one after the other (and the unique constraint holds). A row
+    that exists, as it nearly always does, is locked as it is read: one query, not two."""
+    rows = MilestoneProgress.objects.select_for_update()
+    progress = rows.filter(learner=learner, milestone=milestone).first()
+    if progress is not None:
+        return progress
     progress, _created = MilestoneProgress.objects.get_or_create(
         learner=learner, milestone=milestone
     )
-    return MilestoneProgress.objects.select_for_update().get(pk=progress.pk)
+    return rows.get(pk=progress.pk)
 
 
 def _event(

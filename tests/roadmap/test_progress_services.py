@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from roadmap.models import (
     Enrollment,
@@ -142,6 +143,25 @@ def test_setting_the_same_status_again_records_nothing():
 
     assert again.completed_at == T0
     assert len(events(learner)) == 1
+
+
+def test_a_change_to_an_existing_row_reads_it_once_locked_then_updates_it():
+    # given
+    learner, milestone = UserFactory(), MilestoneFactory()
+    services.milestone_status_set(learner=learner, milestone=milestone, status="in_progress")
+
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        services.milestone_status_set(learner=learner, milestone=milestone, status="done")
+
+    # then: one locked read (FOR UPDATE where the database has it) and one update of the row
+    progress_sql = [
+        q["sql"] for q in captured.captured_queries if "roadmap_milestoneprogress" in q["sql"]
+    ]
+    assert [sql.split()[0] for sql in progress_sql] == ["SELECT", "UPDATE"]
+    if connection.features.has_select_for_update:
+        assert progress_sql[0].endswith("FOR UPDATE")
+    assert MilestoneProgress.objects.get(learner=learner, milestone=milestone).status == "done"
 
 
 def test_an_unknown_status_is_refused_and_changes_nothing():
