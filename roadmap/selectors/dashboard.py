@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Choices, Count, Exists, Min, OuterRef, Q, Sum
 from django.http import Http404
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from roadmap.models import (
     Course,
     Enrollment,
     Milestone,
+    MilestoneKind,
     MilestoneProgress,
     MilestoneResource,
     ProgressEvent,
@@ -93,6 +95,12 @@ def _day_text(day: dt.date, fmt: str, language: str) -> str:
     # machinery is the costliest part of the chart, so each (day, format, language) is done once
     # per process. `language` is in the key because the active one decides the month names.
     return formats.date_format(day, fmt)
+
+
+def day_text(day: dt.date, fmt: str = "DATE_FORMAT") -> str:
+    """formats.date_format(day, fmt) in the active language, each day formatted once per
+    process: for dates a page shows in every render (the heatmap's days and weeks)."""
+    return _day_text(day, fmt, get_language())
 
 
 @dataclass(frozen=True)
@@ -376,10 +384,27 @@ def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:
     return [HistoryEntry(event=e, text=describe_event(e)) for e in events]
 
 
-def recent_activity(*, learner: User, limit: int = RECENT_EVENTS) -> list[HistoryEntry]:
-    events = ProgressEvent.objects.filter(learner=learner).select_related("milestone__step__path")[
-        :limit
-    ]
+def recent_activity(
+    *, learner: User, limit: int = RECENT_EVENTS, milestones: dict[int, Milestone] | None = None
+) -> list[HistoryEntry]:
+    """The learner's latest changes, with their milestones' step and path loaded for links.
+    One query; given `milestones` by id (step and path loaded, e.g. the overview's), the events'
+    milestones come from there, and a second query reads only those it lacks (retired ones, or on
+    a path the learner left). The four-table join costs more than the events themselves."""
+    if milestones is None:
+        events = ProgressEvent.objects.filter(learner=learner).select_related(
+            "milestone__step__path"
+        )[:limit]
+        return _history(events)
+    events = list(ProgressEvent.objects.filter(learner=learner)[:limit])
+    missing = {e.milestone_id for e in events} - milestones.keys()
+    if missing:
+        milestones = {
+            **milestones,
+            **Milestone.objects.select_related("step__path").in_bulk(missing),
+        }
+    for event in events:
+        event.milestone = milestones[event.milestone_id]
     return _history(events)
 
 
@@ -409,7 +434,8 @@ def learner_dashboard(
 ) -> Dashboard:
     """Everything the dashboard shows. Six queries whatever the number of paths, milestones and
     events: enrolments, milestones, progress, activity by day, first activity, recent events;
-    five when the page's `stamp` already read the first activity."""
+    five when the page's `stamp` already read the first activity. One more when a recent event
+    is on a milestone the overview does not show (retired, or on a path the learner left)."""
     zone = learner.zone
     today = today or learner_today(learner)
     overview = learner_overview(learner=learner, today=today)
@@ -425,7 +451,9 @@ def learner_dashboard(
         heatmap=heatmap,
         projection=projection,
         next_actions=overview.next_actions(3),
-        recent=recent_activity(learner=learner),
+        recent=recent_activity(
+            learner=learner, milestones={m.milestone.pk: m.milestone for m in overview.milestones}
+        ),
     )
 
 
@@ -589,6 +617,69 @@ def path_page(*, path_slug: str, learner: User | None, today: dt.date) -> PathPa
     return PathPage(path=path, outline=outline, is_enrolled=enrolled, today=today)
 
 
+@dataclass(frozen=True)
+class StatusButton:
+    value: str
+    css: str
+    label: str
+
+
+@dataclass(frozen=True)
+class StepMilestone(MilestoneState):
+    """A milestone as a row of its step's page shows it (and as a status change re-draws it):
+    its links, labels and buttons worked out once here, in the request's language, so the row
+    template only prints them (its badges come from roadmap_dashboard's tags)."""
+
+    url: str = ""
+    status_url: str = ""
+    kind_text: str = ""
+    effort_text: str = ""
+    buttons: tuple[StatusButton, ...] = ()
+
+
+# Labels depend only on the value and the active language, and the catalogues are loaded once
+# per process, so each is translated once per process rather than once per row per request
+# (get_FOO_display() builds a dict of every choice, translating each label, on every call).
+@lru_cache(maxsize=256)
+def _choice_label(choices: type[Choices], value: str, language: str) -> str:
+    return str(dict(choices.choices).get(value, value))
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """What get_FOO_display() shows for `value`, in the active language."""
+    return _choice_label(choices, value, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _effort_text(hours: int, language: str) -> str:
+    return ngettext("about %(hours)s hour", "about %(hours)s hours", hours) % {
+        "hours": formats.localize(hours)
+    }
+
+
+def status_buttons(status: str) -> tuple[StatusButton, ...]:
+    """The status changes offered from `status`, in their order: the one source for a step
+    page's rows and for status_controls.html (the milestone page's card)."""
+    return _status_buttons(status, get_language())
+
+
+@lru_cache(maxsize=64)
+def _status_buttons(status: str, language: str) -> tuple[StatusButton, ...]:
+    buttons = []
+    if status != ProgressStatus.IN_PROGRESS:
+        label = _("Start") if status == ProgressStatus.NOT_STARTED else _("Mark in progress")
+        buttons.append(StatusButton(ProgressStatus.IN_PROGRESS.value, "small secondary", label))
+    if status != ProgressStatus.DONE:
+        buttons.append(StatusButton(ProgressStatus.DONE.value, "small", _("Mark done")))
+    if status in (ProgressStatus.NOT_STARTED, ProgressStatus.IN_PROGRESS):
+        buttons.append(StatusButton(ProgressStatus.SKIPPED.value, "small secondary", _("Skip")))
+    if status != ProgressStatus.NOT_STARTED:
+        buttons.append(
+            StatusButton(ProgressStatus.NOT_STARTED.value, "small link-button", _("Reset"))
+        )
+    return tuple(buttons)
+
+
 @dataclass
 class StepPage:
     path: CareerPath
@@ -614,37 +705,78 @@ class StepPage:
         return self.steps.index(self.step) + 1
 
 
+def _milestone_url_maker(step: Step, name: str):
+    """A function of a milestone's slug giving the address `name` has for it in `step`: one
+    reverse() per step rather than one per milestone. Slugs need no quoting in a path."""
+    marker = "milestone-slug-marker"
+    address = reverse(
+        name,
+        kwargs={"path_slug": step.path.slug, "step_slug": step.slug, "milestone_slug": marker},
+    )
+    before, after = address.split(marker)
+    return lambda slug: f"{before}{slug}{after}"
+
+
 def step_progress(*, learner: User | None, step: Step) -> StepProgress:
-    """A step's active milestones with the learner's progress (none for a visitor). Two
-    queries; `step.path` should be loaded, as milestone links need it."""
+    """A step's active milestones with the learner's progress (none for a visitor), as rows
+    (StepMilestone). Two queries; `step.path` should be loaded, as the rows' links need it."""
     milestones = list(step.milestones.active().order_by("position", "id"))
     progress: dict[int, MilestoneProgress] = {}
-    if learner is not None and learner.is_authenticated and milestones:
+    signed_in = learner is not None and learner.is_authenticated
+    if signed_in and milestones:
         progress = {
             p.milestone_id: p
             for p in MilestoneProgress.objects.filter(
                 learner=learner, milestone__in=[m.pk for m in milestones]
             )
         }
+    language = get_language()
+    detail_url = _milestone_url_maker(step, "roadmap:milestone_detail")
+    status_url = _milestone_url_maker(step, "roadmap:milestone_status")
+    rows = []
     for milestone in milestones:
         milestone.step = step
-    return StepProgress(
-        step=step,
-        milestones=[MilestoneState(milestone=m, progress=progress.get(m.pk)) for m in milestones],
-    )
+        row_progress = progress.get(milestone.pk)
+        status = row_progress.status if row_progress else ProgressStatus.NOT_STARTED
+        rows.append(
+            StepMilestone(
+                milestone=milestone,
+                progress=row_progress,
+                url=detail_url(milestone.slug),
+                status_url=status_url(milestone.slug),
+                kind_text=_choice_label(MilestoneKind, milestone.kind, language),
+                effort_text=_effort_text(milestone.effort_hours, language),
+                buttons=_status_buttons(status, language),
+            )
+        )
+    return StepProgress(step=step, milestones=rows)
 
 
 def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt.date) -> StepPage:
     """One step: its milestones (with the learner's status), its courses and the path's other
-    steps for navigation. Five queries at most."""
-    path = published_path(path_slug=path_slug)
-    steps = list(path.steps.order_by("position", "id"))
+    steps for navigation. Four queries at most: the path's steps with the path and whether the
+    learner is enrolled, the step's milestones, the learner's progress on them, the courses."""
+    steps_query = (
+        Step.objects.filter(path__slug=path_slug, path__is_published=True)
+        .select_related("path")
+        .order_by("position", "id")
+    )
+    signed_in = learner is not None and learner.is_authenticated
+    if signed_in:
+        steps_query = steps_query.annotate(
+            enrolled=Exists(Enrollment.objects.filter(learner=learner, path=OuterRef("path_id")))
+        )
+    steps = list(steps_query)
     step = next((s for s in steps if s.slug == step_slug), None)
     if step is None:
+        # A published path has no step without steps; say which of the two is missing.
+        if not steps and not CareerPath.objects.published().filter(slug=path_slug).exists():
+            raise Http404("No such career path")
         raise Http404("No such step")
+    path = step.path
     for s in steps:
         s.path = path
-    enrolled = is_enrolled(learner=learner, path=path)
+    enrolled = signed_in and step.enrolled
     progress = step_progress(learner=learner if enrolled else None, step=step)
     courses = list(step.courses.order_by("title"))
     return StepPage(

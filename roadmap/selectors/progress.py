@@ -225,6 +225,7 @@ def learner_overview(
 
     Three queries whatever the size of the roadmap: enrolments, milestones, progress rows.
     """
+    every_path = paths is None
     paths = list(paths) if paths is not None else learner_enrolled_paths(learner=learner)
     if not paths:
         return LearnerOverview(today=today, paths=[])
@@ -234,12 +235,13 @@ def learner_overview(
         .select_related("step")
         .order_by("step__path_id", "step__position", "step_id", "position", "id")
     )
-    progress_by_milestone = {
-        p.milestone_id: p
-        for p in MilestoneProgress.objects.filter(
-            learner=learner, milestone__in=[m.pk for m in milestones]
-        )
-    }
+    rows = MilestoneProgress.objects.filter(learner=learner)
+    if not every_path:
+        rows = rows.filter(milestone__in=[m.pk for m in milestones])
+    # On every enrolled path (the dashboard), the learner's rows are read whole: the few on
+    # paths they left or milestones since retired are simply not looked up, and the statement
+    # is not built with one parameter per milestone (a third of the query's cost).
+    progress_by_milestone = {p.milestone_id: p for p in rows}
     by_path: dict[int, PathProgress] = {p.pk: PathProgress(path=p) for p in paths}
     steps: dict[int, StepProgress] = {}
     for milestone in milestones:

@@ -1,0 +1,255 @@
+"""The dashboard's first render after a change (roadmap.views.dashboard with a new stamp): a fixed
+number of queries at any size, and the same markup from the cheaper ways it is now built (the
+badge tags for the shared partials, cached dates, the recent events' milestones taken from the
+overview, every progress row of the learner read at once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils import timezone
+
+from roadmap.models import MilestoneProgress, ProgressEvent, ProgressEventKind, ProgressStatus
+from roadmap.selectors import dashboard as pages
+from roadmap.selectors.progress import MilestoneState, learner_enrolled_paths, learner_overview
+from roadmap.services import progress as services
+from tests.roadmap.factories import (
+    EnrollmentFactory,
+    build_roadmap,
+    enrolled_learner,
+    path_milestones,
+)
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("roadmap:dashboard")
+TODAY = dt.date(2026, 3, 11)
+
+
+def render(source: str, **context) -> str:
+    return engines["django"].from_string(source).render(context)
+
+
+def at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("steps", "per_step"), [(6, 5), (10, 30)], ids=["30", "300"])
+def test_a_fresh_render_reads_a_fixed_number_of_queries(
+    client, settings, steps, per_step, django_assert_max_num_queries
+):
+    # given: no page cache, two enrolled paths, progress with target dates (next up, overdue,
+    # due soon) and more events than the page lists, one of them on a retired milestone
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    path = build_roadmap(steps=steps, milestones_per_step=per_step)
+    learner = enrolled_learner(path)
+    EnrollmentFactory(learner=learner, path=build_roadmap(steps=2, milestones_per_step=3))
+    milestones = path_milestones(path)
+    today = pages.learner_today(learner)
+    for offset, milestone in enumerate(milestones[:10]):
+        services.milestone_status_set(
+            learner=learner, milestone=milestone, status=ProgressStatus.IN_PROGRESS
+        )
+        MilestoneProgress.objects.filter(learner=learner, milestone=milestone).update(
+            target_date=today + dt.timedelta(days=offset - 3)
+        )
+    for milestone in milestones[10:]:
+        services.milestone_status_set(
+            learner=learner, milestone=milestone, status=ProgressStatus.DONE
+        )
+    milestones[-1].retired_at = timezone.now()
+    milestones[-1].save()
+    client.force_login(learner)
+
+    # when
+    with django_assert_max_num_queries(9):
+        response = client.get(DASHBOARD)
+
+    # then: session, user, stamp, then five reads, and one for the retired milestone's event
+    assert response.status_code == 200
+    assert response.content.count(b'class="badge badge-overdue"') == 3 + 3  # next up, overdue
+    assert milestones[-1].title.encode() in response.content
+
+
+def test_recent_events_read_only_the_milestones_the_overview_lacks(
+    django_assert_num_queries,
+):
+    # given: events on two milestones of the path, and the latest on one since retired
+    path = build_roadmap(steps=1, milestones_per_step=3)
+    learner = enrolled_learner(path)
+    m = path_milestones(path)
+    for i, milestone in enumerate(m):
+        ProgressEvent.objects.create(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.STATUS,
+            to_status="done",
+            occurred_at=at(TODAY) + dt.timedelta(minutes=i),
+        )
+    m[2].retired_at = timezone.now()
+    m[2].save()
+    overview = learner_overview(learner=learner, today=TODAY)
+    known = {s.milestone.pk: s.milestone for s in overview.milestones}
+
+    # when
+    with django_assert_num_queries(2):
+        given = pages.recent_activity(learner=learner, milestones=known)
+        links = [e.event.milestone.get_absolute_url() for e in given]
+    with django_assert_num_queries(1):
+        joined = pages.recent_activity(learner=learner, milestones={**known, m[2].pk: m[2]})
+
+    # then: the same entries as the joined query's, the overview's own milestones reused
+    plain = pages.recent_activity(learner=learner)
+    assert [(e.event.pk, e.event.milestone.pk, e.text) for e in given] == [
+        (e.event.pk, e.event.milestone.pk, e.text) for e in plain
+    ]
+    assert [e.event.pk for e in joined] == [e.event.pk for e in plain]
+    assert links == [e.event.milestone.get_absolute_url() for e in plain]
+    assert given[1].event.milestone is known[m[1].pk]
+
+
+def test_the_overview_of_every_path_ignores_rows_on_paths_left():
+    # given: progress on an enrolled path and on one the learner left
+    path = build_roadmap(steps=2, milestones_per_step=2, slug="kept")
+    left = build_roadmap(steps=1, milestones_per_step=2, slug="left")
+    learner = enrolled_learner(path)
+    for milestone in path_milestones(path)[:1] + path_milestones(left):
+        services.milestone_status_set(
+            learner=learner, milestone=milestone, status=ProgressStatus.DONE
+        )
+
+    # when: every enrolled path (one query for all the learner's rows) and the same paths named
+    every = learner_overview(learner=learner, today=TODAY)
+    named = learner_overview(
+        learner=learner, today=TODAY, paths=learner_enrolled_paths(learner=learner)
+    )
+
+    # then
+    assert (every.total, every.done) == (named.total, named.done) == (4, 1)
+    assert [(s.milestone.pk, s.progress and s.progress.pk) for s in every.milestones] == [
+        (s.milestone.pk, s.progress and s.progress.pk) for s in named.milestones
+    ]
+
+
+# --- The same markup ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def state_for():
+    path = build_roadmap(steps=1, milestones_per_step=1)
+    milestone = path_milestones(path)[0]
+
+    def make(status: str | None, target: dt.date | None) -> MilestoneState:
+        progress = None
+        if status is not None:
+            progress = MilestoneProgress(milestone=milestone, status=status, target_date=target)
+        return MilestoneState(milestone=milestone, progress=progress)
+
+    return make
+
+
+OFFSETS = [None, -400, -8, -1, 0, 1, 2, 7, 8, 30, 1200]
+
+
+@pytest.mark.parametrize("status", [None, *ProgressStatus.values])
+def test_the_badge_tags_print_the_partials(state_for, status):
+    # given: each status, with target dates before, on and after today (overdue by one day or
+    # many, due today, due soon, later) and none
+    for offset, today in itertools.product(OFFSETS, [TODAY, dt.date(2026, 12, 31)]):
+        target = today + dt.timedelta(days=offset) if offset is not None else None
+        state = state_for(status, target)
+
+        # when: the tags (twice: the second from the cache) and the includes
+        tags = [
+            render(
+                "{% load roadmap_dashboard %}"
+                "{% status_badge state %} {% target_badge state today %}",
+                state=state,
+                today=today,
+            )
+            for _ in range(2)
+        ]
+        includes = render(
+            '{% include "roadmap/partials/status_badge.html" %}'
+            ' {% include "roadmap/partials/target_badge.html" %}',
+            state=state,
+            today=today,
+        )
+
+        # then
+        assert tags == [includes, includes], (status, offset)
+
+
+def test_the_badge_tags_read_the_partials_afresh_with_debug_on(settings, state_for):
+    settings.DEBUG = True
+    state = state_for(ProgressStatus.IN_PROGRESS, TODAY)
+
+    tag = render(
+        "{% load roadmap_dashboard %}{% target_badge state today %}", state=state, today=TODAY
+    )
+
+    assert tag == render(
+        '{% include "roadmap/partials/target_badge.html" %}', state=state, today=TODAY
+    )
+    assert "Due today" in tag
+
+
+@pytest.mark.parametrize("fmt", ["", ':"j M"', ':"l j F"', ':"Y-m-d"'])
+def test_day_text_is_the_date_filter(fmt):
+    days = [TODAY + dt.timedelta(days=n) for n in range(-90, 400, 7)]
+    for day in days:
+        for _ in range(2):  # the second from the cache
+            assert render(
+                "{% load roadmap_dashboard %}{{ day|day_text" + fmt + " }}", day=day
+            ) == render("{{ day|date" + fmt + " }}", day=day)
+
+
+def test_the_page_prints_each_badge_and_date_the_old_way(client, settings):
+    # given: a learner with a started milestone overdue, one due soon and one due later
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    path = build_roadmap(steps=2, milestones_per_step=3)
+    learner = enrolled_learner(path)
+    today = pages.learner_today(learner)
+    m = path_milestones(path)
+    for milestone, offset in zip(m[:3], (-2, 3, 20), strict=True):
+        services.milestone_status_set(
+            learner=learner, milestone=milestone, status=ProgressStatus.IN_PROGRESS
+        )
+        MilestoneProgress.objects.filter(learner=learner, milestone=milestone).update(
+            target_date=today + dt.timedelta(days=offset)
+        )
+    client.force_login(learner)
+
+    # when
+    page = client.get(DASHBOARD).content.decode()
+
+    # then: the badges as the partials print them, and the heatmap's dates as |date does
+    overview = learner_overview(learner=learner, today=today)
+    for state in overview.next_actions(3):
+        expected = render(
+            '<a href="{{ state.milestone.get_absolute_url }}">{{ state.milestone.title }}</a>\n'
+            '        <span class="muted">· {{ state.milestone.step.title }}</span>\n'
+            '        {% include "roadmap/partials/status_badge.html" %}'
+            ' {% include "roadmap/partials/target_badge.html" %}',
+            state=state,
+            today=today,
+        )
+        assert expected in page
+    for state in overview.overdue + overview.due_soon:
+        expected = render(
+            '<li><a href="{{ state.milestone.get_absolute_url }}">{{ state.milestone.title }}</a>'
+            ' {% include "roadmap/partials/target_badge.html" %}</li>',
+            state=state,
+            today=today,
+        )
+        assert expected in page
+    start = today - dt.timedelta(days=pages.HEATMAP_DAYS - 1)
+    assert render("from {{ s|date }} to {{ t|date }},", s=start, t=today) in page
+    assert render('<th scope="row">{{ d|date:"j M" }} – ', d=start) in page

@@ -1,0 +1,257 @@
+"""The step page after its speed-up: a fixed, small number of queries at any size, and rows
+that say and offer exactly what the shared partials (status_badge, target_badge,
+status_controls) would, on the page and in the row an htmx status change swaps in."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from roadmap.models import Milestone, MilestoneKind, ProgressStatus
+from roadmap.selectors import dashboard as pages
+from roadmap.selectors.progress import MilestoneState
+from roadmap.services import progress as services
+from tests.accounts.factories import UserFactory
+from tests.roadmap.factories import (
+    MilestoneProgressFactory,
+    build_roadmap,
+    enrolled_learner,
+    path_milestones,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def squash(html: str) -> str:
+    """The markup with runs of whitespace as one space, and any CSRF token as the same one."""
+    return re.sub(r"\s+", " ", TOKEN.sub('name="csrfmiddlewaretoken" value="token"', html)).strip()
+
+
+def row_of(html: str, milestone: Milestone) -> str:
+    match = re.search(
+        rf'<li class="milestone-row[^"]*" id="milestone-{milestone.pk}">.*?</li>', html, re.S
+    )
+    assert match, f"no row for milestone {milestone.pk}"
+    return squash(match.group(0))
+
+
+def _progress_on_every_milestone(learner, path, today: dt.date) -> None:
+    statuses = list(ProgressStatus)
+    for i, m in enumerate(path_milestones(path)):
+        MilestoneProgressFactory(
+            learner=learner,
+            milestone=m,
+            status=statuses[i % len(statuses)],
+            target_date=today + dt.timedelta(days=(i % 13) - 4),
+        )
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("steps", "per_step"), [(4, 5), (12, 40)], ids=["20", "480"])
+def test_the_step_page_reads_four_times_for_a_learner_whatever_the_size(
+    client, steps, per_step, django_assert_max_num_queries
+):
+    # given: an enrolled learner with progress and a target date on every milestone
+    path = build_roadmap(steps=steps, milestones_per_step=per_step, courses_per_step=3)
+    learner = enrolled_learner(path)
+    _progress_on_every_milestone(learner, path, timezone.localdate())
+    client.force_login(learner)
+    step = path_milestones(path)[-1].step
+
+    # when / then: session + user, then steps (with the path and the enrolment), milestones,
+    # progress, courses
+    with django_assert_max_num_queries(2 + 4):
+        response = client.get(step.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.decode().count('class="status-controls"') == per_step
+
+
+@pytest.mark.parametrize(("steps", "per_step"), [(4, 5), (12, 40)], ids=["20", "480"])
+def test_the_step_page_reads_three_times_for_a_visitor_or_a_learner_not_enrolled(
+    client, steps, per_step, django_assert_max_num_queries
+):
+    path = build_roadmap(steps=steps, milestones_per_step=per_step, courses_per_step=3)
+    step = path_milestones(path)[-1].step
+
+    with django_assert_max_num_queries(3):
+        assert client.get(step.get_absolute_url()).status_code == 200
+
+    client.force_login(UserFactory())
+    with django_assert_max_num_queries(2 + 3):
+        html = client.get(step.get_absolute_url()).content.decode()
+    assert "Enrol in" in html
+    assert "status-controls" not in html
+
+
+@pytest.mark.parametrize("per_step", [5, 60])
+def test_an_htmx_status_change_reads_the_step_twice_for_its_answer(client, per_step):
+    path = build_roadmap(steps=3, milestones_per_step=per_step)
+    learner = enrolled_learner(path)
+    client.force_login(learner)
+    milestone = path_milestones(path)[0]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            milestone.get_absolute_url() + "status/", {"status": "done", "fragment": "row"}, **HTMX
+        )
+
+    # then: after the write (its last statement records the event), the step's milestones and
+    # the learner's progress on them
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    last_write = max(i for i, q in enumerate(sql) if "roadmap_progressevent" in q)
+    reads = [q for q in sql[last_write + 1 :] if not re.match(r"(RELEASE )?SAVEPOINT|COMMIT", q)]
+    assert len(reads) == 2, reads
+
+
+def test_unknown_or_unpublished_paths_and_steps_are_not_found(client):
+    path = build_roadmap(steps=2, milestones_per_step=1, slug="p")
+    assert client.get("/paths/p/s0/").status_code == 200
+    assert client.get("/paths/p/nope/").status_code == 404
+    assert client.get("/paths/nope/s0/").status_code == 404
+    path.is_published = False
+    path.save()
+    assert client.get("/paths/p/s0/").status_code == 404
+
+
+# --- Rows say what the shared partials say ------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [s.value for s in ProgressStatus])
+@pytest.mark.parametrize("days", [None, -30, -1, 0, 1, 7, 8, 40])
+def test_a_row_matches_the_shared_badge_and_controls(status, days):
+    # given: a milestone in `status`, its target `days` away (or none)
+    path = build_roadmap(steps=1, milestones_per_step=1)
+    learner = enrolled_learner(path)
+    milestone = path_milestones(path)[0]
+    today = dt.date(2026, 3, 10)
+    MilestoneProgressFactory(
+        learner=learner,
+        milestone=milestone,
+        status=status,
+        target_date=None if days is None else today + dt.timedelta(days=days),
+    )
+    row = pages.step_progress(learner=learner, step=milestone.step).milestones[0]
+    plain = MilestoneState(milestone=row.milestone, progress=row.progress)
+    request = RequestFactory().get("/")
+    context = {"state": plain, "today": today, "next": "/back/"}
+
+    # when: the row, and the shared partials for the same state
+    html = squash(
+        render_to_string(
+            "roadmap/partials/milestone_row.html",
+            {"state": row, "is_enrolled": True, "next": "/back/", "today": today},
+            request=request,
+        )
+    )
+    badge = squash(render_to_string("roadmap/partials/status_badge.html", context))
+    target = squash(render_to_string("roadmap/partials/target_badge.html", context))
+    controls = squash(
+        render_to_string(
+            "roadmap/partials/status_controls.html",
+            {**context, "fragment": "row", "target": "closest .milestone-row"},
+            request=request,
+        )
+    )
+
+    # then: the row prints the same badges and the same form
+    assert f"{badge} {target}" in html
+    assert controls in html
+    assert (days is not None and status in ("not_started", "in_progress")) == bool(target)
+
+
+def test_a_row_shows_the_milestone_its_kind_and_effort():
+    path = build_roadmap(steps=1, milestones_per_step=2)
+    first, second = path_milestones(path)
+    Milestone.objects.filter(pk=first.pk).update(kind=MilestoneKind.CERTIFY, effort_hours=1)
+    rows = pages.step_progress(learner=None, step=first.step).milestones
+
+    html = squash(
+        render_to_string(
+            "roadmap/partials/milestone_row.html", {"state": rows[0], "is_enrolled": False}
+        )
+    )
+    assert f'<a href="{first.get_absolute_url()}">{first.title}</a>' in html
+    assert "Certify · about 1 hour</p>" in html
+    assert "status-controls" not in html
+    assert "about 4 hours" in render_to_string(
+        "roadmap/partials/milestone_row.html", {"state": rows[1], "is_enrolled": False}
+    )
+    assert rows[1].status_url == second.get_absolute_url() + "status/"
+
+
+def test_the_row_a_status_change_swaps_in_is_the_pages_row(client):
+    # given: a learner on a step page, one milestone with a target date
+    path = build_roadmap(steps=2, milestones_per_step=3)
+    learner = enrolled_learner(path)
+    client.force_login(learner)
+    milestone = path_milestones(path)[1]
+    services.milestone_target_date_set(
+        learner=learner,
+        milestone=milestone,
+        target_date=timezone.localdate() + dt.timedelta(days=3),
+        today=timezone.localdate(),
+    )
+    step_url = milestone.step.get_absolute_url()
+
+    # when: its status changes by htmx, and the page is loaded again
+    swap = client.post(
+        milestone.get_absolute_url() + "status/",
+        {"status": "in_progress", "fragment": "row", "next": step_url},
+        **HTMX,
+    ).content.decode()
+    page = client.get(step_url).content.decode()
+
+    # then: the swapped row is the page's row, and the progress bar is sent out of band
+    assert row_of(swap, milestone) == row_of(page, milestone)
+    assert "badge-due" in row_of(page, milestone)
+    assert 'hx-swap-oob="true"' in swap
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        ("not_started", ["in_progress: Start", "done: Mark done", "skipped: Skip"]),
+        ("in_progress", ["done: Mark done", "skipped: Skip", "not_started: Reset"]),
+        ("done", ["in_progress: Mark in progress", "not_started: Reset"]),
+        ("skipped", ["in_progress: Mark in progress", "done: Mark done", "not_started: Reset"]),
+    ],
+)
+def test_each_status_offers_the_other_moves_on_the_step_row_and_the_milestone_card(status, offered):
+    # given
+    path = build_roadmap(steps=1, milestones_per_step=1)
+    learner = enrolled_learner(path)
+    milestone = path_milestones(path)[0]
+    MilestoneProgressFactory(learner=learner, milestone=milestone, status=status)
+    row = pages.step_progress(learner=learner, step=milestone.step).milestones[0]
+    request = RequestFactory().get("/")
+    today = dt.date(2026, 3, 10)
+
+    # when
+    html = {
+        "row": render_to_string(
+            "roadmap/partials/milestone_row.html",
+            {"state": row, "is_enrolled": True, "today": today},
+            request=request,
+        ),
+        "card": render_to_string(
+            "roadmap/partials/status_controls.html",
+            {"state": MilestoneState(milestone=milestone, progress=row.progress)},
+            request=request,
+        ),
+    }
+
+    # then
+    for where, page in html.items():
+        buttons = re.findall(r'<button[^>]* value="(\w+)"[^>]*>([^<]+)<', page)
+        assert [f"{value}: {label}" for value, label in buttons] == offered, where
