@@ -70,12 +70,9 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 def _enrolled_milestone(request: HttpRequest, path_slug: str, step_slug: str, ms_slug: str):
     """The milestone named in the URL, if the learner is enrolled in its path; otherwise 404,
     so nobody changes progress on a path they have not joined."""
-    milestone = pages.published_milestone(
-        path_slug=path_slug, step_slug=step_slug, milestone_slug=ms_slug
+    return pages.enrolled_milestone(
+        learner=request.user, path_slug=path_slug, step_slug=step_slug, milestone_slug=ms_slug
     )
-    if not pages.is_enrolled(learner=request.user, path=milestone.step.path):
-        raise Http404("Not enrolled in this path")
-    return milestone
 
 
 def learner_required(view):

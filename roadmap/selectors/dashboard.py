@@ -845,6 +845,30 @@ def published_milestone(*, path_slug: str, step_slug: str, milestone_slug: str) 
         raise Http404("No such milestone") from None
 
 
+def enrolled_milestone(
+    *, learner: User, path_slug: str, step_slug: str, milestone_slug: str
+) -> Milestone:
+    """An active milestone of a published path the learner is enrolled in, by its slugs, or 404
+    (the same for a path they have not joined, so nobody changes progress there). One query:
+    every progress change starts here."""
+    try:
+        return (
+            Milestone.objects.active()
+            .select_related("step__path")
+            .filter(
+                Exists(Enrollment.objects.filter(learner=learner, path=OuterRef("step__path_id")))
+            )
+            .get(
+                slug=milestone_slug,
+                step__slug=step_slug,
+                step__path__slug=path_slug,
+                step__path__is_published=True,
+            )
+        )
+    except Milestone.DoesNotExist:
+        raise Http404("No such milestone, or not enrolled in its path") from None
+
+
 def milestone_state(*, learner: User | None, milestone: Milestone) -> MilestoneState:
     """The learner's state on one milestone, with its evidence. Two queries when a row exists."""
     progress = None

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -255,3 +256,26 @@ def test_each_status_offers_the_other_moves_on_the_step_row_and_the_milestone_ca
     for where, page in html.items():
         buttons = re.findall(r'<button[^>]* value="(\w+)"[^>]*>([^<]+)<', page)
         assert [f"{value}: {label}" for value, label in buttons] == offered, where
+
+
+def test_a_progress_change_finds_its_milestone_and_the_enrolment_in_one_query(
+    django_assert_num_queries,
+):
+    # given
+    path = build_roadmap(steps=2, milestones_per_step=3)
+    learner, stranger = enrolled_learner(path), UserFactory()
+    milestone = path_milestones(path)[4]
+    slugs = {
+        "path_slug": path.slug,
+        "step_slug": milestone.step.slug,
+        "milestone_slug": milestone.slug,
+    }
+
+    # when / then: the enrolled learner gets it, with its step and path, in one query
+    with django_assert_num_queries(1):
+        found = pages.enrolled_milestone(learner=learner, **slugs)
+        assert (found, found.step.path) == (milestone, path)
+
+    # and anyone else gets a 404, in one query too
+    with django_assert_num_queries(1), pytest.raises(Http404):
+        pages.enrolled_milestone(learner=stranger, **slugs)
