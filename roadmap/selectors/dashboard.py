@@ -828,19 +828,28 @@ class MilestonePage:
         return self._index + 1
 
 
+def _milestones_by_slugs(*, path_slug: str, step_slug: str, milestone_slug: str):
+    """The active milestone of a published path named by these slugs (none or one), with its
+    step and path."""
+    return (
+        Milestone.objects.active()
+        .select_related("step__path")
+        .filter(
+            slug=milestone_slug,
+            step__slug=step_slug,
+            step__path__slug=path_slug,
+            step__path__is_published=True,
+        )
+    )
+
+
 def published_milestone(*, path_slug: str, step_slug: str, milestone_slug: str) -> Milestone:
     """An active milestone of a published path, by its slugs, or 404."""
+    milestones = _milestones_by_slugs(
+        path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
+    )
     try:
-        return (
-            Milestone.objects.active()
-            .select_related("step__path")
-            .get(
-                slug=milestone_slug,
-                step__slug=step_slug,
-                step__path__slug=path_slug,
-                step__path__is_published=True,
-            )
-        )
+        return milestones.get()
     except Milestone.DoesNotExist:
         raise Http404("No such milestone") from None
 
@@ -851,20 +860,12 @@ def enrolled_milestone(
     """An active milestone of a published path the learner is enrolled in, by its slugs, or 404
     (the same for a path they have not joined, so nobody changes progress there). One query:
     every progress change starts here."""
+    enrolled = Exists(Enrollment.objects.filter(learner=learner, path=OuterRef("step__path_id")))
+    milestones = _milestones_by_slugs(
+        path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
+    )
     try:
-        return (
-            Milestone.objects.active()
-            .select_related("step__path")
-            .filter(
-                Exists(Enrollment.objects.filter(learner=learner, path=OuterRef("step__path_id")))
-            )
-            .get(
-                slug=milestone_slug,
-                step__slug=step_slug,
-                step__path__slug=path_slug,
-                step__path__is_published=True,
-            )
-        )
+        return milestones.filter(enrolled).get()
     except Milestone.DoesNotExist:
         raise Http404("No such milestone, or not enrolled in its path") from None
 
