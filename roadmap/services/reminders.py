@@ -52,6 +52,7 @@ from django.template.defaulttags import (
     TemplateLiteral,
 )
 from django.template.loader import get_template
+from django.template.loader_tags import BlockNode, ExtendsNode
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -801,10 +802,20 @@ class _Layouts:
     """
 
     MAX_SHAPES = 512
-    # The tags a layout can stand in for: text, plain {{ value }}, and tags that only choose
-    # (by truth) or repeat; anything else (filters, comparisons, {% with %}...) could compute
-    # with a marker instead of the string, so such a template is always rendered as usual.
-    _PLAIN_NODES = (TextNode, VariableNode, IfNode, ForNode, AutoEscapeControlNode, CommentNode)
+    # The tags a layout can stand in for: text, plain {{ value }}, tags that only choose (by
+    # truth) or repeat, and a frame extended by name with blocks (reminders/email/base.html);
+    # anything else (filters, comparisons, {% with %}...) could compute with a marker instead of
+    # the string, so such a template is always rendered as usual.
+    _PLAIN_NODES = (
+        TextNode,
+        VariableNode,
+        IfNode,
+        ForNode,
+        AutoEscapeControlNode,
+        CommentNode,
+        ExtendsNode,
+        BlockNode,
+    )
 
     def __init__(self) -> None:
         self._pieces: dict[tuple, list | None] = {}
@@ -843,8 +854,16 @@ class _Layouts:
                     cls._plain(node.nodelist_loop) and cls._plain(node.nodelist_empty)
                 ):
                     return False
-            elif isinstance(node, AutoEscapeControlNode) and not cls._plain(node.nodelist):
-                return False
+            elif isinstance(node, (AutoEscapeControlNode, BlockNode)):
+                if not cls._plain(node.nodelist):
+                    return False
+            elif isinstance(node, ExtendsNode):
+                parent = node.parent_name
+                if parent.filters or not isinstance(parent.var, str):
+                    return False  # a frame chosen at render time
+                frame = get_template(parent.var).template
+                if not (cls._plain(node.nodelist) and cls._plain(frame.nodelist)):
+                    return False
         return True
 
     def _is_suitable(self, template) -> bool:
