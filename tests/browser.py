@@ -64,6 +64,41 @@ def save_screenshot(driver, tmp_path: Path, name: str) -> Path:
     return path
 
 
+class Journey:
+    """What each journey does with its page: find by CSS, wait for a condition, set a value
+    (a date input's typed text depends on the browser's locale, so the ISO value is set), click
+    and wait for the next page, and check a step (screenshot kept, no console errors)."""
+
+    def __init__(self, driver, tmp_path: Path):
+        self.driver = driver
+        self.tmp_path = tmp_path
+
+    def wait(self, condition):
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(
+            self.driver, 10, ignored_exceptions=[StaleElementReferenceException]
+        ).until(condition)
+
+    def css(self, selector: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def set_value(self, selector: str, value: str) -> None:
+        self.driver.execute_script("arguments[0].value = arguments[1];", self.css(selector), value)
+
+    def click_and_load(self, element) -> None:
+        html = self.css("html")
+        element.click()
+        self.wait(page_replaced(html))
+
+    def check(self, name: str) -> None:
+        save_screenshot(self.driver, self.tmp_path, name)
+        assert console_errors(self.driver) == [], name
+
+
 def page_replaced(old_html):
     """A wait condition: the document `old_html` belonged to has been replaced by a new one.
 

@@ -9,29 +9,18 @@ import pytest
 from careerpath.accounts.models import PersonalAccessToken, User
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.learner_data import full_learner_data
-from tests.browser import console_errors, save_screenshot
+from tests.browser import Journey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_feed_token_and_account_deletion_in_a_browser(live_server, browser, tmp_path):
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser
 
-    def wait(condition):
-        WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-            condition
-        )
-
-    def css(selector):
-        return driver.find_element(By.CSS_SELECTOR, selector)
-
-    def check(name):
-        save_screenshot(driver, tmp_path, name)
-        assert console_errors(driver) == [], name
+    journey = Journey(driver, tmp_path)
+    wait, css, check = (journey.wait, journey.css, journey.check)
 
     # given: a learner with data of every kind logs in
     data = full_learner_data()

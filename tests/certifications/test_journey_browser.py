@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from certifications.models import LearnerCertification
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser import console_errors, save_screenshot
+from tests.browser import Journey
 from tests.certifications.factories import csm, pmp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,27 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_add_pmp_mark_earned_log_credits_and_see_the_renewal_bar_move(
     live_server, browser, tmp_path
 ):
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     driver = browser
 
-    def wait(condition):
-        WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-            condition
-        )
-
-    def css(selector):
-        return driver.find_element(By.CSS_SELECTOR, selector)
-
-    def set_value(selector, value):
-        # Typing into a date input depends on the browser's locale; set the ISO value instead.
-        driver.execute_script("arguments[0].value = arguments[1];", css(selector), value)
-
-    def check(name):
-        save_screenshot(driver, tmp_path, name)
-        assert console_errors(driver) == [], name
+    journey = Journey(driver, tmp_path)
+    wait, css, set_value, check = (journey.wait, journey.css, journey.set_value, journey.check)
 
     # given: the PMP in the catalogue and a verified learner who logs in
     cert = pmp(slug="pmp", abbreviation="PMP")

@@ -7,7 +7,7 @@ import pytest
 
 from portfolio.models import CVCheck, JobApplication
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser import console_errors, page_replaced, save_screenshot
+from tests.browser import Journey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,31 +25,19 @@ Experience with data science teams, MLOps and model evaluation is a plus."""
 def test_add_an_application_move_it_to_interviewing_and_run_a_cv_check(
     live_server, browser, tmp_path
 ):
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     driver = browser
 
-    def wait(condition):
-        return WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-            condition
-        )
-
-    def css(selector):
-        return driver.find_element(By.CSS_SELECTOR, selector)
-
-    def click_and_load(element):
-        html = css("html")
-        element.click()
-        wait(page_replaced(html))
-
-    def set_value(selector, value):
-        driver.execute_script("arguments[0].value = arguments[1];", css(selector), value)
-
-    def check(name):
-        save_screenshot(driver, tmp_path, name)
-        assert console_errors(driver) == [], name
+    journey = Journey(driver, tmp_path)
+    wait, css, click_and_load, set_value, check = (
+        journey.wait,
+        journey.css,
+        journey.click_and_load,
+        journey.set_value,
+        journey.check,
+    )
 
     def column_of_card(pk):
         return driver.execute_script(

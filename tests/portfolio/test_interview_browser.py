@@ -7,7 +7,7 @@ import pytest
 
 from portfolio.models import CVCheck, PracticeAnswer
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser import console_errors, save_screenshot
+from tests.browser import Journey
 from tests.portfolio.factories_practice import (
     CV,
     JOB,
@@ -19,23 +19,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_practise_a_question_then_check_a_cv(live_server, browser, tmp_path):
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser
 
-    def wait(condition):
-        WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-            condition
-        )
-
-    def css(selector):
-        return driver.find_element(By.CSS_SELECTOR, selector)
-
-    def check(name):
-        save_screenshot(driver, tmp_path, name)
-        assert console_errors(driver) == [], name
+    journey = Journey(driver, tmp_path)
+    wait, css, check = (journey.wait, journey.css, journey.check)
 
     def paste(selector, text):
         # send_keys types character by character; setting the value is what a paste does

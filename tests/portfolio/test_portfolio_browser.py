@@ -9,7 +9,7 @@ from portfolio.models import Project, PublicPortfolio
 from portfolio.services.projects import portfolio_unpublish
 from roadmap.models import MilestoneProgress
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser import console_errors, page_replaced, save_screenshot
+from tests.browser import Journey
 from tests.roadmap.factories import EnrollmentFactory, build_roadmap, path_milestones
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,32 +18,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_create_a_project_publish_the_portfolio_and_open_it_logged_out(
     live_server, browser, tmp_path
 ):
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     driver = browser
 
-    def wait(condition):
-        WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-            condition
-        )
-
-    def css(selector):
-        return driver.find_element(By.CSS_SELECTOR, selector)
-
-    def click_and_load(element):
-        html = css("html")
-        element.click()
-        wait(page_replaced(html))
-
-    def set_value(selector, value):
-        # Typing into a date input depends on the browser's locale; set the ISO value instead.
-        driver.execute_script("arguments[0].value = arguments[1];", css(selector), value)
-
-    def check(name):
-        save_screenshot(driver, tmp_path, name)
-        assert console_errors(driver) == [], name
+    journey = Journey(driver, tmp_path)
+    css, click_and_load, set_value, check = (
+        journey.css,
+        journey.click_and_load,
+        journey.set_value,
+        journey.check,
+    )
 
     # given: a learner enrolled in a path, who logs in
     path = build_roadmap(steps=2, milestones_per_step=3, slug="ai-project-manager")
