@@ -208,11 +208,7 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cp_load_bench")
-    redis = os.environ.get("REDIS_URL")
-    if not database.startswith("postgres") or not redis:
-        raise SystemExit("set DATABASE_URL (PostgreSQL, scratch name) and REDIS_URL")
-    kit.check_scratch_name(database)
+    database, redis = kit.scratch_services("postgres://postgres@127.0.0.1:5432/cp_load_bench")
 
     print("$ " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     print(f"cores: {os.cpu_count()}  (nproc)", flush=True)

@@ -73,6 +73,17 @@ def database_drop(url: str) -> None:
     conn.close()
 
 
+def scratch_services(default_database: str) -> tuple[str, str]:
+    """DATABASE_URL (a PostgreSQL scratch database, which is dropped and made again) and
+    REDIS_URL from the environment, or exit saying what to set."""
+    database = os.environ.get("DATABASE_URL", default_database)
+    redis = os.environ.get("REDIS_URL")
+    if not database.startswith("postgres") or not redis:
+        raise SystemExit("set DATABASE_URL (PostgreSQL, scratch name) and REDIS_URL")
+    check_scratch_name(database)
+    return database, redis
+
+
 def check_scratch_name(url: str) -> None:
     name = urlsplit(url).path.lstrip("/")
     if not (name.startswith("cp_") and ("bench" in name or "soak" in name)):

@@ -201,11 +201,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: its conf)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
-    database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cp_soak_bench")
-    redis = os.environ.get("REDIS_URL")
-    if not database.startswith("postgres") or not redis:
-        raise SystemExit("set DATABASE_URL (PostgreSQL, scratch name) and REDIS_URL")
-    kit.check_scratch_name(database)
+    database, redis = kit.scratch_services("postgres://postgres@127.0.0.1:5432/cp_soak_bench")
     print("$ " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     print(f"cores: {os.cpu_count()}; rate limits: ACCOUNT_RATE_LIMITS={RATE_LIMITS}", flush=True)
 

@@ -103,28 +103,26 @@ def _download_name(extension: str) -> str:
     return f"careerpath-export-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
+def _download(chunks, *, content_type: str, extension: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(extension)}"'
+    return response
+
+
 @never_cache
 @login_required
 @require_GET
 def export_json(request: HttpRequest) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        export.export_json_chunks(learner=request.user, now=timezone.now()),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_download_name("json")}"'
-    return response
+    chunks = export.export_json_chunks(learner=request.user, now=timezone.now())
+    return _download(chunks, content_type="application/json; charset=utf-8", extension="json")
 
 
 @never_cache
 @login_required
 @require_GET
 def export_csv_zip(request: HttpRequest) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        export.export_csv_zip_chunks(learner=request.user, now=timezone.now()),
-        content_type="application/zip",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_download_name("zip")}"'
-    return response
+    chunks = export.export_csv_zip_chunks(learner=request.user, now=timezone.now())
+    return _download(chunks, content_type="application/zip", extension="zip")
 
 
 @login_required
