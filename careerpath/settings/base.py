@@ -153,8 +153,13 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = env.dict("ACCOUNT_RATE_LIMITS", cast={"value": str}, default={})
 
 # --- Email ---
-# EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, filemail:///path ...
+# EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, filemail:////abs/path
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_FILE_PATH"):
+    # django-environ drops the leading slash of filemail:///var/mail ("var/mail", relative to
+    # each process's working directory) and keeps it only in filemail:////var/mail. A file URL's
+    # path is absolute, as in file:///var/mail, so both forms mean /var/mail.
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"].lstrip("/")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="careerpath <no-reply@careerpath.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
