@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "careerpath.middleware.ContentSecurityPolicyMiddleware",
+    # 405 for methods no page serves (TRACE, PUT, DELETE ...), before any view; not under /api/.
+    "careerpath.allowed_methods.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
