@@ -146,6 +146,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[careerpath] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "careerpath.accounts.adapter.AccountAdapter"
+# Costs the same for a registered address as for a new one (careerpath/accounts/signup.py).
+ACCOUNT_FORMS = {"signup": "careerpath.accounts.signup.SignupForm"}
 # Tell the learner by email when their password or email address changes: a hijacked account
 # is noticed by its owner.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
