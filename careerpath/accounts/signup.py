@@ -15,5 +15,5 @@ class SignupForm(AllauthSignupForm):
         if self.account_already_exists:
             # What save() spends on a new account's password, spent and thrown away. The
             # remaining difference (two small inserts) is within the noise of a request.
-            make_password(self.cleaned_data["password1"])
+            make_password(self.cleaned_data.get("password1", ""))
         return super().try_save(request)

@@ -157,7 +157,7 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = env.dict("ACCOUNT_RATE_LIMITS", cast={"value": str}, default={})
 
 # --- Email ---
-# EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, filemail:////abs/path
+# EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, filemail:///abs/path
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 if EMAIL_CONFIG.get("EMAIL_FILE_PATH"):
     # django-environ drops the leading slash of filemail:///var/mail ("var/mail", relative to
