@@ -129,6 +129,27 @@ class DegradingRedisCache(RedisCache):
             raise ValueError(f"Key '{key}' not found")  # what a cache without the key says
         return result
 
+    def incr_with_expiry(self, key, timeout: int, version=None) -> tuple[int, int] | None:
+        """Adds 1 to the counter at `key`, created at 0 to live `timeout` seconds if missing,
+        and returns the new count with the seconds it has left to live; None while Redis is
+        down.
+
+        One MULTI of SET NX EX, INCR and TTL: concurrent callers each get a count of their own
+        (a get-then-set lets parallel requests read the same count), and a counter never
+        outlives its timeout (Django's incr() checks EXISTS first, and an INCR after the key
+        expired in between would make a counter that never expires)."""
+        key = self.make_and_validate_key(key, version=version)
+
+        def count() -> tuple[int, int]:
+            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
+            pipeline.set(key, 0, ex=timeout, nx=True)
+            pipeline.incr(key)
+            pipeline.ttl(key)
+            _created, value, seconds_left = pipeline.execute()
+            return value, seconds_left
+
+        return self._call(count, None)
+
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         base = super()
         return self._call(lambda: base.set_many(data, timeout, version), [])
@@ -140,3 +161,22 @@ class DegradingRedisCache(RedisCache):
     def clear(self):
         base = super()
         return self._call(lambda: base.clear(), None)
+
+
+def counter_incr(cache, key: str, *, timeout: int) -> tuple[int, float] | None:
+    """Adds 1 to the counter at `key` in `cache`, which starts at the first call and lives
+    `timeout` seconds; returns the new count and the seconds the counter has left, or None
+    when the cache cannot count now (Redis down).
+
+    Atomic on Redis (DegradingRedisCache.incr_with_expiry). Other caches (the embedded default's
+    file cache) count with a get and a set: parallel requests there may be undercounted, which
+    is fine for one developer's machine and is why production uses Redis."""
+    incr_with_expiry = getattr(cache, "incr_with_expiry", None)
+    if incr_with_expiry is not None:
+        return incr_with_expiry(key, timeout)
+    now = time.time()
+    count, ends_at = cache.get(key) or (0, now + timeout)
+    if ends_at <= now:
+        count, ends_at = 0, now + timeout
+    cache.set(key, (count + 1, ends_at), ends_at - now)
+    return count + 1, ends_at - now

@@ -4,6 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from careerpath import views
+from careerpath.accounts.admin_login import admin_site_limit_logins
+
+# The admin's log-in page gets the site's log-in limits (before admin.site.urls is read below).
+admin_site_limit_logins(admin.site)
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -140,3 +140,23 @@ def test_error_pages_send_the_headers_too(client):
     assert response.status_code == 404
     assert "Content-Security-Policy" in response.headers
     assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["filemail:///var/mail/careerpath", "filemail:////var/mail/careerpath"],
+)
+def test_a_filemail_url_names_an_absolute_folder(url):
+    # given: the documented form (three slashes, as in file:///) and django-environ's own (four)
+    env = production_env(EMAIL_URL=url)
+
+    # when
+    script = "import django; django.setup()\nfrom django.conf import settings\n"
+    script += "print(settings.EMAIL_BACKEND, settings.EMAIL_FILE_PATH)"
+    result = run(["-c", script], env)
+
+    # then: both write to /var/mail/careerpath, not to var/mail/careerpath under the cwd
+    assert result.returncode == 0, result.stderr
+    backend, path = result.stdout.split()
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert path == "/var/mail/careerpath"

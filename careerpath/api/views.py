@@ -26,6 +26,7 @@ from careerpath.api.serializers import (
     PathDetailSerializer,
     PathSerializer,
 )
+from careerpath.api.throttling import CountRefusedCredentials
 from certifications import selectors as certification_selectors
 from certifications import services as certification_services
 from certifications.models import CertStatus
@@ -38,7 +39,7 @@ from roadmap.selectors.progress import learner_overview
 from roadmap.services import progress as progress_services
 
 
-class LearnerApiView(generics.GenericAPIView):
+class LearnerApiView(CountRefusedCredentials, generics.GenericAPIView):
     """Every endpoint's base: times are given in UTC whoever asks (a browser session would
     otherwise switch to the learner's timezone, and a token would not)."""
 

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "careerpath.middleware.ContentSecurityPolicyMiddleware",
+    # 405 for methods no page serves (TRACE, PUT, DELETE ...), before any view; not under /api/.
+    "careerpath.allowed_methods.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -144,6 +146,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[careerpath] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "careerpath.accounts.adapter.AccountAdapter"
+# Costs the same for a registered address as for a new one (careerpath/accounts/signup.py).
+ACCOUNT_FORMS = {"signup": "careerpath.accounts.signup.SignupForm"}
 # Tell the learner by email when their password or email address changes: a hijacked account
 # is noticed by its owner.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
@@ -153,8 +157,13 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = env.dict("ACCOUNT_RATE_LIMITS", cast={"value": str}, default={})
 
 # --- Email ---
-# EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, filemail:///path ...
+# EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, filemail:///abs/path
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_FILE_PATH"):
+    # django-environ drops the leading slash of filemail:///var/mail ("var/mail", relative to
+    # each process's working directory) and keeps it only in filemail:////var/mail. A file URL's
+    # path is absolute, as in file:///var/mail, so both forms mean /var/mail.
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"].lstrip("/")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="careerpath <no-reply@careerpath.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -187,9 +187,10 @@ def test_repeated_failed_logins_are_throttled_even_with_the_right_password(clien
     # when: the right password comes next
     response = log_in(client, user.email, DEFAULT_PASSWORD)
 
-    # then: it is refused until the window passes
-    assert response.status_code == 200
-    assert "Too many failed login attempts" in response.content.decode()
+    # then: it is refused until the window passes, with the "Too many attempts" page and 429
+    # like every other rate limit
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
     assert not is_logged_in(client)
 
 

@@ -54,3 +54,26 @@ def test_requests_without_credentials_are_limited_per_address(db):
         assert [client.get("/api/v1/schema/").status_code for _ in range(3)] == [200, 200, 429]
         other = Client(REMOTE_ADDR="10.0.0.9")
         assert other.get("/api/v1/schema/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{}, {"HTTP_AUTHORIZATION": "Bearer cpat_not-a-real-token"}],
+    ids=["no token", "bogus token"],
+)
+def test_refused_credentials_count_against_the_address(db, credentials):
+    # given: an address's budget of two requests a minute
+    with override_settings(REST_FRAMEWORK=rates(anonymous="2/minute")):
+        client = Client(**credentials)
+
+        # when: it keeps knocking without valid credentials
+        statuses = [client.get("/api/v1/paths/").status_code for _ in range(3)]
+
+        # then: refused for the credentials, then for the rate, with a Retry-After
+        assert statuses == [401, 401, 429]
+        refused = client.get("/api/v1/milestones/")
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        # another address has its own budget
+        assert (
+            Client(REMOTE_ADDR="10.0.0.9", **credentials).get("/api/v1/paths/").status_code == 401
+        )

@@ -91,3 +91,20 @@ def test_max_timeout_caps_every_lifetime(redis):
     assert cache.get("forever") == 1
     time.sleep(1.5)
     assert cache.get("forever") is None and cache.get("long") is None
+
+
+def test_a_counter_counts_and_expires_and_is_none_while_redis_is_down(redis):
+    # given
+    cache = cache_on(redis)
+
+    # when: three hits on a counter that lives 30 s
+    counts = [cache.incr_with_expiry("hits", 30) for _ in range(3)]
+
+    # then: counted, and the counter will expire (Redis holds it with a TTL, not forever)
+    assert [count for count, _left in counts] == [1, 2, 3]
+    assert all(0 < left <= 30 for _count, left in counts)
+    assert 0 < int(redis.command("TTL", "test:1:hits")) <= 30
+
+    # when Redis is down: nothing to count with, and no error
+    redis.stop()
+    assert cache.incr_with_expiry("hits", 30) is None
