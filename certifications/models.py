@@ -273,12 +273,10 @@ class CertificationRenewal(models.Model):
 
     class Meta:
         ordering = ["-new_expires_on", "-id"]
+        # Not unique per period: a learner who put the old expiry back by hand (rather than
+        # undoing) may record that renewal again. A double submission is stopped by the row lock
+        # and the expiry the page showed (services.certification_renew).
         constraints = [
-            # One renewal per period: a second record of the same one is refused by the database.
-            models.UniqueConstraint(
-                fields=["learner_certification", "previous_expires_on"],
-                name="certification_renewal_once_per_period",
-            ),
             models.CheckConstraint(
                 condition=models.Q(new_expires_on__gt=models.F("previous_expires_on")),
                 name="certification_renewal_moves_expiry_on",

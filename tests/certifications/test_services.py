@@ -541,3 +541,29 @@ def test_only_the_last_renewal_can_be_undone_and_only_while_its_expiry_stands():
     services.certification_renewal_undo(tracked=tracked, renewal=last)
     tracked.refresh_from_db()
     assert tracked.expires_on == dt.date(2027, 6, 30) and list(tracked.renewals.all()) == [first]
+
+
+def test_a_renewal_put_back_by_hand_can_be_recorded_again():
+    # given: a renewal the learner took back by setting the old expiry by hand, not by undoing
+    tracked = LearnerCertificationFactory(
+        certification=csm(), status="earned", earned_on=dt.date(2024, 2, 1)
+    )
+    today = dt.date(2026, 1, 20)
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 1, 31), today=today
+    )
+    tracked.refresh_from_db()
+    services.learner_certification_expiry_set(tracked=tracked, expires_on=dt.date(2026, 1, 31))
+
+    # when: recorded again
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 1, 31), today=today
+    )
+
+    # then: renewed, both records kept, the newer one is the one an undo takes back
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2028, 1, 31)
+    latest, earlier = tracked.renewals.all()
+    assert latest.pk > earlier.pk
+    services.certification_renewal_undo(tracked=tracked, renewal=latest)
+    assert list(tracked.renewals.all()) == [earlier]
