@@ -249,3 +249,39 @@ class CreditActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credits} on {self.date}: {self.description}"
+
+
+class CertificationRenewal(models.Model):
+    """A renewal the learner recorded: the credit cycle it closed, with the credits counted in
+    it, and what the certification was before, so the last renewal can be undone exactly."""
+
+    learner_certification = models.ForeignKey(
+        LearnerCertification, on_delete=models.CASCADE, related_name="renewals"
+    )
+    renewed_on = models.DateField()
+    previous_expires_on = models.DateField()
+    new_expires_on = models.DateField()
+    # What undoing restores: the date the learner had set (None: computed) and the status.
+    previous_expires_on_override = models.DateField(null=True, blank=True)
+    previous_status = models.CharField(max_length=12, choices=CertStatus.choices)
+    # The closed cycle and its credits; empty for a certification renewed without credits.
+    cycle_start = models.DateField(null=True, blank=True)
+    credits_counted = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    credits_needed = models.PositiveIntegerField(null=True, blank=True)
+    credit_name = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-new_expires_on", "-id"]
+        # Not unique per period: a learner who put the old expiry back by hand (rather than
+        # undoing) may record that renewal again. A double submission is stopped by the row lock
+        # and the expiry the page showed (services.certification_renew).
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(new_expires_on__gt=models.F("previous_expires_on")),
+                name="certification_renewal_moves_expiry_on",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_certification}: {self.previous_expires_on} → {self.new_expires_on}"

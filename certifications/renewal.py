@@ -13,6 +13,13 @@ The verdict, for an earned certification with a renewal rule:
 - "on_track": the share of the requirement done is at least the share of the cycle elapsed,
   i.e. keeping the pace so far finishes in time;
 - "at_risk": behind that pace, with more than DUE_WITHIN_DAYS days left.
+
+When a renewal may be recorded (`renewal_is_open`): once the cycle's credits are met (PMI and
+others accept a renewal as soon as the credits are in), or, met or not, in the last
+RENEWAL_WINDOW_DAYS days before the expiry date and any time after it (a late renewal). 180 days
+is the widest window the big issuers publish for renewals without credits (Microsoft's; Google
+Cloud's is 60 days); a learner who renewed earlier than that can still set the new expiry date
+by hand.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from certifications.models import add_months
 
 DUE_WITHIN_DAYS = 60
+RENEWAL_WINDOW_DAYS = 180
 ZERO = Decimal(0)
 
 VERDICT_LABELS = {
@@ -192,3 +200,18 @@ def _verdict(
     elapsed = max(0, (today - start).days)
     done_share = (Decimal(needed) - shortfall) / Decimal(needed)
     return "on_track" if done_share >= Decimal(elapsed) / Decimal(cycle_days) else "at_risk"
+
+
+def renewal_opens_on(*, expires_on: dt.date) -> dt.date:
+    """The first day a renewal may be recorded without the credits met."""
+    return expires_on - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
+def renewal_is_open(
+    *, expires_on: dt.date, today: dt.date, progress: RenewalProgress | None
+) -> bool:
+    """May a renewal be recorded today: the cycle's credits are met (`progress` of the cycle
+    ending on `expires_on`, None for a certification without credits), or the renewal window
+    has opened."""
+    credits_met = progress is not None and progress.shortfall == 0
+    return credits_met or today >= renewal_opens_on(expires_on=expires_on)

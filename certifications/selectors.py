@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from careerpath.accounts.models import User
 from certifications.models import (
     Certification,
+    CertificationRenewal,
     CertStatus,
     CreditActivity,
     LearnerCertification,
@@ -142,3 +143,8 @@ def my_certifications(*, learner: User, today: dt.date) -> list[TrackerRow]:
 def tracked_certification(*, learner: User, pk: int) -> LearnerCertification:
     """The learner's own tracker row with everything its page needs; anyone else's is a 404."""
     return get_object_or_404(_tracker_qs(learner), pk=pk)
+
+
+def certification_renewals(tracked: LearnerCertification) -> list[CertificationRenewal]:
+    """The renewals recorded for `tracked`, latest first (the one an undo would take back)."""
+    return list(CertificationRenewal.objects.filter(learner_certification=tracked))

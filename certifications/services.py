@@ -7,22 +7,32 @@ changes nothing. Earning a certification marks the roadmap milestones it satisfi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import floatformat
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from careerpath.accounts.models import User
 from certifications.models import (
     Certification,
+    CertificationRenewal,
     CertStatus,
     CreditActivity,
     LearnerCertification,
     RenewalCategory,
     add_months,
 )
+from certifications.renewal import (
+    RENEWAL_WINDOW_DAYS,
+    RenewalProgress,
+    renewal_is_open,
+    renewal_opens_on,
+)
+from certifications.selectors import tracker_row
 from roadmap.models import ProgressStatus, http_url_validator
 from roadmap.services.progress import milestone_status_set
 
@@ -33,7 +43,9 @@ __all__ = [
     "learner_certification_expiry_set",
     "learner_certification_notice_days_set",
     "certification_renewal_expiry",
+    "certification_renewal_plan",
     "certification_renew",
+    "certification_renewal_undo",
     "credit_activity_add",
     "credit_activity_remove",
 ]
@@ -200,17 +212,122 @@ def certification_renewal_expiry(*, tracked: LearnerCertification) -> dt.date | 
     return add_months(tracked.expires_on + dt.timedelta(days=1), months) - dt.timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class RenewalPlan:
+    """What recording a renewal today would change."""
+
+    previous_expires_on: dt.date
+    new_expires_on: dt.date
+    new_cycle_start: dt.date
+    # The credit cycle it closes; None for a certification renewed without credits.
+    progress: RenewalProgress | None
+
+
+def _renewal_plan(
+    tracked: LearnerCertification,
+    *,
+    today: dt.date,
+    previous_expires_on: dt.date | None,
+    check_stale: bool,
+) -> RenewalPlan:
+    if tracked.status not in (CertStatus.EARNED, CertStatus.EXPIRED) or not tracked.earned_on:
+        raise ValidationError(
+            _("Only a certification you have earned can be renewed: set it to earned first."),
+            code="not_earned",
+        )
+    expires_on = tracked.expires_on
+    if expires_on is None:
+        raise ValidationError(
+            _("%(name)s never expires, so there is nothing to renew.") % {"name": tracked.name},
+            code="never_expires",
+        )
+    new_expiry = certification_renewal_expiry(tracked=tracked)
+    if new_expiry is None:
+        raise ValidationError(
+            _(
+                "How long a renewal of %(name)s lasts is not known: give its new expiry date "
+                "under Status instead."
+            )
+            % {"name": tracked.name},
+            code="no_period",
+        )
+    if check_stale and previous_expires_on != expires_on:
+        raise ValidationError(
+            _(
+                "The expiry date has changed since this page was shown: it is now "
+                "%(date)s. Check it before recording a renewal."
+            )
+            % {"date": formats.date_format(expires_on)},
+            code="stale",
+        )
+    period_start = add_months(expires_on + dt.timedelta(days=1), -_renewal_months(tracked))
+    if today < period_start:
+        raise ValidationError(
+            _(
+                "Already renewed: the current period runs from %(start)s to %(end)s. "
+                "Record the next renewal once it has begun."
+            )
+            % {
+                "start": formats.date_format(period_start),
+                "end": formats.date_format(expires_on),
+            },
+            code="already_renewed",
+        )
+    progress = tracker_row(tracked, today=today).renewal
+    if not renewal_is_open(expires_on=expires_on, today=today, progress=progress):
+        opens_on = renewal_opens_on(expires_on=expires_on)
+        when = {
+            "name": tracked.name,
+            "date": formats.date_format(opens_on),
+            "days": RENEWAL_WINDOW_DAYS,
+        }
+        if progress is None:
+            message = _(
+                "It is too early to record a renewal of %(name)s: you can from %(date)s, "
+                "%(days)d days before it expires."
+            )
+        else:
+            when |= {
+                "counted": floatformat(progress.counted, "-2"),
+                "needed": progress.needed,
+                "credit": progress.credit_name,
+            }
+            message = _(
+                "It is too early to record a renewal of %(name)s: you can from %(date)s, "
+                "%(days)d days before it expires, or as soon as this cycle's %(needed)s "
+                "%(credit)ss are met (%(counted)s counted so far)."
+            )
+        raise ValidationError(message % when, code="not_open")
+    return RenewalPlan(
+        previous_expires_on=expires_on,
+        new_expires_on=new_expiry,
+        new_cycle_start=expires_on + dt.timedelta(days=1),
+        progress=progress,
+    )
+
+
+def certification_renewal_plan(*, tracked: LearnerCertification, today: dt.date) -> RenewalPlan:
+    """What renewing `tracked` today would change, for the page that asks to confirm it; a
+    ValidationError says why it cannot be renewed today. Changes nothing; costs no query when
+    the certification, its categories and credits are prefetched
+    (selectors.tracked_certification)."""
+    return _renewal_plan(tracked, today=today, previous_expires_on=None, check_stale=False)
+
+
 def certification_renew(
     *, tracked: LearnerCertification, previous_expires_on: dt.date | None, today: dt.date
 ) -> LearnerCertification:
     """Record that the learner renewed an earned certification: its expiry moves one renewal
     period on (certification_renewal_expiry), which starts a new credit cycle the day after
     the old expiry (credits dated before it stop counting), and it is earned again if it had
-    been marked expired; the expiry notices start afresh for the new date.
+    been marked expired; the expiry notices start afresh for the new date. A
+    CertificationRenewal keeps the closed cycle with the credits counted in it, and what undoing
+    the renewal restores.
 
-    `previous_expires_on` is the expiry the learner saw when they pressed the button: if it
-    has changed since (a second click, another tab), nothing happens, so one renewal is never
-    recorded twice. Nor can a period that has not begun be renewed again.
+    Only once the renewal is open (renewal.renewal_is_open: the credits are met, or the expiry
+    is near or past). `previous_expires_on` is the expiry the learner saw when they confirmed:
+    if it has changed since (a second click, another tab), nothing happens, so one renewal is
+    never recorded twice. Nor can a period that has not begun be renewed again.
     """
     with transaction.atomic():
         locked = (
@@ -218,52 +335,59 @@ def certification_renew(
             .select_related("certification")
             .get(pk=tracked.pk)
         )
-        if locked.status not in (CertStatus.EARNED, CertStatus.EXPIRED) or not locked.earned_on:
-            raise ValidationError(
-                _("Only a certification you have earned can be renewed: set it to earned first."),
-                code="not_earned",
-            )
-        expires_on = locked.expires_on
-        if expires_on is None:
-            raise ValidationError(
-                _("%(name)s never expires, so there is nothing to renew.") % {"name": locked.name},
-                code="never_expires",
-            )
-        new_expiry = certification_renewal_expiry(tracked=locked)
-        if new_expiry is None:
-            raise ValidationError(
-                _(
-                    "How long a renewal of %(name)s lasts is not known: give its new expiry date "
-                    "under Status instead."
-                )
-                % {"name": locked.name},
-                code="no_period",
-            )
-        if previous_expires_on != expires_on:
-            raise ValidationError(
-                _(
-                    "The expiry date has changed since this page was shown: it is now "
-                    "%(date)s. Check it before recording a renewal."
-                )
-                % {"date": formats.date_format(expires_on)},
-                code="stale",
-            )
-        period_start = add_months(expires_on + dt.timedelta(days=1), -_renewal_months(locked))
-        if today < period_start:
-            raise ValidationError(
-                _(
-                    "Already renewed: the current period runs from %(start)s to %(end)s. "
-                    "Record the next renewal once it has begun."
-                )
-                % {
-                    "start": formats.date_format(period_start),
-                    "end": formats.date_format(expires_on),
-                },
-                code="already_renewed",
-            )
-        locked.expires_on_override = new_expiry
+        plan = _renewal_plan(
+            locked, today=today, previous_expires_on=previous_expires_on, check_stale=True
+        )
+        progress = plan.progress
+        CertificationRenewal.objects.create(
+            learner_certification=locked,
+            renewed_on=today,
+            previous_expires_on=plan.previous_expires_on,
+            new_expires_on=plan.new_expires_on,
+            previous_expires_on_override=locked.expires_on_override,
+            previous_status=locked.status,
+            cycle_start=progress.cycle_start if progress else None,
+            credits_counted=progress.counted if progress else None,
+            credits_needed=progress.needed if progress else None,
+            credit_name=progress.credit_name if progress else "",
+        )
+        locked.expires_on_override = plan.new_expires_on
         locked.status = CertStatus.EARNED
         locked.save(update_fields=["expires_on_override", "status", "updated_at"])
+    return locked
+
+
+def certification_renewal_undo(
+    *, tracked: LearnerCertification, renewal: CertificationRenewal
+) -> LearnerCertification:
+    """Undo the last renewal recorded: the expiry date, so the credit cycle, and the status go
+    back to what they were before it, and its record goes (no credit was ever removed). Only the
+    last one, and only while the expiry is still the one it set: after a later change by hand
+    the learner sets the date they want under Status."""
+    with transaction.atomic():
+        locked = (
+            LearnerCertification.objects.select_for_update(of=("self",))
+            .select_related("certification")
+            .get(pk=tracked.pk)
+        )
+        last = CertificationRenewal.objects.filter(learner_certification=locked).first()
+        if last is None or last.pk != renewal.pk:
+            raise ValidationError(
+                _("Only the last renewal recorded can be undone."), code="not_last"
+            )
+        if locked.expires_on != last.new_expires_on or locked.status != CertStatus.EARNED:
+            raise ValidationError(
+                _(
+                    "%(name)s has changed since this renewal was recorded: set its expiry date "
+                    "and status under Status instead."
+                )
+                % {"name": locked.name},
+                code="changed",
+            )
+        locked.expires_on_override = last.previous_expires_on_override
+        locked.status = last.previous_status
+        locked.save(update_fields=["expires_on_override", "status", "updated_at"])
+        last.delete()
     return locked
 
 

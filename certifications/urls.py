@@ -16,6 +16,11 @@ urlpatterns = [
     path("mine/<int:pk>/status/", views.tracker_status, name="tracker_status"),
     path("mine/<int:pk>/expiry/", views.tracker_expiry, name="tracker_expiry"),
     path("mine/<int:pk>/renew/", views.tracker_renew, name="tracker_renew"),
+    path(
+        "mine/<int:pk>/renewals/<int:renewal_id>/undo/",
+        views.renewal_undo,
+        name="renewal_undo",
+    ),
     path("mine/<int:pk>/credits/", views.credit_add, name="credit_add"),
     path(
         "mine/<int:pk>/credits/<int:activity_id>/delete/",

@@ -11,11 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careerpath.form_actions import form_action, form_errors_text, refuse
 from certifications import selectors, services
@@ -27,7 +27,12 @@ from certifications.forms import (
     RenewForm,
     StatusForm,
 )
-from certifications.models import CreditActivity, LearnerCertification, RenewalCategory
+from certifications.models import (
+    CertificationRenewal,
+    CreditActivity,
+    LearnerCertification,
+    RenewalCategory,
+)
 from roadmap.selectors.dashboard import learner_today
 
 COMPARE_MAX = 3
@@ -96,11 +101,27 @@ def _categories(tracked) -> list[RenewalCategory]:
     return list(tracked.certification.categories.all()) if tracked.certification_id else []
 
 
+# Why a renewal cannot be recorded yet, worth saying on the page; in the other states (not
+# earned, never expires) the page offers no renewal at all.
+_RENEWAL_NOT_YET = ("not_open", "already_renewed")
+
+
+def _renewal_offer(tracked, today) -> tuple[services.RenewalPlan | None, str]:
+    """The renewal the page may offer, or why not yet ("" when it offers none)."""
+    try:
+        return services.certification_renewal_plan(tracked=tracked, today=today), ""
+    except ValidationError as exc:
+        return None, " ".join(exc.messages) if exc.code in _RENEWAL_NOT_YET else ""
+
+
 @login_required
 @require_GET
 def tracker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tracked = selectors.tracked_certification(learner=request.user, pk=pk)
-    row = selectors.tracker_row(tracked, today=learner_today(request.user))
+    today = learner_today(request.user)
+    row = selectors.tracker_row(tracked, today=today)
+    renewal_plan, renewal_not_yet = _renewal_offer(tracked, today)
+    renewals = selectors.certification_renewals(tracked)
     context = {
         "row": row,
         "tracked": tracked,
@@ -121,8 +142,12 @@ def tracker_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ),
         "credit_form": CreditForm(categories=_categories(tracked)),
-        "renew_form": RenewForm(initial={"previous_expires_on": tracked.expires_on}),
-        "renewed_expiry": services.certification_renewal_expiry(tracked=tracked),
+        "renewal_plan": renewal_plan,
+        "renewal_not_yet": renewal_not_yet,
+        "renewals": renewals,
+        # The expiry a renewal set shows as renewed, not as "set by you".
+        "expiry_renewed": bool(renewals)
+        and tracked.expires_on_override == renewals[0].new_expires_on,
     }
     return render(request, "certifications/tracker_detail.html", context)
 
@@ -162,9 +187,25 @@ def tracker_expiry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tracker_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what the renewal will change, to confirm; POST: record it."""
     tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    if request.method == "GET":
+        try:
+            plan = services.certification_renewal_plan(
+                tracked=tracked, today=learner_today(request.user)
+            )
+            refusal = ""
+        except ValidationError as exc:
+            plan, refusal = None, " ".join(exc.messages)
+        context = {
+            "tracked": tracked,
+            "plan": plan,
+            "refusal": refusal,
+            "renew_form": RenewForm(initial={"previous_expires_on": tracked.expires_on}),
+        }
+        return render(request, "certifications/renew_confirm.html", context)
     renewed: list[LearnerCertification] = []
 
     def renew(data) -> None:
@@ -183,10 +224,29 @@ def tracker_renew(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: (
             _(
                 "Renewal recorded: %(name)s now expires on %(date)s, and a new credit cycle has "
-                "started."
+                "started. The closed cycle's credits are kept under Renewals, where you can undo "
+                "it."
             )
             % {"name": tracked.name, "date": formats.date_format(renewed[0].expires_on)}
         ),
+    )
+    return redirect(tracked)
+
+
+@login_required
+@require_POST
+def renewal_undo(request: HttpRequest, pk: int, renewal_id: int) -> HttpResponse:
+    tracked = selectors.tracked_certification(learner=request.user, pk=pk)
+    renewal = get_object_or_404(CertificationRenewal, pk=renewal_id, learner_certification=tracked)
+    try:
+        tracked = services.certification_renewal_undo(tracked=tracked, renewal=renewal)
+    except ValidationError as exc:
+        refuse(request, " ".join(exc.messages))
+        return redirect(tracked)
+    messages.success(
+        request,
+        _("Renewal undone: %(name)s expires on %(date)s again, in the credit cycle it was in.")
+        % {"name": tracked.name, "date": formats.date_format(tracked.expires_on)},
     )
     return redirect(tracked)
 

@@ -5,6 +5,7 @@ from django.contrib import admin  # noqa: F401
 # --- projects, public portfolios, applications (helper "work") ---
 from django.db import models
 
+from careerpath.admin_privacy import PrivateTextAdminMixin
 from portfolio.models import (
     ApplicationContact,
     ApplicationStatusChange,
@@ -26,9 +27,18 @@ class ProjectLinkInline(admin.TabularInline):
     readonly_fields = fields
 
 
+# What a learner writes about a project: theirs alone until they make the project public.
+PROJECT_TEXT = ("role", "context", "what_i_did", "outcome", "skills")
+
+
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
-    """For support: learners edit their own projects; an admin can look, hide or delete."""
+class ProjectAdmin(PrivateTextAdminMixin, admin.ModelAdmin):
+    """For support: learners edit their own projects; an admin can look at a public one, hide it
+    or delete a project. A private project's text and links are not shown (the learner was told
+    it is private), nor can an admin make it public."""
+
+    private_fields = PROJECT_TEXT
+    defer_private_fields = False  # a public project's page shows them
 
     list_display = ("title", "learner", "kind", "started_on", "ended_on", "is_public")
     list_filter = ("kind", "is_public")
@@ -41,13 +51,28 @@ class ProjectAdmin(admin.ModelAdmin):
     inlines = [ProjectLinkInline]
     formfield_overrides = WORK_HTTPS_URLS
 
+    def private_fields_of(self, obj) -> tuple[str, ...]:
+        return () if obj is not None and obj.is_public else self.private_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "is_public"] if self._hidden(obj) else fields
+
+    def get_inlines(self, request, obj):
+        return [] if self._hidden(obj) else super().get_inlines(request, obj)
+
     def has_add_permission(self, request) -> bool:
         return False
 
 
 @admin.register(PublicPortfolio)
-class PublicPortfolioAdmin(admin.ModelAdmin):
-    """An admin can take an abusive page offline (is_published) or free its address."""
+class PublicPortfolioAdmin(PrivateTextAdminMixin, admin.ModelAdmin):
+    """An admin can take an abusive page offline (is_published) or free its address. An
+    unpublished page's text is the learner's alone ("Only you can see your portfolio"): not
+    shown, and an admin cannot publish it."""
+
+    private_fields = ("headline", "summary")
+    defer_private_fields = False  # a published page's admin shows them
 
     list_display = ("slug", "learner", "is_published", "show_progress", "show_certifications",
                     "updated_at")  # fmt: skip
@@ -57,6 +82,13 @@ class PublicPortfolioAdmin(admin.ModelAdmin):
     readonly_fields = ("learner", "headline", "summary", "show_certifications", "show_progress",
                        "updated_at")  # fmt: skip
     fields = ("slug", "is_published", *readonly_fields)
+
+    def private_fields_of(self, obj) -> tuple[str, ...]:
+        return () if obj is not None and obj.is_published else self.private_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "is_published"] if self._hidden(obj) else fields
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -73,8 +105,9 @@ class ApplicationStatusChangeInline(admin.TabularInline):
         return False
 
 
-class ApplicationContactInline(admin.TabularInline):
+class ApplicationContactInline(PrivateTextAdminMixin, admin.TabularInline):
     model = ApplicationContact
+    private_fields = ("notes",)
     extra = 0
     fields = ("name", "title", "email", "phone")
     readonly_fields = fields
@@ -84,8 +117,11 @@ class ApplicationContactInline(admin.TabularInline):
 
 
 @admin.register(JobApplication)
-class JobApplicationAdmin(admin.ModelAdmin):
-    """Read-only for support: a learner's applications are theirs to change."""
+class JobApplicationAdmin(PrivateTextAdminMixin, admin.ModelAdmin):
+    """Read-only for support: a learner's applications are theirs to change, and their notes
+    ("Private: only you can see them") are not shown at all."""
+
+    private_fields = ("notes",)
 
     list_display = ("role", "company", "learner", "status", "status_changed_at",
                     "next_action_on")  # fmt: skip

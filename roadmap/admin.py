@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from careerpath.admin_privacy import PrivateTextAdminMixin
 from roadmap.models import (
     CareerPath,
     Course,
@@ -477,7 +478,9 @@ class EvidenceLinkInline(admin.TabularInline):
 
 
 @admin.register(MilestoneProgress)
-class MilestoneProgressAdmin(ReadOnlyAdmin):
+class MilestoneProgressAdmin(PrivateTextAdminMixin, ReadOnlyAdmin):
+    # The form promises the learner "Only you can see these": not support either.
+    private_fields = ("notes",)
     list_display = [
         "learner_email",
         "milestone",

@@ -6,7 +6,6 @@ describes the JSON document and is published next to the download.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -19,6 +18,7 @@ from django.db import models
 
 from careerpath.accounts.models import User
 from careerpath.accounts.ownership import LEARNER_OWNED, OwnedTable
+from careerpath.spreadsheet import csv_writer
 
 FORMAT_NAME = "careerpath-export"
 FORMAT_VERSION = 1
@@ -57,7 +57,8 @@ def export_json_chunks(*, learner: User, now: dt.datetime) -> Iterator[bytes]:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _csv_value(value) -> str:
+def _csv_value(value) -> str | int | Decimal:
+    # Numbers stay numbers, so the writer keeps a negative one readable; text it neutralises.
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -65,7 +66,7 @@ def _csv_value(value) -> str:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, Decimal | int | str):
-        return str(value)
+        return value
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)  # JSON fields
 
 
@@ -90,7 +91,8 @@ class _Pipe(io.RawIOBase):
 
 
 def export_csv_zip_chunks(*, learner: User, now: dt.datetime) -> Iterator[bytes]:
-    """A zip with one `<table>.csv` per registry table (header row, then the learner's rows)."""
+    """A zip with one `<table>.csv` per registry table (header row, then the learner's rows),
+    every cell safe to open in a spreadsheet (careerpath/spreadsheet.py)."""
     pipe = _Pipe()
     stamp = now.astimezone(dt.UTC).timetuple()[:6]
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -101,7 +103,7 @@ def export_csv_zip_chunks(*, learner: User, now: dt.datetime) -> Iterator[bytes]
                 archive.open(info, mode="w") as entry,
                 io.TextIOWrapper(entry, encoding="utf-8", newline="") as text,
             ):
-                writer = csv.writer(text)
+                writer = csv_writer(text)  # spreadsheet-safe: no cell runs as a formula
                 writer.writerow(table.fields)
                 for count, row in enumerate(_rows(table, learner), start=1):
                     writer.writerow([_csv_value(row[f]) for f in table.fields])

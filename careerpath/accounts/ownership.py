@@ -130,6 +130,12 @@ LEARNER_OWNED: tuple[OwnedTable, ...] = (
         "Renewal credits logged.",
         labels=("category__name",),
     ),
+    OwnedTable(
+        "certification_renewals",
+        "certifications.CertificationRenewal",
+        "learner_certification__learner",
+        "Renewals recorded: the expiry before and after, and the credits of the cycle closed.",
+    ),
     OwnedTable("projects", "portfolio.Project", "learner", "Portfolio projects."),
     OwnedTable(
         "project_milestones",

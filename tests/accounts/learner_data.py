@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from careerpath.accounts import services
 from careerpath.accounts.models import User
-from certifications.models import CertStatus, CreditActivity, LearnerCertification
+from certifications.models import (
+    CertificationRenewal,
+    CertStatus,
+    CreditActivity,
+    LearnerCertification,
+)
 from portfolio.models import (
     ApplicationContact,
     ApplicationStatus,
@@ -126,6 +131,16 @@ def full_learner_data(
         credits=2,
         category=category,
         description="Webinar",
+    )
+    CertificationRenewal.objects.create(
+        learner_certification=tracked,
+        renewed_on=today,
+        previous_expires_on=today - dt.timedelta(days=400 + call),
+        new_expires_on=today + dt.timedelta(days=30),
+        previous_status=CertStatus.EXPIRED,
+        credits_counted=2,
+        credits_needed=60,
+        credit_name="PDU",
     )
 
     project = Project.objects.create(learner=learner, title="Chatbot", kind=ProjectKind.JOB)

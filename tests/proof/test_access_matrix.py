@@ -37,6 +37,7 @@ from careerpath.accounts.services import access_token_create
 from tests.accounts.factories import UserFactory
 from tests.certifications.factories import (
     CertificationFactory,
+    CertificationRenewalFactory,
     CreditActivityFactory,
     LearnerCertificationFactory,
 )
@@ -197,6 +198,7 @@ REGISTRY: dict[str, Access] = {
     ),
     "certifications:credit_delete": owned(data=lambda w: {}),
     "certifications:tracker_renew": owned(data=lambda w: {"previous_expires_on": ""}),
+    "certifications:renewal_undo": owned(data=lambda w: {}),
     # Reminders
     "reminders:preview": login("the learner's own next digest"),
     "reminders:preview_part": login("the learner's own next digest", literal={"part": "txt"}),
@@ -332,6 +334,13 @@ class World:
             "credit", who, lambda: CreditActivityFactory(learner_certification=self.tracked(who))
         )
 
+    def renewal(self, who):
+        return self.once(
+            "renewal",
+            who,
+            lambda: CertificationRenewalFactory(learner_certification=self.tracked(who)),
+        )
+
     def token(self, who):
         return self.once(
             "token",
@@ -397,6 +406,7 @@ OBJECTS: dict[str, Builder] = {
     "certifications:slug": shared(lambda w: w.certification.slug),
     "certifications:pk": mine(lambda w, who: w.tracked(who).pk),
     "certifications:activity_id": mine(lambda w, who: w.credit(who).pk),
+    "certifications:renewal_id": mine(lambda w, who: w.renewal(who).pk),
     "accounts:token_revoke:pk": mine(lambda w, who: w.token(who).pk),
     "api:path_detail:slug": shared(lambda w: w.path.slug),
     "api:milestone_detail:pk": shared(lambda w: w.milestone.pk),
