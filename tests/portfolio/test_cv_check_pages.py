@@ -254,3 +254,22 @@ def test_pages_run_a_fixed_number_of_queries(client, learner, n, django_assert_m
             url("cv_check_new"), {"application": application.pk, "cv_text": CV, "job_text": JOB}
         )
     assert response.status_code == 302
+
+
+def test_an_advert_not_in_english_shows_no_score_but_its_reasons(client, learner):
+    # given: a French advert
+    from tests.portfolio.test_cv_check import FRENCH_ADVERT
+
+    # when
+    response = client.post(url("cv_check_new"), {"cv_text": CV, "job_text": FRENCH_ADVERT})
+    response = client.get(response["Location"])
+    html = text_of(response)
+
+    # then: the page says why there is no score instead of showing one, and keeps the reasons
+    check = CVCheck.objects.get(learner=learner)
+    assert check.result["score_caveat"]
+    assert "No score: the job description does not look like English" in html
+    assert f"<strong>{check.score}</strong>" not in html and "Why this score" not in html
+    assert "No score: how the points would add up" in html and "Key terms:" in html
+    assert "no score" in text_of(client.get(url("cv_check_list")))
+    assert_page_layout(html, logged_in=True)
