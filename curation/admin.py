@@ -1,4 +1,5 @@
-"""Admin for link health: broken and redirected links with filters, and a "check now" action."""
+"""Admin for curation: link health (broken and redirected links, filters, a "check now" action)
+and insights (per course, certification, milestone and step, how learners use it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from curation.models import LinkCheck
+from curation import insights
+from curation.insights import STALL_DAYS
+from curation.models import (
+    CertificationInsight,
+    CourseInsight,
+    LinkCheck,
+    MilestoneInsight,
+    StepInsight,
+)
 from curation.services import links_check
 
 # The action runs in the admin's request: a bounded number keeps it within a page load.
@@ -69,3 +78,119 @@ class LinkCheckAdmin(admin.ModelAdmin):
             },  # fmt: skip
             messages.SUCCESS,
         )
+
+
+# --- Insights: how learners use what admins curate ----------------------------------------------
+
+
+class InsightAdmin(admin.ModelAdmin):
+    """A read-only list whose figures are annotations on its one query."""
+
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(CourseInsight)
+class CourseInsightAdmin(InsightAdmin):
+    list_display = ("title", "provider", "milestones_served", "learners_using", "learners_done")
+    search_fields = ("title", "provider")
+
+    def get_queryset(self, request):
+        return insights.course_insights(super().get_queryset(request))
+
+    @admin.display(description=_("milestones it serves"), ordering="milestones_served")
+    def milestones_served(self, obj):
+        return obj.milestones_served
+
+    @admin.display(description=_("learners on those milestones"), ordering="learners_using")
+    def learners_using(self, obj):
+        return obj.learners_using
+
+    @admin.display(description=_("learners done with one"), ordering="learners_done")
+    def learners_done(self, obj):
+        return obj.learners_done
+
+
+@admin.register(CertificationInsight)
+class CertificationInsightAdmin(InsightAdmin):
+    list_display = ("name", "issuer", "learners_tracking", "learners_earned", "milestones_served")
+    search_fields = ("name", "abbreviation", "issuer")
+
+    def get_queryset(self, request):
+        return insights.certification_insights(super().get_queryset(request))
+
+    @admin.display(description=_("learners tracking it"), ordering="learners_tracking")
+    def learners_tracking(self, obj):
+        return obj.learners_tracking
+
+    @admin.display(description=_("learners who earned it"), ordering="learners_earned")
+    def learners_earned(self, obj):
+        return obj.learners_earned
+
+    @admin.display(description=_("milestones it serves"), ordering="milestones_served")
+    def milestones_served(self, obj):
+        return obj.milestones_served
+
+
+@admin.register(MilestoneInsight)
+class MilestoneInsightAdmin(InsightAdmin):
+    list_display = ("title", "step", "learners_started", "learners_done", "learners_skipped",
+                    "median_days")  # fmt: skip
+    list_select_related = ("step__path",)
+    list_filter = ("step__path",)
+    search_fields = ("title", "slug")
+
+    def get_queryset(self, request):
+        return insights.milestone_insights(super().get_queryset(request))
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # One query for the page's medians (SQL has no portable median aggregate).
+            self._medians = insights.median_days_to_done(m.pk for m in changelist.result_list)
+        return response
+
+    @admin.display(description=_("started"), ordering="learners_started")
+    def learners_started(self, obj):
+        return obj.learners_started
+
+    @admin.display(description=_("done"), ordering="learners_done")
+    def learners_done(self, obj):
+        return obj.learners_done
+
+    @admin.display(description=_("skipped"), ordering="learners_skipped")
+    def learners_skipped(self, obj):
+        return obj.learners_skipped
+
+    @admin.display(description=_("median days to done"))
+    def median_days(self, obj):
+        return getattr(self, "_medians", {}).get(obj.pk, "—")
+
+
+@admin.register(StepInsight)
+class StepInsightAdmin(InsightAdmin):
+    list_display = ("title", "path", "learners_in_progress", "learners_stalled")
+    list_select_related = ("path",)
+
+    def get_queryset(self, request):
+        return insights.step_insights(super().get_queryset(request))
+
+    @admin.display(description=_("learners in progress"), ordering="learners_in_progress")
+    def learners_in_progress(self, obj):
+        return obj.learners_in_progress
+
+    @admin.display(
+        description=_("stalled (in progress, untouched %(days)s days)") % {"days": STALL_DAYS},
+        ordering="learners_stalled",
+    )
+    def learners_stalled(self, obj):
+        return obj.learners_stalled

@@ -1,10 +1,13 @@
-"""The last check of each curated link: its status, where it ended up, and how long it has been
-failing."""
+"""The last check of each curated link (its status, where it ended up, how long it has been
+failing), and read-only views of the curated content for the admin's insights."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from certifications.models import Certification
+from roadmap.models import Course, Milestone, Step
 
 
 class LinkState(models.TextChoices):
@@ -37,3 +40,31 @@ class LinkCheck(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+# Read-only views of the curated content for the insights pages in the admin (curation/admin.py):
+# proxies, so they have no tables of their own and each gets its own admin list.
+
+
+class CourseInsight(Course):
+    class Meta:
+        proxy = True
+        verbose_name = _("course insight")
+
+
+class CertificationInsight(Certification):
+    class Meta:
+        proxy = True
+        verbose_name = _("certification insight")
+
+
+class MilestoneInsight(Milestone):
+    class Meta:
+        proxy = True
+        verbose_name = _("milestone insight")
+
+
+class StepInsight(Step):
+    class Meta:
+        proxy = True
+        verbose_name = _("step insight")
