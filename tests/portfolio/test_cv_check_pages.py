@@ -260,8 +260,13 @@ def test_an_advert_not_in_english_shows_no_score_but_its_reasons(client, learner
     # given: a French advert
     from tests.portfolio.test_cv_check import FRENCH_ADVERT
 
+    application = JobApplicationFactory(learner=learner)
+
     # when
-    response = client.post(url("cv_check_new"), {"cv_text": CV, "job_text": FRENCH_ADVERT})
+    response = client.post(
+        url("cv_check_new"),
+        {"application": application.pk, "cv_text": CV, "job_text": FRENCH_ADVERT},
+    )
     response = client.get(response["Location"])
     html = text_of(response)
 
@@ -272,4 +277,6 @@ def test_an_advert_not_in_english_shows_no_score_but_its_reasons(client, learner
     assert f"<strong>{check.score}</strong>" not in html and "Why this score" not in html
     assert "No score: how the points would add up" in html and "Key terms:" in html
     assert "no score" in text_of(client.get(url("cv_check_list")))
+    application_page = text_of(client.get(application.get_absolute_url()))
+    assert "No score on" in application_page and f"{check.score}/100" not in application_page
     assert_page_layout(html, logged_in=True)
