@@ -4,6 +4,11 @@ The whole file is validated first (every problem listed, with its location); the
 transaction upserts certifications by slug, replaces each one's renewal categories and
 milestone links, and never touches a learner's tracker rows. Certifications the file no longer
 names are unpublished, not deleted, because learners may track them.
+
+Every entry lists its `facts`, each with the address that publishes it (`source`); a fact without
+one is refused. A fact that was checked names the copy that was read (`checked_against`) and the
+day (`checked_on`, never in the future); one without a check date is unconfirmed. An entry's
+checked_on is the latest of its facts' check dates, or none when no fact is confirmed.
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 KEYS = {
     "slug", "name", "abbreviation", "issuer", "url", "description", "cost", "prerequisites",
-    "exam_format", "prep_hours", "milestones", "validity_months", "renewal", "source",
-    "checked_on",
+    "exam_format", "prep_hours", "milestones", "validity_months", "renewal", "source", "facts",
 }  # fmt: skip
-REQUIRED = ["slug", "name", "issuer", "url", "cost", "source", "checked_on"]
+REQUIRED = ["slug", "name", "issuer", "url", "cost", "source", "facts"]
+FACT_KEYS = {"claim", "source", "checked_against", "checked_on", "secondary"}
 RENEWAL_KEYS = {"credits", "credit_name", "cycle_months", "fee", "notes", "categories"}
 CATEGORY_KEYS = {"slug", "name", "min", "max", "parent"}
 
@@ -60,7 +65,8 @@ def _url_ok(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 500
 
 
-def certifications_validate(*, data: Any) -> list[str]:
+def certifications_validate(*, data: Any, today: dt.date | None = None) -> list[str]:
+    today = today or dt.date.today()
     errors: list[str] = []
     if not isinstance(data, dict) or not isinstance(data.get("certifications"), list):
         return ["file: expected a mapping with version and a list of certifications"]
@@ -92,8 +98,8 @@ def certifications_validate(*, data: Any) -> list[str]:
         for key in ("prep_hours", "validity_months"):
             if spec.get(key) is not None and not _posint(spec[key]):
                 errors.append(f"{where}.{key}: must be a positive whole number or null")
-        if spec.get("checked_on") is not None and not isinstance(spec["checked_on"], dt.date):
-            errors.append(f"{where}.checked_on: must be a date such as 2026-11-25")
+        if spec.get("facts") is not None:
+            errors += _validate_facts(where, spec["facts"], today)
         milestones = spec.get("milestones") or []
         if not isinstance(milestones, list):
             errors.append(f"{where}.milestones: must be a list")
@@ -103,6 +109,44 @@ def certifications_validate(*, data: Any) -> list[str]:
                     errors.append(f"{where}.milestones: {ref!r} is not path-slug/milestone-slug")
         errors += _validate_renewal(where, spec.get("renewal"))
     return errors
+
+
+def _validate_facts(where: str, facts: Any, today: dt.date) -> list[str]:
+    if not isinstance(facts, list) or not facts:
+        return [f"{where}.facts: list at least one fact, each with its source"]
+    errors: list[str] = []
+    for j, fact in enumerate(facts):
+        fw = f"{where}.facts[{j}]"
+        if not isinstance(fact, dict):
+            errors.append(f"{fw}: expected a mapping with a claim and a source")
+            continue
+        errors += [f"{fw}: unknown key {k!r}" for k in fact if k not in FACT_KEYS]
+        if not (isinstance(fact.get("claim"), str) and fact["claim"].strip()):
+            errors.append(f"{fw}.claim: say what the fact is")
+        if not fact.get("source"):
+            errors.append(f"{fw}.source: missing: every fact needs the address that publishes it")
+        elif not _url_ok(fact["source"]):
+            errors.append(f"{fw}.source: {fact['source']!r} is not an http(s) URL")
+        checked_on, copy = fact.get("checked_on"), fact.get("checked_against")
+        if checked_on is not None:
+            if not isinstance(checked_on, dt.date):
+                errors.append(f"{fw}.checked_on: must be a date such as 2026-12-06, or null")
+            elif checked_on > today:
+                errors.append(f"{fw}.checked_on: {checked_on} is in the future")
+            if not copy:
+                errors.append(f"{fw}.checked_against: a checked fact names the copy that was read")
+        elif copy:
+            errors.append(f"{fw}.checked_on: a fact checked against {copy!r} needs the date")
+        if copy and not _url_ok(copy):
+            errors.append(f"{fw}.checked_against: {copy!r} is not an http(s) URL")
+        if not isinstance(fact.get("secondary", False), bool):
+            errors.append(f"{fw}.secondary: must be true or false")
+    return errors
+
+
+def _checked_on(facts: list[dict]) -> dt.date | None:
+    """The latest real check among an entry's facts; None when none is confirmed."""
+    return max((f["checked_on"] for f in facts if f.get("checked_on")), default=None)
 
 
 def _validate_renewal(where: str, renewal: Any) -> list[str]:
@@ -228,7 +272,7 @@ def _values(spec: dict, position: int) -> dict[str, Any]:
         "renewal_fee_amount": _amount(renewal["fee"]) if renewal.get("fee") is not None else None,
         "renewal_notes": (renewal.get("notes") or "").strip(),
         "source": spec["source"],
-        "checked_on": spec["checked_on"],
+        "checked_on": _checked_on(spec["facts"]),
         "is_published": True,
         "position": position,
     }

@@ -197,6 +197,11 @@ NOT_LEARNER_OWNED: dict[str, str] = {
     "certifications.RenewalCategory": "Certification catalogue.",
     "portfolio.QuestionCategory": "Interview question bank, curated by admins.",
     "portfolio.InterviewQuestion": "Interview question bank, curated by admins.",
+    "curation.LinkCheck": "Health of the catalogue's links, for admins; names no learner.",
+    "curation.CourseInsight": "A read-only view of the course catalogue (proxy, no table).",
+    "curation.CertificationInsight": "A read-only view of the certification catalogue (proxy).",
+    "curation.MilestoneInsight": "A read-only view of the roadmap catalogue (proxy, no table).",
+    "curation.StepInsight": "A read-only view of the roadmap catalogue (proxy, no table).",
 }
 
 

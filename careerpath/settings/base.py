@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "roadmap",
     "certifications",
     "portfolio",
+    "curation",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served from here: no CDN, CSP 'self'
@@ -250,7 +251,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},  # a stale run is dropped; the next one covers it
     },
+    "curated-links-check": {
+        # Weekly, at night: a broken course or resource link is found within a week.
+        "task": "curation.tasks.check_links",
+        "schedule": crontab(minute=0, hour=3, day_of_week="mon"),
+        "options": {"expires": 24 * 3600},
+    },
 }
+# The weekly link check (curation/services.py): per-request timeout in seconds, requests at a
+# time, and the User-Agent that tells site owners who is asking.
+LINK_CHECK_TIMEOUT = env.float("LINK_CHECK_TIMEOUT", default=10.0)
+LINK_CHECK_CONCURRENCY = env.int("LINK_CHECK_CONCURRENCY", default=8)
+LINK_CHECK_USER_AGENT = env(
+    "LINK_CHECK_USER_AGENT",
+    default="careerpath-link-checker/1.0 (checks the course and resource links its admins curate)",
+)
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )

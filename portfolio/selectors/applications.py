@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.shortcuts import get_object_or_404
 
 from careerpath.accounts.models import User
@@ -101,7 +102,10 @@ def application_get(*, learner: User, pk: int, details: bool = True) -> JobAppli
             ),
             Prefetch(
                 "cv_checks",
-                queryset=CVCheck.objects.only("id", "application_id", "score", "created_at"),
+                # the caveat, not the whole result: a withheld score is shown as "no score"
+                queryset=CVCheck.objects.only(
+                    "id", "application_id", "score", "created_at"
+                ).annotate(score_caveat=KT("result__score_caveat")),
             ),
         )
     return get_object_or_404(qs, pk=pk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.db.models.fields.json import KT
 from django.shortcuts import get_object_or_404
 
 from careerpath.accounts.models import User
@@ -46,6 +47,7 @@ def cv_checks_for_application(*, learner: User, application: JobApplication) -> 
     return list(
         CVCheck.objects.filter(learner=learner, application=application)
         .only(*LIST_FIELDS)
+        .annotate(score_caveat=KT("result__score_caveat"))
         .order_by("-created_at", "-id")
     )
 

@@ -70,11 +70,12 @@ def cv_check_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(
-                    request,
-                    _("Your CV scored %(score)s out of 100 for this job. Start with the terms "
-                      "it lacks.") % {"score": check.score},
-                )  # fmt: skip
+                if check.result.get("score_caveat"):
+                    message = _("The check found what it could, but gave no score: see why.")
+                else:
+                    message = _("Your CV scored %(score)s out of 100 for this job. Start with "
+                                "the terms it lacks.") % {"score": check.score}  # fmt: skip
+                messages.success(request, message)
                 return redirect(check)
         return _form_page(request, form, application)
 

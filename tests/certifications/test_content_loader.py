@@ -8,8 +8,14 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from certifications.content import DATA_FILE, ContentError, certifications_load
+from certifications.content import (
+    DATA_FILE,
+    ContentError,
+    certifications_load,
+    certifications_validate,
+)
 from certifications.models import Certification
+from roadmap.models import Course
 from roadmap.services.content import roadmap_load_file
 from tests.accounts.factories import UserFactory
 from tests.certifications.factories import LearnerCertificationFactory
@@ -46,8 +52,50 @@ def test_the_catalogue_loads_with_rules_sources_and_milestones(roadmap):
     assert csm.renewal_fee_amount is not None
     psm = Certification.objects.get(slug="psm-1")
     assert psm.validity_months is None and not psm.renews_with_credits
-    for cert in Certification.objects.all():
-        assert cert.source.startswith("https://") and cert.checked_on, cert.slug
+    # an entry's check date is its facts' latest real check, or none when none is confirmed
+    for spec in data()["certifications"]:
+        cert = Certification.objects.get(slug=spec["slug"])
+        checks = [f["checked_on"] for f in spec["facts"] if f.get("checked_on")]
+        assert cert.source.startswith("https://"), cert.slug
+        assert cert.checked_on == (max(checks) if checks else None), cert.slug
+        assert all(f["source"].startswith("https://") for f in spec["facts"]), cert.slug
+
+
+def test_the_catalogue_carries_the_2026_facts(roadmap):
+    # when
+    certifications_load(data=data())
+
+    # then: AI-901 earns Azure AI Fundamentals; PMP's new exam; AWS renewal; PMI-ACP's rules
+    azure = Certification.objects.get(slug="azure-ai-900")
+    assert (azure.name, azure.abbreviation) == (
+        "Microsoft Certified: Azure AI Fundamentals",
+        "AI-901",
+    )
+    assert "30 June 2026" in azure.description
+    assert [m.slug for m in azure.milestones.all()] == ["more-ai-certifications"]
+    pmp = Certification.objects.get(slug="pmp")
+    assert "9 July 2026: 240 minutes" in pmp.exam_format and "handbook" in pmp.exam_format.lower()
+    aws = Certification.objects.get(slug="aws-ai-practitioner")
+    assert "Machine Learning Engineer" in aws.renewal_notes and "50%" in aws.renewal_notes
+    assert [m.slug for m in aws.milestones.all()] == ["more-ai-certifications"]
+    acp = Certification.objects.get(slug="pmi-acp")
+    cats = {c.slug: c for c in acp.categories.all()}
+    assert (acp.renewal_credits, acp.renewal_cycle_months) == (30, 36)
+    assert (cats["education"].min_credits, cats["giving-back"].max_credits) == (18, 12)
+    assert {
+        cats[s].min_credits for s in ("ways-of-working", "power-skills", "business-acumen")
+    } == {4}
+    assert "24 months" in acp.prerequisites and "28 hours" in acp.prerequisites
+    assert [m.slug for m in acp.milestones.all()] == ["scrum-master-certification"]
+    capm = Certification.objects.get(slug="capm")
+    assert [m.slug for m in capm.milestones.all()] == ["pmp-certification"]
+
+
+def test_the_csm_costs_one_figure_in_the_catalogue_and_on_the_roadmap(roadmap):
+    certifications_load(data=data())
+    csm = Certification.objects.get(slug="csm")
+    course = Course.objects.get(url=csm.url)
+    assert (course.cost_amount, course.cost_currency) == (csm.cost_amount, csm.cost_currency)
 
 
 def test_a_rerun_changes_nothing_and_keeps_learners_trackers(roadmap):
@@ -65,7 +113,9 @@ def test_a_changed_figure_updates_and_a_dropped_entry_is_unpublished(roadmap):
     certifications_load(data=data())
     changed = data()
     changed["certifications"][0]["renewal"]["credits"] = 25
-    changed["certifications"][0]["checked_on"] = dt.date(2027, 1, 1)
+    changed["certifications"][0]["facts"][0].update(
+        checked_on=dt.date(2026, 12, 1), checked_against="https://example.com/stored-copy"
+    )
     del changed["certifications"][-1]
     counts = certifications_load(data=changed)
     assert counts["updated"] == 1 and counts["unpublished"] == 1
@@ -86,6 +136,52 @@ def test_every_problem_is_reported_and_nothing_is_written(roadmap):
     bad["certifications"][3]["milestones"] = ["ai-project-manager/no-such-milestone"]
     with pytest.raises(ContentError, match="no-such-milestone"):
         certifications_load(data=bad)
+
+
+FACT = {"claim": "Costs 100 USD.", "source": "https://issuer.example/"}
+READ = {"checked_against": "https://copy.example/"}
+
+
+@pytest.mark.parametrize(
+    ("fact", "error"),
+    [
+        (
+            {"claim": "Costs 100 USD."},
+            "facts[0].source: missing: every fact needs the address that publishes it",
+        ),
+        (
+            {**FACT, "checked_on": dt.date(2026, 12, 1)},
+            "facts[0].checked_against: a checked fact names the copy that was read",
+        ),
+        (
+            {**FACT, **READ},
+            "facts[0].checked_on: a fact checked against 'https://copy.example/' needs the date",
+        ),
+        (
+            {**FACT, **READ, "checked_on": dt.date(2027, 1, 1)},
+            "facts[0].checked_on: 2027-01-01 is in the future",
+        ),
+    ],
+)
+def test_a_fact_without_a_source_or_a_real_check_is_refused(roadmap, fact, error):
+    bad = data()
+    bad["certifications"][0]["facts"] = [fact]
+    with pytest.raises(ContentError) as exc:
+        certifications_validate_and_load(bad)
+    assert exc.value.errors == [f"certifications[0].{error}"]
+    assert not Certification.objects.exists()
+    # and an entry without facts is refused too
+    del bad["certifications"][0]["facts"]
+    with pytest.raises(ContentError, match="missing required key 'facts'"):
+        certifications_load(data=bad)
+
+
+def certifications_validate_and_load(content):
+    # the check date is compared with the day of the check, fixed here so the test never ages
+    errors = certifications_validate(data=content, today=dt.date(2026, 12, 6))
+    if errors:
+        raise ContentError(errors)
+    return certifications_load(data=content)
 
 
 def test_the_command_loads_the_file(roadmap, capsys):

@@ -69,13 +69,13 @@ def test_run_a_check_for_an_application_and_act_on_the_result(client, learner):
     assert response.status_code == 302 and response["Location"] == check.get_absolute_url()
     response = client.get(response["Location"])
     html = text_of(response)
-    assert "Your CV scored 52 out of 100" in html
+    assert "Your CV scored 54 out of 100" in html
     assert_page_layout(html, logged_in=True)
 
     # and it reads in the order a learner acts on it: missing terms (heaviest first, each with
     # a hint), then present ones, then verbs, then the reasons for the score
     order = [
-        "12 key terms your CV lacks",
+        "9 key terms your CV lacks",
         "Artificial intelligence (AI)",
         "The job names it 3 times, e.g. “AI”.",
         "Name the AI systems you delivered",
@@ -87,8 +87,8 @@ def test_run_a_check_for_an_application_and_act_on_the_result(client, learner):
         "the job uses it",
         "Phrases to rewrite",
         "“responsible for”",
-        "Why this score: 52/100",
-        "+33 of 70",
+        "Why this score: 54/100",
+        "+35 of 70",
     ]
     positions = [html.index(part) for part in order]
     assert positions == sorted(positions)
@@ -100,7 +100,7 @@ def test_run_a_check_for_an_application_and_act_on_the_result(client, learner):
         "portfolio/_cv_checks_for_application.html",
         {"application": application, "cv_checks": checks},
     )
-    assert check.get_absolute_url() in snippet and "52/100" in snippet
+    assert check.get_absolute_url() in snippet and "54/100" in snippet
     assert f"?application={application.pk}" in snippet
 
 
@@ -215,7 +215,7 @@ def test_the_list_shows_the_learners_checks_newest_first(client, learner):
 
     assert list(response.context["page"].object_list) == [newer, older]
     html = text_of(response)
-    assert "Acme Health" in html and "52/100" in html
+    assert "Acme Health" in html and "54/100" in html
     assert_page_layout(html, logged_in=True)
 
 
@@ -254,3 +254,29 @@ def test_pages_run_a_fixed_number_of_queries(client, learner, n, django_assert_m
             url("cv_check_new"), {"application": application.pk, "cv_text": CV, "job_text": JOB}
         )
     assert response.status_code == 302
+
+
+def test_an_advert_not_in_english_shows_no_score_but_its_reasons(client, learner):
+    # given: a French advert
+    from tests.portfolio.test_cv_check import FRENCH_ADVERT
+
+    application = JobApplicationFactory(learner=learner)
+
+    # when
+    response = client.post(
+        url("cv_check_new"),
+        {"application": application.pk, "cv_text": CV, "job_text": FRENCH_ADVERT},
+    )
+    response = client.get(response["Location"])
+    html = text_of(response)
+
+    # then: the page says why there is no score instead of showing one, and keeps the reasons
+    check = CVCheck.objects.get(learner=learner)
+    assert check.result["score_caveat"]
+    assert "No score: the job description does not look like English" in html
+    assert f"<strong>{check.score}</strong>" not in html and "Why this score" not in html
+    assert "No score: how the points would add up" in html and "Key terms:" in html
+    assert "no score" in text_of(client.get(url("cv_check_list")))
+    application_page = text_of(client.get(application.get_absolute_url()))
+    assert "No score on" in application_page and f"{check.score}/100" not in application_page
+    assert_page_layout(html, logged_in=True)

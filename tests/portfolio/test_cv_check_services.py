@@ -32,7 +32,7 @@ def test_a_run_keeps_the_texts_and_the_analysis_with_the_application():
     assert check.application == application and check.learner == application.learner
     assert check.cv_text == CV.strip() and check.job_text == JOB.strip()
     assert check.result["missing"][0]["slug"] == "artificial-intelligence"
-    assert check.result["score"] == check.score == 52
+    assert check.result["score"] == check.score == 54
     assert [r["key"] for r in check.result["reasons"]][0] == "coverage"
 
 

@@ -102,5 +102,5 @@ def test_practise_a_question_then_check_a_cv(live_server, browser, tmp_path):
         .find_element(By.CSS_SELECTOR, ".term-missing h3")
     )
     assert first_missing.text.startswith("Artificial intelligence (AI)")
-    assert "+33 of 70" in css("#score-title").find_element(By.XPATH, "..").text
+    assert "+35 of 70" in css("#score-title").find_element(By.XPATH, "..").text
     check("05-cv-result")

@@ -51,7 +51,20 @@ def test_the_data_file_loads_at_least_40_questions_across_categories():
         assert question.is_published and question.from_data_file
         assert question.text[-1] in "?." and len(question.guidance) > 100, question.slug
     assert questions.get(slug="data-pipeline-issue").category.slug == "technical"
-    assert questions.get(slug="team-conflict").text == "How do you handle conflict in your team?"
+    # the questions are our own words, not the guide's sentences
+    for guide_sentence in ("manage a data pipeline issue", "handle team conflict",
+                           "handle conflict in your team"):  # fmt: skip
+        assert not questions.filter(text__icontains=guide_sentence).exists(), guide_sentence
+    # the issue's new questions, the "tell me about a time" ones with STAR guidance
+    for slug in ("labelling-vendor", "inference-cost", "supervised-vs-unsupervised",
+                 "overfitting", "precision-and-recall", "evaluate-generative-ai",
+                 "generative-ai-security"):  # fmt: skip
+        assert questions.filter(slug=slug).exists(), slug
+    for slug in ("failed-experiment", "ambiguity-story", "pushed-back-on-deadline",
+                 "won-over-sceptic"):  # fmt: skip
+        question = questions.get(slug=slug)
+        assert question.text.startswith("Tell me about a time")
+        assert "Answer with STAR" in question.guidance and "Result:" in question.guidance
     # the file's order is the bank's order
     assert [c.slug for c in QuestionCategory.objects.order_by("position")][:2] == [
         "technical",
@@ -153,12 +166,12 @@ def test_the_command_loads_reports_and_refuses_bad_files(tmp_path):
 
     # then
     assert "interview-questions.yaml: loaded" in out.getvalue()
-    assert "questions: 48 created" in out.getvalue()
+    assert "questions: 59 created" in out.getvalue()
 
     # and a rerun says nothing changed
     out = StringIO()
     call_command("loadquestions", stdout=out)
-    assert "0 created, 0 updated, 48 unchanged, 0 unpublished" in out.getvalue()
+    assert "0 created, 0 updated, 59 unchanged, 0 unpublished" in out.getvalue()
 
     # and a broken file exits 1 with its problems, changing nothing
     broken = tmp_path / "broken.yaml"
@@ -172,12 +185,12 @@ def test_the_command_loads_reports_and_refuses_bad_files(tmp_path):
     unreadable.write_text("categories: [unclosed")
     with pytest.raises(CommandError, match="cannot read the file"):
         call_command("loadquestions", str(unreadable))
-    assert InterviewQuestion.objects.count() == 48
+    assert InterviewQuestion.objects.count() == 59
 
 
 def test_a_dry_run_reports_and_writes_nothing():
     out = StringIO()
     call_command("loadquestions", "--dry-run", stdout=out)
-    assert "would load" in out.getvalue() and "48 created" in out.getvalue()
+    assert "would load" in out.getvalue() and "59 created" in out.getvalue()
     assert "Dry run: nothing was written." in out.getvalue()
     assert not InterviewQuestion.objects.exists()

@@ -134,7 +134,7 @@ def test_fresh_load_creates_the_whole_path(django_assert_max_num_queries):
 
     # then the path, its six steps in file order and every milestone exist
     path = CareerPath.objects.get(slug="ai-project-manager")
-    assert path.source_version == "1"
+    assert path.source_version == "2"
     assert report.paths.created == 1
     assert report.steps.created == 6
     assert [s.slug for s in path.steps.order_by("position")] == [
@@ -160,7 +160,7 @@ def test_fresh_load_maps_fields(data):
     milestone = Milestone.objects.get(slug="ai-development-lifecycle")
     assert milestone.how_steps == _milestone(data, "ai-development-lifecycle")["how"]
     assert milestone.step.slug == "foundation"
-    assert milestone.position == 2
+    assert milestone.position == 3  # after relevant-degree, ai-big-picture, ai-business-value
     assert milestone.kind == "learn"
     free = Course.objects.get(slug="google-ml-crash-course")
     assert (free.is_free, free.cost_amount, free.cost_currency) == (True, None, "")
@@ -223,7 +223,7 @@ def test_changed_title_updates_in_place(data):
 
     # when a title changes and the version is bumped
     _milestone(data, "neural-networks")["title"] = "Understand neural networks"
-    data["version"] = 2
+    data["version"] = 3
     report = roadmap_load(data=data)
 
     # then the same row is updated and nothing else moves
@@ -233,7 +233,7 @@ def test_changed_title_updates_in_place(data):
     assert report.milestones.updated == 1
     assert report.milestones.created == report.milestones.retired == 0
     assert report.paths.updated == 1
-    assert CareerPath.objects.get().source_version == "2"
+    assert CareerPath.objects.get().source_version == "3"
 
 
 def test_new_milestone_is_added(data):
@@ -464,7 +464,7 @@ def test_command_loads_the_data_folder_and_reports_one_line_per_model(capsys):
     second = capsys.readouterr().out
 
     # then the first run created everything and the second changed nothing
-    assert "ai-project-manager.yaml: loaded path 'ai-project-manager' (version 1)" in first
+    assert "ai-project-manager.yaml: loaded path 'ai-project-manager' (version 2)" in first
     assert "steps:      6 created, 0 updated, 0 unchanged" in first
     for model in ("paths:", "steps:", "milestones:", "courses:", "resources:"):
         assert sum(line.strip().startswith(model) for line in first.splitlines()) == 1
@@ -536,3 +536,56 @@ def test_course_factory_courses_outside_the_file_are_left_alone(data):
     # then that course is untouched
     other.refresh_from_db()
     assert other.title == "Hand-made course"
+
+
+# --- The file's content against the guide -------------------------------------------------------
+
+
+def _milestones_by_slug() -> dict[str, dict]:
+    return {m["slug"]: m for step in _parsed()["steps"] for m in step["milestones"]}
+
+
+def test_the_guide_s_big_picture_and_more_ai_certifications_have_milestones_with_resources():
+    steps = {step["slug"]: [m["slug"] for m in step["milestones"]] for step in _parsed()["steps"]}
+    assert "ai-business-value" in steps["foundation"]
+    assert "more-ai-certifications" in steps["credentials"]
+    milestones = _milestones_by_slug()
+    value = milestones["ai-business-value"]
+    text = value["why"] + " ".join(value["how"])
+    for phrase in ("return on investment", "success metrics", "goals"):
+        assert phrase in text, phrase
+    assert len(value["resources"]) >= 2
+    links = [r["link"]["url"] for r in milestones["more-ai-certifications"]["resources"]]
+    assert any("aws.amazon.com" in u for u in links)
+    assert any("azure-ai-fundamentals" in u for u in links)
+
+
+def test_every_milestone_the_guide_names_has_a_resource():
+    milestones = _milestones_by_slug()
+    for slug in (
+        "emotional-intelligence", "shadow-ai-team", "ai-internship-apprenticeship",
+        "portfolio-case-studies", "handling-ambiguity", "cv-action-verbs", "cv-ai-achievements",
+        "tailor-cv-keywords",
+    ):  # fmt: skip
+        assert milestones[slug]["resources"], slug
+
+
+def test_beginner_milestones_point_to_beginner_material_and_current_addresses():
+    data = _parsed()
+    milestones = _milestones_by_slug()
+    levels = {c["slug"]: c["level"] for c in data["courses"]}
+    for step in data["steps"][:1]:  # the foundation step is for beginners
+        for milestone in step["milestones"]:
+            for resource in milestone["resources"]:
+                if "course" in resource:
+                    assert levels[resource["course"]] == "beginner", milestone["slug"]
+                else:
+                    assert "scikit-learn.org" not in resource["link"]["url"], milestone["slug"]
+    urls = [c["url"] for c in data["courses"]] + [
+        r["link"]["url"] for m in milestones.values() for r in m["resources"] if "link" in r
+    ]
+    # PyTorch's tutorials moved to docs.pytorch.org
+    assert not [u for u in urls if u.startswith("https://pytorch.org/tutorials")]
+    # the EU AI Act's official text sits beside the explainer
+    risk = [r["link"]["url"] for r in milestones["ai-risk-mitigation"]["resources"] if "link" in r]
+    assert "https://eur-lex.europa.eu/eli/reg/2024/1689/oj" in risk
