@@ -178,3 +178,21 @@ def test_every_text_the_api_reads_is_one_line_unless_it_is_notes():
         if type(field) is serializers.CharField and name != "notes"
     ]
     assert not plain, f"make these careerpath.api.fields.SingleLineField: {plain}"
+
+
+def test_the_catalogue_admin_keeps_a_certification_name_on_one_line(rf):
+    # given: the admin's form for a catalogue certification
+    from django.contrib import admin
+
+    from certifications.models import Certification
+
+    request = rf.get("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    form_class = admin.site._registry[Certification].get_form(request)
+
+    # when
+    cleaned = form_class.base_fields["name"].clean("PMP\r\nBcc: victim@example.com")
+
+    # then: one line, and the URL and choice fields keep their own form fields
+    assert cleaned == "PMP Bcc: victim@example.com"
+    assert type(form_class.base_fields["source"]) is forms.URLField
