@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from careerpath.bounds import HOURS_MAX
 from careerpath.input_guard import nul_position, single_line
 from roadmap.models import Course, CourseLevel, Step
 from roadmap.services.content import COURSE_FIELDS
@@ -275,10 +276,13 @@ def _parse_row(
 
     hours_value = None
     if hours:
-        if hours.isdigit() and int(hours) <= 2_147_483_647:
+        if hours.isdigit() and int(hours) <= HOURS_MAX:
             hours_value = int(hours)
         else:
-            problems.append(_("hours must be a whole number, found “%(hours)s”") % {"hours": hours})
+            problems.append(
+                _("hours must be a whole number up to %(max)d, found “%(hours)s”")
+                % {"max": HOURS_MAX, "hours": hours}
+            )
     if level not in CourseLevel.values:
         problems.append(
             _("unknown level “%(level)s” (one of %(levels)s)")

@@ -476,3 +476,15 @@ def test_a_line_break_inside_a_quoted_title_becomes_a_space(steps):
     # then
     assert not preview.errors
     assert preview.to_create[0].values["title"] == "Two lines"
+
+
+def test_hours_are_bounded_like_the_admins_course_form(steps):
+    # when: more hours than careerpath.bounds.HOURS_MAX, though a valid 32-bit integer
+    preview = course_csv_validate(
+        text=HEADER + "new-course,Title,P,https://x.example.com/,free,,2000000000,beginner,\n"
+    )
+
+    # then
+    assert [(e.line, e.message) for e in preview.errors] == [
+        (2, "hours must be a whole number up to 10000, found “2000000000”")
+    ]
