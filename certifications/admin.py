@@ -1,8 +1,10 @@
 """Admins curate the catalogue here; learners' trackers are visible for support."""
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTextInputWidget
 from django.db import models
 
+from careerpath.form_fields import SingleLineField
 from certifications.models import (
     Certification,
     CreditActivity,
@@ -10,8 +12,13 @@ from certifications.models import (
     RenewalCategory,
 )
 
-# A URL typed without a scheme is read as https:// (Django 6's default, chosen now).
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+# A URL typed without a scheme is read as https:// (Django 6's default, chosen now). Every other
+# short text is one line: a catalogue name goes into expiry notices' subjects.
+HTTPS_URLS = {
+    models.URLField: {"assume_scheme": "https"},
+    models.SlugField: {"widget": AdminTextInputWidget},  # its own form field: a slug is one line
+    models.CharField: {"form_class": SingleLineField},
+}
 
 
 class RenewalCategoryInline(admin.TabularInline):

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.widgets import IsoDateInput
+from careerpath.bounds import HOURS_MAX, MONTHS_MAX
+from careerpath.form_fields import DateField, SingleLineField
 from certifications.models import CertStatus
 
 
@@ -12,7 +13,7 @@ class CatalogueFilterForm(forms.Form):
         label=_("Costs at most"), required=False, min_value=0, max_digits=9, decimal_places=2
     )
     max_hours = forms.IntegerField(
-        label=_("Preparation hours at most"), required=False, min_value=0
+        label=_("Preparation hours at most"), required=False, min_value=0, max_value=HOURS_MAX
     )
     issuer = forms.ChoiceField(label=_("Issuer"), required=False)
     renews = forms.ChoiceField(
@@ -31,22 +32,23 @@ class CatalogueFilterForm(forms.Form):
 
 
 class CustomCertificationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    issuer = forms.CharField(label=_("Issuer"), max_length=120, required=False)
+    name = SingleLineField(label=_("Name"), max_length=200)
+    issuer = SingleLineField(label=_("Issuer"), max_length=120, required=False)
     validity_months = forms.IntegerField(
         label=_("Valid for (months)"),
         required=False,
         min_value=1,
+        max_value=MONTHS_MAX,
         help_text=_("Leave empty if it never expires."),
     )
 
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=CertStatus.choices)
-    exam_date = forms.DateField(label=_("Exam date"), required=False, widget=IsoDateInput())
-    earned_on = forms.DateField(label=_("Date earned"), required=False, widget=IsoDateInput())
-    credential_id = forms.CharField(label=_("Credential ID"), max_length=100, required=False)
-    verification_url = forms.CharField(
+    exam_date = DateField(label=_("Exam date"), required=False)
+    earned_on = DateField(label=_("Date earned"), required=False)
+    credential_id = SingleLineField(label=_("Credential ID"), max_length=100, required=False)
+    verification_url = SingleLineField(
         label=_("Verification link"),
         max_length=500,
         required=False,
@@ -55,16 +57,15 @@ class StatusForm(forms.Form):
 
 
 class ExpiryForm(forms.Form):
-    expires_on = forms.DateField(
+    expires_on = DateField(
         label=_("Expires on"),
         required=False,
-        widget=IsoDateInput(),
         help_text=_(
             "Leave empty to use the date computed from the validity. After renewing, give the "
             "new expiry date: the renewal cycle moves with it."
         ),
     )
-    notice_days = forms.CharField(
+    notice_days = SingleLineField(
         label=_("Remind me (days before expiry)"),
         max_length=50,
         help_text=_("Comma-separated, e.g. 60, 30, 7. Each reminder is sent once."),
@@ -77,11 +78,11 @@ class RenewForm(forms.Form):
 
 
 class CreditForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    date = DateField(label=_("Date"))
     credits = forms.DecimalField(label=_("Credits"), max_digits=6, decimal_places=2)
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int)
-    description = forms.CharField(label=_("What you did"), max_length=300)
-    evidence_url = forms.CharField(
+    description = SingleLineField(label=_("What you did"), max_length=300)
+    evidence_url = SingleLineField(
         label=_("Evidence link"),
         max_length=500,
         required=False,

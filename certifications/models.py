@@ -4,11 +4,13 @@ import calendar
 import datetime as dt
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from careerpath.bounds import CREDITS_MAX, HOURS_MAX, MONTHS_MAX
+from careerpath.dates import date_in_window
 from roadmap.models import Milestone, http_url_validator
 
 
@@ -44,7 +46,12 @@ class Certification(models.Model):
     cost_notes = models.CharField(max_length=300, blank=True)
     prerequisites = models.TextField(blank=True)
     exam_format = models.TextField(blank=True)
-    prep_hours = models.PositiveIntegerField(_("typical preparation hours"), null=True, blank=True)
+    prep_hours = models.PositiveIntegerField(
+        _("typical preparation hours"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(HOURS_MAX)],
+    )
     milestones = models.ManyToManyField(
         Milestone,
         related_name="certifications",
@@ -52,21 +59,29 @@ class Certification(models.Model):
         help_text=_("Satisfied by earning it."),
     )
     validity_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Empty: never expires.")
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MONTHS_MAX)],
+        help_text=_("Empty: never expires."),
     )
     # The renewal rule; empty credits means it cannot be renewed with credits.
     renewal_credits = models.PositiveIntegerField(
-        _("credits needed per cycle"), null=True, blank=True
+        _("credits needed per cycle"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(CREDITS_MAX)],
     )
     credit_name = models.CharField(max_length=20, blank=True, help_text=_("PDU, SEU, CEU…"))
-    renewal_cycle_months = models.PositiveIntegerField(null=True, blank=True)
+    renewal_cycle_months = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MONTHS_MAX)]
+    )
     renewal_fee_amount = models.DecimalField(
         max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     renewal_notes = models.CharField(max_length=300, blank=True)
     # Issuers change their rules: every figure says where it came from and when it was checked.
     source = models.URLField(max_length=500, blank=True, validators=[http_url_validator])
-    checked_on = models.DateField(null=True, blank=True)
+    checked_on = models.DateField(null=True, blank=True, validators=[date_in_window])
     is_published = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -110,8 +125,12 @@ class RenewalCategory(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
-    min_credits = models.PositiveIntegerField(null=True, blank=True)
-    max_credits = models.PositiveIntegerField(null=True, blank=True)
+    min_credits = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(CREDITS_MAX)]
+    )
+    max_credits = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(CREDITS_MAX)]
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -150,13 +169,15 @@ class LearnerCertification(models.Model):
     )
     custom_name = models.CharField(max_length=200, blank=True)
     custom_issuer = models.CharField(max_length=120, blank=True)
-    custom_validity_months = models.PositiveIntegerField(null=True, blank=True)
+    custom_validity_months = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MONTHS_MAX)]
+    )
     status = models.CharField(max_length=12, choices=CertStatus.choices, default=CertStatus.PLANNED)
-    exam_date = models.DateField(null=True, blank=True)
-    earned_on = models.DateField(null=True, blank=True)
+    exam_date = models.DateField(null=True, blank=True, validators=[date_in_window])
+    earned_on = models.DateField(null=True, blank=True, validators=[date_in_window])
     credential_id = models.CharField(max_length=100, blank=True)
     verification_url = models.URLField(max_length=500, blank=True, validators=[http_url_validator])
-    expires_on_override = models.DateField(null=True, blank=True)
+    expires_on_override = models.DateField(null=True, blank=True, validators=[date_in_window])
     # Days before expiry to remind the learner, comma-separated; each is sent once per expiry date.
     expiry_notice_days = models.CharField(max_length=50, default=DEFAULT_NOTICE_DAYS)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -231,7 +252,7 @@ class CreditActivity(models.Model):
     learner_certification = models.ForeignKey(
         LearnerCertification, on_delete=models.CASCADE, related_name="credits"
     )
-    date = models.DateField()
+    date = models.DateField(validators=[date_in_window])
     credits = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
     category = models.ForeignKey(
         RenewalCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -17,6 +17,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from careerpath.accounts.models import User
+from careerpath.bounds import MONTHS_MAX
 from certifications.models import (
     Certification,
     CertificationRenewal,
@@ -89,8 +90,12 @@ def learner_certification_custom_add(
         raise ValidationError(_("Give the certification a name."), code="required")
     if len(name) > 200 or len(issuer) > 120:
         raise ValidationError(_("The name or issuer is too long."), code="too_long")
-    if validity_months is not None and validity_months < 1:
-        raise ValidationError(_("Validity must be at least one month."), code="validity")
+    if validity_months is not None and not 1 <= validity_months <= MONTHS_MAX:
+        raise ValidationError(
+            _("Validity must be from one to %(max)d months."),
+            params={"max": MONTHS_MAX},
+            code="validity",
+        )
     return LearnerCertification.objects.create(
         learner=learner,
         custom_name=name,

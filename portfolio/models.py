@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from careerpath.bounds import SALARY_MAX
+from careerpath.dates import date_in_window
 from roadmap.models import Milestone, http_url_validator
 
 # --- Projects and the public portfolio -------------------------------------------------------
@@ -30,8 +32,13 @@ class Project(models.Model):
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=ProjectKind.choices)
     role = models.CharField(_("my role"), max_length=200, blank=True)
-    started_on = models.DateField(null=True, blank=True)
-    ended_on = models.DateField(null=True, blank=True, help_text=_("Empty while it goes on."))
+    started_on = models.DateField(null=True, blank=True, validators=[date_in_window])
+    ended_on = models.DateField(
+        null=True,
+        blank=True,
+        validators=[date_in_window],
+        help_text=_("Empty while it goes on."),
+    )
     context = models.TextField(blank=True, max_length=5_000)
     what_i_did = models.TextField(_("what I did"), blank=True, max_length=5_000)
     outcome = models.TextField(
@@ -159,15 +166,19 @@ class JobApplication(models.Model):
     source = models.CharField(
         max_length=100, blank=True, help_text=_("Where you found it: a job board, a referral…")
     )
-    salary_min = models.PositiveIntegerField(null=True, blank=True)
-    salary_max = models.PositiveIntegerField(null=True, blank=True)
+    salary_min = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(SALARY_MAX)]
+    )
+    salary_max = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(SALARY_MAX)]
+    )
     salary_currency = models.CharField(max_length=3, blank=True, help_text=_("ISO 4217, e.g. EUR"))
     status = models.CharField(
         max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.SAVED
     )
     status_changed_at = models.DateTimeField()
     next_action = models.CharField(max_length=200, blank=True)
-    next_action_on = models.DateField(null=True, blank=True)
+    next_action_on = models.DateField(null=True, blank=True, validators=[date_in_window])
     notes = models.TextField(blank=True, max_length=10_000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.widgets import IsoDateInput
+from careerpath.form_fields import DateField, SingleLineField
 from roadmap.models import ProgressStatus
 from roadmap.services.progress import (
     EVIDENCE_LABEL_MAX_LENGTH,
@@ -20,11 +20,9 @@ class StatusForm(forms.Form):
 
 
 class TargetDateForm(forms.Form):
-    target_date = forms.DateField(
+    target_date = DateField(
         label=_("Finish by"),
         required=False,
-        # A native date picker posts ISO dates; the format keeps the initial value ISO too.
-        widget=IsoDateInput(),
         help_text=_("When you aim to finish. Today or later; leave empty to clear it."),
         error_messages={"invalid": _("Enter a date such as 2026-06-30.")},
     )
@@ -43,12 +41,12 @@ class NotesForm(forms.Form):
 class EvidenceForm(forms.Form):
     # A CharField, not a URLField: URLField would quietly prepend a scheme to "example.com" and
     # accept ftp://; the service checks the address and explains what it wants.
-    url = forms.CharField(
+    url = SingleLineField(
         label=_("Link"),
         max_length=EVIDENCE_URL_MAX_LENGTH,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
         help_text=_("A repository, certificate or write-up, starting with https:// or http://."),
     )
-    label = forms.CharField(
+    label = SingleLineField(
         label=_("Label (optional)"), required=False, max_length=EVIDENCE_LABEL_MAX_LENGTH
     )

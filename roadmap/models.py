@@ -1,10 +1,13 @@
 """Career paths, their ordered steps and milestones, the course catalogue, and learner progress."""
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from careerpath.bounds import HOURS_MAX
+from careerpath.dates import date_in_window
 
 http_url_validator = URLValidator(schemes=["http", "https"])
 
@@ -83,7 +86,9 @@ class Milestone(models.Model):
     kind = models.CharField(
         max_length=10, choices=MilestoneKind.choices, default=MilestoneKind.LEARN
     )
-    effort_hours = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    effort_hours = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(HOURS_MAX)]
+    )
     position = models.PositiveIntegerField(default=0)
     # Removed from the data file: hidden from the roadmap, never deleted, so progress survives.
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -135,7 +140,9 @@ class Course(models.Model):
         max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     cost_currency = models.CharField(max_length=3, blank=True, help_text=_("ISO 4217, e.g. USD"))
-    hours = models.PositiveIntegerField(null=True, blank=True)
+    hours = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(HOURS_MAX)]
+    )
     level = models.CharField(
         max_length=12, choices=CourseLevel.choices, default=CourseLevel.BEGINNER
     )
@@ -231,7 +238,7 @@ class MilestoneProgress(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    target_date = models.DateField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True, validators=[date_in_window])
     notes = models.TextField(blank=True, max_length=10_000)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careerpath.accounts.models import User
 from careerpath.accounts.timezones import timezone_choices
+from careerpath.form_fields import SingleLineField
 
 
 class ProfileForm(forms.ModelForm):
@@ -22,6 +23,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "timezone"]
+        field_classes = {"display_name": SingleLineField}
         help_texts = {"display_name": _("How we greet you. Leave empty to use your email.")}
 
 
@@ -58,7 +60,7 @@ class AccessTokenForm(forms.Form):
         ("never", _("Never")),
     ]
 
-    name = forms.CharField(
+    name = SingleLineField(
         label=_("Token name"),
         max_length=100,
         help_text=_("What the token is for, e.g. “weekly backup script”."),
@@ -74,7 +76,7 @@ DELETE_WORD = "DELETE"
 
 
 class DeleteAccountForm(forms.Form):
-    confirmation = forms.CharField(
+    confirmation = SingleLineField(
         label=_("Type your email address or DELETE to confirm"),
         max_length=254,
         help_text=_("This cannot be undone."),

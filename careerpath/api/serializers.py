@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from careerpath.api.fields import DateField, SingleLineField
+from careerpath.bounds import SALARY_MAX
 from certifications.models import CertStatus
 from portfolio.models import ApplicationStatus, JobApplication
 from roadmap.models import MilestoneKind, ProgressStatus
@@ -136,7 +138,7 @@ class MilestoneSerializer(serializers.Serializer):
 
 class MilestoneUpdateSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=ProgressStatus.choices, required=False)
-    target_date = serializers.DateField(
+    target_date = DateField(
         required=False, allow_null=True, help_text="Today or later in your timezone; null clears."
     )
     notes = serializers.CharField(
@@ -186,15 +188,13 @@ class CertificationSerializer(serializers.Serializer):
 
 class CertificationUpdateSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=CertStatus.choices, required=False)
-    exam_date = serializers.DateField(
-        required=False, help_text="With status exam_booked (or while it is)."
-    )
-    earned_on = serializers.DateField(
+    exam_date = DateField(required=False, help_text="With status exam_booked (or while it is).")
+    earned_on = DateField(
         required=False, help_text="With status earned or expired: today or earlier."
     )
-    credential_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    verification_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    expires_on_override = serializers.DateField(
+    credential_id = SingleLineField(required=False, allow_blank=True, max_length=100)
+    verification_url = SingleLineField(required=False, allow_blank=True, max_length=500)
+    expires_on_override = DateField(
         required=False, allow_null=True, help_text="Overrides the computed expiry; null resets."
     )
     expiry_notice_days = serializers.ListField(
@@ -264,32 +264,30 @@ class ApplicationUpdateSerializer(StrictInputSerializer):
         required=False,
         help_text="Moves the application on the board; the change is kept in its history.",
     )
-    company = serializers.CharField(
-        required=False, max_length=_max_length(JobApplication, "company")
-    )
-    role = serializers.CharField(required=False, max_length=_max_length(JobApplication, "role"))
-    posting_url = serializers.CharField(
+    company = SingleLineField(required=False, max_length=_max_length(JobApplication, "company"))
+    role = SingleLineField(required=False, max_length=_max_length(JobApplication, "role"))
+    posting_url = SingleLineField(
         required=False,
         allow_blank=True,
         max_length=_max_length(JobApplication, "posting_url"),
         help_text="http:// or https://, or empty.",
     )
-    source = serializers.CharField(
+    source = SingleLineField(
         required=False, allow_blank=True, max_length=_max_length(JobApplication, "source")
     )
     salary_min = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=2_000_000_000
+        required=False, allow_null=True, min_value=0, max_value=SALARY_MAX
     )
     salary_max = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=2_000_000_000
+        required=False, allow_null=True, min_value=0, max_value=SALARY_MAX
     )
-    salary_currency = serializers.CharField(
+    salary_currency = SingleLineField(
         required=False, allow_blank=True, max_length=3, help_text="ISO 4217, e.g. EUR."
     )
-    next_action = serializers.CharField(
+    next_action = SingleLineField(
         required=False, allow_blank=True, max_length=_max_length(JobApplication, "next_action")
     )
-    next_action_on = serializers.DateField(required=False, allow_null=True)
+    next_action_on = DateField(required=False, allow_null=True)
     notes = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.widgets import IsoDateInput
+from careerpath.bounds import SALARY_MAX
+from careerpath.form_fields import DateField, SingleLineField
 from portfolio.models import ApplicationContact, ApplicationStatus, JobApplication
 
 
@@ -15,38 +16,41 @@ def _max(name: str) -> int:
 
 
 class ApplicationForm(forms.Form):
-    company = forms.CharField(label=_("Company"), max_length=_max("company"))
-    role = forms.CharField(label=_("Role"), max_length=_max("role"))
-    posting_url = forms.CharField(
+    company = SingleLineField(label=_("Company"), max_length=_max("company"))
+    role = SingleLineField(label=_("Role"), max_length=_max("role"))
+    posting_url = SingleLineField(
         label=_("Job posting link"),
         required=False,
         max_length=_max("posting_url"),
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
-    source = forms.CharField(
+    source = SingleLineField(
         label=_("Source"),
         required=False,
         max_length=_max("source"),
         help_text=_("Where you found it: a job board, a referral, the company's site…"),
     )
-    salary_min = forms.IntegerField(label=_("Salary from"), required=False, min_value=0)
-    salary_max = forms.IntegerField(label=_("Salary to"), required=False, min_value=0)
-    salary_currency = forms.CharField(
+    salary_min = forms.IntegerField(
+        label=_("Salary from"), required=False, min_value=0, max_value=SALARY_MAX
+    )
+    salary_max = forms.IntegerField(
+        label=_("Salary to"), required=False, min_value=0, max_value=SALARY_MAX
+    )
+    salary_currency = SingleLineField(
         label=_("Currency"),
         required=False,
         max_length=3,
         help_text=_("A three-letter code, e.g. EUR, GBP, USD."),
     )
-    next_action = forms.CharField(
+    next_action = SingleLineField(
         label=_("Next action"),
         required=False,
         max_length=_max("next_action"),
         help_text=_("e.g. Follow up with the recruiter"),
     )
-    next_action_on = forms.DateField(
+    next_action_on = DateField(
         label=_("Next action by"),
         required=False,
-        widget=IsoDateInput(),
         help_text=_("Follow-ups due within a week appear in your reminder digest."),
         error_messages={"invalid": _("Enter a date such as 2026-06-30.")},
     )
@@ -95,26 +99,26 @@ class MoveForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(
+    name = SingleLineField(
         label=_("Name"), max_length=ApplicationContact._meta.get_field("name").max_length
     )
-    title = forms.CharField(
+    title = SingleLineField(
         label=_("Job title"),
         required=False,
         max_length=ApplicationContact._meta.get_field("title").max_length,
     )
-    email = forms.CharField(
+    email = SingleLineField(
         label=_("Email"),
         required=False,
         max_length=ApplicationContact._meta.get_field("email").max_length,
         widget=forms.EmailInput,
     )
-    phone = forms.CharField(
+    phone = SingleLineField(
         label=_("Phone"),
         required=False,
         max_length=ApplicationContact._meta.get_field("phone").max_length,
     )
-    notes = forms.CharField(
+    notes = SingleLineField(
         label=_("Notes"),
         required=False,
         max_length=ApplicationContact._meta.get_field("notes").max_length,
@@ -122,7 +126,7 @@ class ContactForm(forms.Form):
 
 
 class ApplicationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Company or role"), required=False, max_length=100)
+    q = SingleLineField(label=_("Company or role"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -8,28 +8,21 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.widgets import IsoDateInput
+from careerpath.form_fields import DateField, SingleLineField
 from portfolio.models import Project, ProjectKind, ProjectLink, PublicPortfolio
 from roadmap.models import Milestone
 
 
 def _date_field(label, help_text="") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        # A native date picker posts ISO dates; the format keeps the initial value ISO too.
-        widget=IsoDateInput(),
-        help_text=help_text,
-        error_messages={"invalid": _("Enter a date such as 2026-06-30.")},
-    )
+    return DateField(label=label, required=False, help_text=help_text)
 
 
 class ProjectForm(forms.Form):
-    title = forms.CharField(
+    title = SingleLineField(
         label=_("Title"), max_length=Project._meta.get_field("title").max_length
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=ProjectKind.choices)
-    role = forms.CharField(
+    role = SingleLineField(
         label=_("My role"),
         required=False,
         max_length=Project._meta.get_field("role").max_length,
@@ -60,7 +53,7 @@ class ProjectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("With numbers where you can: “cut reporting time from 3 days to 4 hours”."),
     )
-    skills = forms.CharField(
+    skills = SingleLineField(
         label=_("Skills"),
         required=False,
         max_length=2_000,
@@ -136,13 +129,13 @@ class ProjectForm(forms.Form):
 class ProjectLinkForm(forms.Form):
     # A CharField, not a URLField: URLField would quietly prepend a scheme and accept ftp://;
     # the service checks the address and explains what it wants.
-    url = forms.CharField(
+    url = SingleLineField(
         label=_("Link"),
         max_length=ProjectLink._meta.get_field("url").max_length,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
         help_text=_("A repository, demo, write-up or certificate, starting with https://."),
     )
-    label = forms.CharField(
+    label = SingleLineField(
         label=_("Label (optional)"),
         required=False,
         max_length=ProjectLink._meta.get_field("label").max_length,
@@ -150,7 +143,7 @@ class ProjectLinkForm(forms.Form):
 
 
 class PublicPortfolioForm(forms.Form):
-    slug = forms.CharField(
+    slug = SingleLineField(
         label=_("Address of your page"),
         max_length=PublicPortfolio._meta.get_field("slug").max_length,
         help_text=_(
@@ -158,7 +151,7 @@ class PublicPortfolioForm(forms.Form):
             "/p/ada-lovelace/."
         ),
     )
-    headline = forms.CharField(
+    headline = SingleLineField(
         label=_("Headline"),
         required=False,
         max_length=PublicPortfolio._meta.get_field("headline").max_length,

@@ -56,6 +56,10 @@ CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+# A new application's next action may be overdue already, but not by years (a typing slip).
+NEXT_ACTION_PAST = dt.timedelta(days=365)
+
+
 def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
@@ -146,6 +150,16 @@ def application_create(
     values = _clean_application(data=data, current=None)
     status = _status(data.get("status") or ApplicationStatus.SAVED)
     now = now or timezone.now()
+    next_action_on = values.get("next_action_on")
+    if next_action_on is not None and next_action_on < timezone.localdate(now) - NEXT_ACTION_PAST:
+        raise ValidationError(
+            _(
+                "The next action date %(date)s is more than a year ago: give the date of the "
+                "next step for this new application, or leave it empty."
+            ),
+            params={"date": next_action_on.isoformat()},
+            code="invalid_date",
+        )
     with transaction.atomic():
         application = JobApplication.objects.create(
             learner=learner, status=status, status_changed_at=now, **values

@@ -10,6 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from careerpath.bounds import SALARY_MAX
+from careerpath.dates import EARLIEST, LATEST
 from roadmap.models import http_url_validator
 
 
@@ -72,19 +74,25 @@ def date_or_none(value: Any, *, label: str) -> dt.date | None:
         return None
     if isinstance(value, dt.datetime):
         value = value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError(
+                _("The %(label)s must be a date such as 2026-06-30."),
+                params={"label": label},
+                code="invalid_date",
+            ) from None
+    if not EARLIEST <= value <= LATEST:  # careerpath.dates: the site's one date window
         raise ValidationError(
-            _("The %(label)s must be a date such as 2026-06-30."),
-            params={"label": label},
+            _("The %(label)s must be between %(earliest)s and %(latest)s."),
+            params={"label": label, "earliest": EARLIEST, "latest": LATEST},
             code="invalid_date",
-        ) from None
+        )
+    return value
 
 
-def whole_number_or_none(value: Any, *, label: str, maximum: int = 2_000_000_000) -> int | None:
+def whole_number_or_none(value: Any, *, label: str, maximum: int = SALARY_MAX) -> int | None:
     if value in (None, ""):
         return None
     try:

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from careerpath.bounds import HOURS_MAX
+from careerpath.input_guard import nul_position, single_line
 from roadmap.models import Course, CourseLevel, Step
 from roadmap.services.content import COURSE_FIELDS
 
@@ -142,15 +144,33 @@ def course_csv_validate(*, text: str) -> ImportPreview:
             return preview
         raw_rows = []
         for cells in reader:
-            if any(c.strip() for c in cells):
-                raw_rows.append((reader.line_num, [c.strip() for c in cells]))
+            if not any(c.strip() for c in cells):
+                continue
+            # A NUL cannot be stored (PostgreSQL refuses it even in a lookup): the row is an
+            # error before anything reads the database with it. Every column is one line.
+            nul_in = [
+                HEADER[i] if i < len(HEADER) else str(i + 1)
+                for i, c in enumerate(cells)
+                if nul_position(c) is not None
+            ]
+            if nul_in:
+                preview.errors.append(
+                    RowError(
+                        reader.line_num,
+                        _("a NUL character (U+0000) in %(columns)s: remove it")
+                        % {"columns": ", ".join(nul_in)},
+                    )
+                )
+                continue
+            raw_rows.append((reader.line_num, [single_line(c) for c in cells]))
     except csv.Error as exc:
         preview.errors.append(
             RowError(reader.line_num or 1, _("Cannot read the CSV: %(error)s") % {"error": exc})
         )
         return preview
     if not raw_rows:
-        preview.errors.append(RowError(1, _("The file has a header but no courses.")))
+        if not preview.errors:
+            preview.errors.append(RowError(1, _("The file has a header but no courses.")))
         return preview
 
     # Two queries whatever the file's size: the named steps, and the courses it updates.
@@ -256,10 +276,13 @@ def _parse_row(
 
     hours_value = None
     if hours:
-        if hours.isdigit() and int(hours) <= 2_147_483_647:
+        if hours.isdigit() and int(hours) <= HOURS_MAX:
             hours_value = int(hours)
         else:
-            problems.append(_("hours must be a whole number, found “%(hours)s”") % {"hours": hours})
+            problems.append(
+                _("hours must be a whole number up to %(max)d, found “%(hours)s”")
+                % {"max": HOURS_MAX, "hours": hours}
+            )
     if level not in CourseLevel.values:
         problems.append(
             _("unknown level “%(level)s” (one of %(levels)s)")

@@ -113,7 +113,7 @@ def test_expiry_override_and_notice_days(api_learner, tracked):
         ({"status": "exam_booked"}, "exam_date", "Give the date of the exam you booked."),
         ({"status": "earned"}, "earned_on", "Give the date you earned it."),
         (
-            {"status": "earned", "earned_on": "2999-01-01"},
+            {"status": "earned", "earned_on": "2099-01-01"},
             "earned_on",
             "is in the future. Give the date you passed.",
         ),

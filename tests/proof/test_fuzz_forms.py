@@ -1,10 +1,13 @@
-"""Fuzzing every form: hypothesis posts generated input (huge strings, unicode, NUL bytes, dates
-at the edges, negative and enormous numbers, missing fields) to the page that handles it.
+"""Fuzzing every form: hypothesis posts generated input (huge strings, unicode, NUL bytes and
+control characters, far-past and far-future dates, negative and enormous numbers, missing fields)
+to the page that handles it.
 
 For each example: no response is a 5xx; if the form (bound as the view binds it) is invalid,
 an error is shown and nothing is written; if anything was written, the input was valid and no
 error is shown; an error shown means nothing was written (a service may refuse valid-looking
-input, e.g. a target date in the past, and must then leave no trace).
+input, e.g. a target date in the past, and must then leave no trace). Then the pages that show
+what was written (the dashboard, the certifications, the applications, the calendar feed)
+still answer without a server error: a value that is stored must also be shown.
 
 Every form class in a project app's forms module must be listed in FORMS (or in NOT_FUZZED with
 a reason): test_every_form_is_fuzzed fails on a new one and says what to add. django-allauth's
@@ -33,6 +36,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from careerpath.accounts.services import calendar_feed_reset
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.certifications.factories import (
     CreditActivityFactory,
@@ -85,6 +89,20 @@ class World:
         self.project = ProjectFactory(learner=self.learner)
         self.application = JobApplicationFactory(learner=self.learner)
         self.question = InterviewQuestionFactory(slug="fuzz-question")
+        self.calendar_secret = calendar_feed_reset(user=self.learner)
+
+    def display_urls(self) -> list[str]:
+        """The pages that show what the forms write, for the learner."""
+        return [
+            reverse("roadmap:dashboard"),
+            self.milestone_url("detail"),
+            reverse("certifications:mine"),
+            reverse("certifications:tracker_detail", kwargs={"pk": self.tracked.pk}),
+            reverse("portfolio:application_board"),
+            self.application_url("application_detail"),
+            reverse("portfolio:project_list"),
+            reverse("calendar:feed", kwargs={"secret": self.calendar_secret}),
+        ]
 
     def milestone_url(self, action: str) -> str:
         m = self.milestone
@@ -286,6 +304,18 @@ ALLAUTH_PAGES: dict[str, tuple[str, tuple[str, ...], bool]] = {
 
 # --- What to post --------------------------------------------------------------------------------
 
+# The ends of what can be stored and computed with: the date window's (careerpath.dates) and
+# Python's, a 32-bit and a 64-bit integer and beyond.
+EDGE_DATES = [
+    "0001-01-01",
+    "1949-12-31",
+    "1950-01-01",
+    "2100-12-31",
+    "2101-01-01",
+    "9999-12-31",
+]
+EDGE_INTEGERS = ["2147483648", "9223372036854775808", "99999999999999999999999999", "100000"]
+
 EDGE_TEXT = [
     "",
     " ",
@@ -302,6 +332,12 @@ EDGE_TEXT = [
     "2026-02-30",
     "1900-02-29",
     "31/12/2026",
+    "1949-12-31",
+    "2101-01-01",
+    "99999999999999999999999999",
+    "\x00",
+    "line\r\nBcc: x@example.com",
+    "\t\x1b[31m\u2028",
     "<script>alert(1)</script>",
     "' OR 1=1 --",
     "\u202egnp.exe",
@@ -330,13 +366,16 @@ def valid_for(f: forms.Field) -> st.SearchStrategy[str]:
         return st.sampled_from(values or [""])
     if isinstance(f, forms.DateField):
         dates = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
-        return dates.map(dt.date.isoformat)
+        return st.one_of(st.sampled_from(EDGE_DATES), dates.map(dt.date.isoformat))
     if isinstance(f, forms.DecimalField):
         return st.decimals(
             min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False
         ).map(str)
     if isinstance(f, forms.IntegerField):
-        return st.integers(min_value=-(10**12), max_value=10**12).map(str)
+        return st.one_of(
+            st.integers(min_value=-(10**12), max_value=10**12).map(str),
+            st.sampled_from(EDGE_INTEGERS),
+        )
     if isinstance(f, forms.BooleanField):
         return st.sampled_from(["on", "true", "1", ""])
     if isinstance(f, forms.EmailField):
@@ -393,6 +432,14 @@ def check(response, *, before, valid: bool | None) -> None:
         assert not changed, "an error is shown but the database changed"
 
 
+def shown_without_error(client: Client, world: World) -> None:
+    """What was stored can be shown: e.g. a date the calendar feed or the certification page
+    cannot compute with was accepted, so the form's policy let through a value it must refuse."""
+    for url in world.display_urls():
+        status = client.get(url).status_code
+        assert status < 500, f"{url} answered {status} after the write"
+
+
 @pytest.fixture
 def world() -> World:
     return World()
@@ -427,6 +474,8 @@ def test_generated_input_never_breaks_a_form(form_path, world, client):
                 assert database_rows() == before, "refused, yet the database changed"
                 return
             check(response, before=before, valid=target.bind(world, data).is_valid())
+            if database_rows() != before:
+                shown_without_error(client, world)
 
     example()
 

@@ -434,3 +434,57 @@ def test_import_journey_in_a_browser_without_console_errors(browser, live_server
     assert "Elements of AI" in driver.page_source
     assert console_errors(driver) == []
     assert Course.objects.get(slug="elements-of-ai").steps.get().slug == "foundation"
+
+
+# --- NUL characters and line breaks (run on PostgreSQL too: it cannot hold a NUL) ------------
+
+
+def test_a_nul_in_a_slug_is_a_row_error_in_the_preview(admin_http, existing, steps):
+    # given a file whose second row's slug holds a NUL character
+    text = GOOD + "bad\x00slug,Bad,P,https://x.example.com/,free,,1,beginner,\n"
+
+    # when it is uploaded
+    response = _upload(admin_http, text)
+
+    # then the preview names the row and the column, and nothing can be confirmed
+    assert response.status_code == 200
+    assert _errors(response) == [(4, "a NUL character (U+0000) in slug: remove it")]
+    assert response.context["confirm_form"] is None
+
+
+def test_a_nul_in_a_title_is_refused_at_confirm_too(admin_http, existing, steps):
+    # given a payload signed for this admin with a NUL in a title
+    user = admin_http.get(IMPORT_URL).wsgi_request.user
+    text = HEADER + "new-course,Ti\x00tle,P,https://x.example.com/,free,,1,beginner,\n"
+    payload = signing.dumps(text, salt=f"roadmap.course-import:{user.pk}", compress=True)
+
+    # when it is confirmed
+    response = admin_http.post(IMPORT_URL, {"payload": payload, "confirm": "Confirm import"})
+
+    # then nothing is imported, and the row is named
+    assert response.status_code == 200
+    assert _errors(response) == [(2, "a NUL character (U+0000) in title: remove it")]
+    assert list(Course.objects.all()) == [existing]
+
+
+def test_a_line_break_inside_a_quoted_title_becomes_a_space(steps):
+    # when
+    preview = course_csv_validate(
+        text=HEADER + 'new-course,"Two\r\nlines",P,https://x.example.com/,free,,1,beginner,\n'
+    )
+
+    # then
+    assert not preview.errors
+    assert preview.to_create[0].values["title"] == "Two lines"
+
+
+def test_hours_are_bounded_like_the_admins_course_form(steps):
+    # when: more hours than careerpath.bounds.HOURS_MAX, though a valid 32-bit integer
+    preview = course_csv_validate(
+        text=HEADER + "new-course,Title,P,https://x.example.com/,free,,2000000000,beginner,\n"
+    )
+
+    # then
+    assert [(e.line, e.message) for e in preview.errors] == [
+        (2, "hours must be a whole number up to 10000, found “2000000000”")
+    ]
