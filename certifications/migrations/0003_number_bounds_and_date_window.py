@@ -8,7 +8,7 @@ import careerpath.dates
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certifications", "0001_initial"),
+        ("certifications", "0002_certificationrenewal"),
     ]
 
     operations = [
