@@ -17,6 +17,7 @@ an expiry date is a due date, and the email's one-click unsubscribe link is the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ from certifications.selectors import tracker_row
 from roadmap.models import ReminderDelivery, ReminderKind
 from roadmap.selectors import reminders as reminder_selectors
 from roadmap.services import reminders as reminder_services
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,16 @@ def expiry_notice(tracked: LearnerCertification, *, today: dt.date) -> ExpiryNot
     return ExpiryNotice(
         tracked=tracked, expires_on=expires_on, days_before=min(crossed), days_left=days_left
     )
+
+
+def _notice_or_none(tracked: LearnerCertification, *, today: dt.date) -> ExpiryNotice | None:
+    """expiry_notice(), isolated: a row whose dates cannot be computed is logged and skipped,
+    so it never stops the other learners' notices."""
+    try:
+        return expiry_notice(tracked, today=today)
+    except Exception:  # noqa: BLE001 - one learner's row; logged with its traceback
+        logger.exception("expiry notice of learner certification %s not computed", tracked.pk)
+        return None
 
 
 def _trackers(learner_ids: Iterable[int]):
@@ -126,7 +139,7 @@ def due_expiry_notices(
             if not page:
                 break
             last = page[-1].pk
-            notices = [n for t in page if (n := expiry_notice(t, today=clock.date)) is not None]
+            notices = [n for t in page if (n := _notice_or_none(t, today=clock.date)) is not None]
             keys = [(n.tracked.learner_id, n.period_key) for n in notices]
             handled = reminder_selectors.handled_period_keys(
                 kind=ReminderKind.CERT_EXPIRY, keys=keys, now=now

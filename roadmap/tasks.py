@@ -23,6 +23,7 @@ def dispatch_reminders() -> dict:
         "notices": summary.notices,
         "requeued": summary.requeued,
         "batches": summary.batches,
+        "failed_kinds": summary.failed_kinds,
     }
 
 

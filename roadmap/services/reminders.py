@@ -1139,20 +1139,17 @@ def _frequency_of(period_key: str) -> str:
     return DigestFrequency.DAILY if daily else DigestFrequency.WEEKLY
 
 
-def deliveries_render(
+@dataclass(frozen=True)
+class RenderFailure:
+    """What stands for an email that could not be rendered: its delivery is marked failed
+    with this error (and retried), and the rest of the batch goes out."""
+
+    error: str
+
+
+def _digest_deliveries_render(
     *, deliveries: Sequence[ReminderDelivery], now: dt.datetime
 ) -> dict[int, RenderedEmail | None]:
-    """Every email of a batch, by delivery id, in a fixed number of queries per kind (None:
-    nothing to send, e.g. a kind whose app is no longer installed)."""
-    digests = [
-        d
-        for d in deliveries
-        if d.kind == ReminderKind.DIGEST and d.learner.digest_frequency != DigestFrequency.OFF
-    ]
-    nudges = [
-        d for d in deliveries if d.kind in (ReminderKind.NUDGE_DUE, ReminderKind.NUDGE_OVERDUE)
-    ]
-    rendered: dict[int, RenderedEmail | None] = {d.pk: None for d in deliveries}
     by_learner = digests_render(
         requests=[
             DigestRequest(
@@ -1161,18 +1158,57 @@ def deliveries_render(
                 period_key=d.period_key,
                 delivery_id=d.pk,
             )
-            for d in digests
+            for d in deliveries
         ],
         now=now,
     )
-    for delivery in digests:
-        rendered[delivery.pk] = by_learner[delivery.learner_id]
-    if nudges:
-        rendered.update(_nudges_render(deliveries=nudges, now=now))
+    return {d.pk: by_learner[d.learner_id] for d in deliveries}
+
+
+def _render_isolated(
+    render: Callable[..., dict[int, RenderedEmail | None]],
+    *,
+    deliveries: Sequence[ReminderDelivery],
+    now: dt.datetime,
+) -> dict[int, RenderedEmail | None | RenderFailure]:
+    """`render` for the whole group (a fixed number of queries); should it fail, each delivery
+    alone, so one learner's data fails that learner's email only (RenderFailure)."""
+    try:
+        return render(deliveries=deliveries, now=now)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:  # noqa: BLE001 - isolated below, logged, kept on the row
+        if len(deliveries) == 1:
+            logger.exception("reminder %s not rendered", deliveries[0].pk)
+            return {deliveries[0].pk: RenderFailure(_error_text(exc))}
+        logger.warning("a batch of %d reminders failed to render: one by one", len(deliveries))
+    rendered: dict[int, RenderedEmail | None | RenderFailure] = {}
+    for delivery in deliveries:
+        rendered.update(_render_isolated(render, deliveries=[delivery], now=now))
+    return rendered
+
+
+def deliveries_render(
+    *, deliveries: Sequence[ReminderDelivery], now: dt.datetime
+) -> dict[int, RenderedEmail | None | RenderFailure]:
+    """Every email of a batch, by delivery id, in a fixed number of queries per kind (None:
+    nothing to send, e.g. a kind whose app is no longer installed; RenderFailure: this one
+    learner's email could not be rendered)."""
+    digests = [
+        d
+        for d in deliveries
+        if d.kind == ReminderKind.DIGEST and d.learner.digest_frequency != DigestFrequency.OFF
+    ]
+    nudges = [
+        d for d in deliveries if d.kind in (ReminderKind.NUDGE_DUE, ReminderKind.NUDGE_OVERDUE)
+    ]
+    rendered: dict[int, RenderedEmail | None | RenderFailure] = {d.pk: None for d in deliveries}
+    groups = [(_digest_deliveries_render, digests), (_nudges_render, nudges)]
     for kind, source in REMINDER_EMAIL_SOURCES.items():
-        theirs = [d for d in deliveries if d.kind == kind]
-        if theirs:
-            rendered.update(source.render(deliveries=theirs, now=now))
+        groups.append((source.render, [d for d in deliveries if d.kind == kind]))
+    for render, group in groups:
+        if group:
+            rendered.update(_render_isolated(render, deliveries=group, now=now))
     return rendered
 
 
@@ -1198,6 +1234,8 @@ class DispatchSummary:
     notices: int = 0  # other apps' kinds: certification expiry notices
     requeued: int = 0  # abandoned claims of earlier periods, queued again
     batches: int = 0
+    # Kinds whose selection failed part-way (logged with its traceback); the others went on.
+    failed_kinds: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -1287,17 +1325,25 @@ def reminders_dispatch(
             summary.batches += bool(taken)
 
     def claim_pages(pages: Iterable[list], label: str, row_for: Callable) -> int:
-        """Claim each page's emails (or, with dry_run, count them); the number claimed."""
+        """Claim each page's emails (or, with dry_run, count them); the number claimed. A kind
+        whose selection fails keeps the pages claimed so far and the dispatch goes on with
+        the next kind: one learner's data must not stop everyone's emails."""
         claimed = 0
-        for page in pages:
-            if report:
-                report(label, page)
-            if dry_run:
-                claimed += len(page)
-                continue
-            ids = _claim(rows=[row_for(due) for due in page], stamp=stamp, deliver=deliver)
-            claimed += len(ids)
-            summary.batches += bool(ids)
+        try:
+            for page in pages:
+                if report:
+                    report(label, page)
+                if dry_run:
+                    claimed += len(page)
+                    continue
+                ids = _claim(rows=[row_for(due) for due in page], stamp=stamp, deliver=deliver)
+                claimed += len(ids)
+                summary.batches += bool(ids)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # noqa: BLE001 - logged with its traceback, reported in the summary
+            logger.exception("selecting %s reminders failed; dispatching the other kinds", label)
+            summary.failed_kinds.append(label)
         return claimed
 
     summary.digests = claim_pages(
@@ -1475,6 +1521,12 @@ def reminder_deliveries_send(
                     if rows.settle(cursor, delivery.pk, status=DeliveryStatus.SKIPPED):
                         report.skipped.append(delivery.pk)
                     continue
+                if isinstance(email, RenderFailure):
+                    if rows.settle(
+                        cursor, delivery.pk, status=DeliveryStatus.FAILED, error=email.error
+                    ):
+                        report.failed.append(delivery.pk)
+                    continue
                 failure: Exception | None = None
                 try:
                     with rows.sending(cursor, delivery.pk, subject=email.subject[:255]) as mine:
@@ -1526,6 +1578,7 @@ __all__ = [
     "DispatchSummary",
     "REMINDER_EMAIL_SOURCES",
     "ReminderEmailSource",
+    "RenderFailure",
     "RenderedEmail",
     "SendReport",
     "UnsubscribeKind",

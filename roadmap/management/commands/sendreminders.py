@@ -61,6 +61,11 @@ class Command(BaseCommand):
                 else f", {summary.requeued} abandoned claim(s) again; {summary.batches} batch(es)"
             )
         )
+        if summary.failed_kinds:
+            self.stderr.write(
+                "selecting failed (the other kinds went on; see the log): "
+                + ", ".join(summary.failed_kinds)
+            )
         if not dry_run:
             self.stdout.write(
                 f"sent {len(totals.sent)}, skipped (nothing to say) {len(totals.skipped)}, "
@@ -70,6 +75,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{len(totals.failed)} reminder(s) failed; see the delivery log in the admin."
                 )
+        if summary.failed_kinds:
+            raise CommandError(f"selecting {', '.join(summary.failed_kinds)} reminders failed.")
 
     def _parse_now(self, value: str) -> dt.datetime:
         moment = parse_datetime(value)
