@@ -8,10 +8,12 @@ import time_machine
 from django.core import mail
 
 from certifications import reminders as cert_reminders
-from roadmap.models import DeliveryStatus, ReminderDelivery, ReminderKind
-from roadmap.selectors import reminders as selectors
-from roadmap.services import reminders
-from roadmap.tasks import SEND_MAX_RETRIES, send_reminder_batch
+from certifications.reminders import CERT_EXPIRY
+from reminders.models import DeliveryStatus, ReminderDelivery
+from reminders.services import dispatch as reminder_dispatch
+from reminders.services import registry, sending
+from reminders.tasks import SEND_MAX_RETRIES, send_reminder_batch
+from roadmap.models import ReminderKind
 from tests.certifications.factories import LearnerCertificationFactory, pmp
 from tests.roadmap.factories import build_roadmap
 from tests.roadmap.reminder_helpers import learner_on, outbox_for
@@ -46,17 +48,17 @@ def with_expiring_pmp(learner):
     )
 
 
-def dispatch_and_send(capture, now=NOW) -> reminders.DispatchSummary:
+def dispatch_and_send(capture, now=NOW) -> reminder_dispatch.DispatchSummary:
     def deliver(ids):
-        reminders.reminder_deliveries_send(delivery_ids=ids, now=now)
+        sending.reminder_deliveries_send(delivery_ids=ids, now=now)
 
     with time_machine.travel(now, tick=False), capture(execute=True):
-        return reminders.reminders_dispatch(now=now, deliver=deliver)
+        return reminder_dispatch.reminders_dispatch(now=now, deliver=deliver)
 
 
 def claim_only(now=NOW) -> list[int]:
     with time_machine.travel(now, tick=False):
-        reminders.reminders_dispatch(now=now, deliver=lambda ids: None)
+        reminder_dispatch.reminders_dispatch(now=now, deliver=lambda ids: None)
     return list(ReminderDelivery.objects.order_by("pk").values_list("pk", flat=True))
 
 
@@ -74,7 +76,7 @@ def test_a_batch_with_one_poisoned_learner_sends_everyone_else_exactly_one_email
 
     # then: everyone, the poisoned learner too (the row counts as never expiring), gets one
     # digest and one notice
-    assert (summary.digests, summary.notices) == (4, 4)
+    assert (summary.count("digest"), summary.count("cert_expiry")) == (4, 4)
     for learner in learners:
         assert len(outbox_for(learner.email, "digest")) == 1
         assert len(outbox_for(learner.email, "cert")) == 1
@@ -93,9 +95,7 @@ def test_dispatch_with_a_poisoned_learner_still_claims_everyone_elses_notices(pa
 
     # then
     claimed = set(
-        ReminderDelivery.objects.filter(kind=ReminderKind.CERT_EXPIRY).values_list(
-            "learner_id", flat=True
-        )
+        ReminderDelivery.objects.filter(kind=CERT_EXPIRY).values_list("learner_id", flat=True)
     )
     assert claimed == {learner.pk for learner in learners}
 
@@ -111,12 +111,12 @@ def test_a_render_failure_for_one_learner_fails_only_that_delivery_and_is_retrie
             raise ValueError("year 10359 is out of range")
         return {}
 
-    reminders.digest_section_provider_register(fragile)
+    registry.digest_section_provider_register(fragile)
     try:
         # when: the batch task runs (eagerly: its retries run at once, countdowns aside)
         send_reminder_batch.apply(args=[ids])
     finally:
-        reminders.DIGEST_SECTION_PROVIDERS.remove(fragile)
+        registry.DIGEST_SECTION_PROVIDERS.remove(fragile)
 
     # then: the four others got exactly one digest each; the broken one none
     for learner in learners:
@@ -129,37 +129,36 @@ def test_a_render_failure_for_one_learner_fails_only_that_delivery_and_is_retrie
     assert ReminderDelivery.objects.filter(status=DeliveryStatus.SENT).count() == 4
 
     # when: the data is mended and the retry runs again
-    report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW)
+    report = sending.reminder_deliveries_send(delivery_ids=ids, now=NOW)
 
     # then: it goes out, once
     assert report.sent == [failed.pk]
     assert len(mail.outbox) == 5
 
 
-def test_a_failing_kind_does_not_stop_the_dispatch_of_the_others(path):
+def test_a_failing_kind_does_not_stop_the_dispatch_of_the_others(path, monkeypatch):
     # given: a learner due a digest and a notice, and a kind whose selection crashes midway
     learner = learner_on(path, hour=0)
     with_expiring_pmp(learner)
 
     def due(*, now, page_size):
-        yield [selectors.DueReminder(learner_id=learner.pk, kind="broken", period_key="b:1")]
+        yield [registry.DueReminder(learner_id=learner.pk, kind="broken", period_key="b:1")]
         raise ValueError("year 10359 is out of range")
 
-    source = reminders.ReminderEmailSource(
-        kind="broken", due=due, render=lambda *, deliveries, now: {}
+    source = registry.ReminderKindSpec(
+        name="broken", label="Broken", opt_out="nudges", due=due, render=lambda **kwargs: {}
     )
-    reminders.REMINDER_EMAIL_SOURCES = {"broken": source, **reminders.REMINDER_EMAIL_SOURCES}
-    try:
-        # when
-        with time_machine.travel(NOW, tick=False):
-            summary = reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
-    finally:
-        del reminders.REMINDER_EMAIL_SOURCES["broken"]
+    # (first in the registry, so the others are dispatched after it failed)
+    monkeypatch.setattr(registry, "KINDS", {"broken": source, **registry.KINDS})
+
+    # when
+    with time_machine.travel(NOW, tick=False):
+        summary = reminder_dispatch.reminders_dispatch(now=NOW, deliver=lambda ids: None)
 
     # then: the page selected before the crash is claimed, every other kind too, and the
     # failure is reported
     kinds = set(ReminderDelivery.objects.values_list("kind", flat=True))
-    assert kinds == {"broken", ReminderKind.DIGEST, ReminderKind.CERT_EXPIRY}
+    assert kinds == {"broken", ReminderKind.DIGEST, CERT_EXPIRY}
     assert summary.failed_kinds == ["broken"]
 
 
@@ -182,8 +181,6 @@ def test_a_tracker_whose_expiry_cannot_be_computed_is_skipped_not_fatal(path, mo
 
     # then: the others' notices are claimed
     claimed = set(
-        ReminderDelivery.objects.filter(kind=ReminderKind.CERT_EXPIRY).values_list(
-            "learner_id", flat=True
-        )
+        ReminderDelivery.objects.filter(kind=CERT_EXPIRY).values_list("learner_id", flat=True)
     )
     assert claimed == {learners[0].pk, learners[2].pk}
