@@ -231,8 +231,8 @@ def expiry_emails_render(
     notices = expiry_notices_for_keys(
         claims=[(d.learner, d.period_key) for d in deliveries], now=now
     )
-    html_template = get_template("reminders/email/cert_expiry.html")
-    text_template = get_template("reminders/email/cert_expiry.txt")
+    html_template = get_template("certifications/email/expiry_notice.html")
+    text_template = get_template("certifications/email/expiry_notice.txt")
     settings_url = absolute_url(reverse("accounts:settings"))
     rendered: dict[int, RenderedEmail | None] = {}
     for delivery in deliveries:

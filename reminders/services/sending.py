@@ -47,6 +47,55 @@ def _error_text(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}"[:ERROR_MAX_CHARS]
 
 
+@dataclass(frozen=True)
+class RenderFailure:
+    """What stands for an email that could not be rendered: its delivery is marked failed
+    with this error (and retried), and the rest of the batch goes out."""
+
+    error: str
+
+
+def _render_isolated(
+    render: Callable[..., dict[int, RenderedEmail | None]],
+    *,
+    deliveries: Sequence[ReminderDelivery],
+    now: dt.datetime,
+) -> dict[int, RenderedEmail | None | RenderFailure]:
+    """`render` for the whole group (a fixed number of queries); should it fail, each delivery
+    alone, so one learner's data fails that learner's email only (RenderFailure)."""
+    try:
+        return render(deliveries=deliveries, now=now)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:  # noqa: BLE001 - isolated below, logged, kept on the row
+        if len(deliveries) == 1:
+            logger.exception("reminder %s not rendered", deliveries[0].pk)
+            return {deliveries[0].pk: RenderFailure(_error_text(exc))}
+        logger.warning("a batch of %d reminders failed to render: one by one", len(deliveries))
+    rendered: dict[int, RenderedEmail | None | RenderFailure] = {}
+    for delivery in deliveries:
+        rendered.update(_render_isolated(render, deliveries=[delivery], now=now))
+    return rendered
+
+
+def deliveries_render(
+    *, deliveries: Sequence[ReminderDelivery], now: dt.datetime
+) -> dict[int, RenderedEmail | None | RenderFailure]:
+    """Every email of a batch, by delivery id, in a fixed number of queries per kind (kinds
+    sharing a render function in one call). None: nothing to send (it no longer applies, or
+    its kind's app is no longer installed); RenderFailure: this learner's email could not be
+    rendered."""
+    rendered: dict[int, RenderedEmail | None | RenderFailure] = {d.pk: None for d in deliveries}
+    groups: dict[Callable, list[ReminderDelivery]] = {}
+    for delivery in deliveries:
+        kind = registry.KINDS.get(delivery.kind)
+        if kind is not None:
+            groups.setdefault(kind.render, []).append(delivery)
+    for render, group in groups.items():
+        rendered.update(_render_isolated(render, deliveries=group, now=now))
+    return rendered
+
+
 class _NotSent(Exception):
     """Raised inside _Rows.sending() to roll its mark back (the send failed)."""
 
@@ -229,52 +278,3 @@ def retry_countdown(retries: int, *, base: int = 60, cap: int = 1800) -> int:
     """Exponential backoff for a failed batch: 1, 2, 4, 8, 16 minutes... capped at half an hour,
     below the broker's visibility timeout (an hour), so a waiting retry is not handed out twice."""
     return min(cap, base * 2**retries)
-
-
-@dataclass(frozen=True)
-class RenderFailure:
-    """What stands for an email that could not be rendered: its delivery is marked failed
-    with this error (and retried), and the rest of the batch goes out."""
-
-    error: str
-
-
-def _render_isolated(
-    render: Callable[..., dict[int, RenderedEmail | None]],
-    *,
-    deliveries: Sequence[ReminderDelivery],
-    now: dt.datetime,
-) -> dict[int, RenderedEmail | None | RenderFailure]:
-    """`render` for the whole group (a fixed number of queries); should it fail, each delivery
-    alone, so one learner's data fails that learner's email only (RenderFailure)."""
-    try:
-        return render(deliveries=deliveries, now=now)
-    except SoftTimeLimitExceeded:
-        raise
-    except Exception as exc:  # noqa: BLE001 - isolated below, logged, kept on the row
-        if len(deliveries) == 1:
-            logger.exception("reminder %s not rendered", deliveries[0].pk)
-            return {deliveries[0].pk: RenderFailure(_error_text(exc))}
-        logger.warning("a batch of %d reminders failed to render: one by one", len(deliveries))
-    rendered: dict[int, RenderedEmail | None | RenderFailure] = {}
-    for delivery in deliveries:
-        rendered.update(_render_isolated(render, deliveries=[delivery], now=now))
-    return rendered
-
-
-def deliveries_render(
-    *, deliveries: Sequence[ReminderDelivery], now: dt.datetime
-) -> dict[int, RenderedEmail | None | RenderFailure]:
-    """Every email of a batch, by delivery id, in a fixed number of queries per kind (kinds
-    sharing a render function in one call). None: nothing to send (it no longer applies, or
-    its kind's app is no longer installed); RenderFailure: this learner's email could not be
-    rendered."""
-    rendered: dict[int, RenderedEmail | None | RenderFailure] = {d.pk: None for d in deliveries}
-    groups: dict[Callable, list[ReminderDelivery]] = {}
-    for delivery in deliveries:
-        kind = registry.KINDS.get(delivery.kind)
-        if kind is not None:
-            groups.setdefault(kind.render, []).append(delivery)
-    for render, group in groups.items():
-        rendered.update(_render_isolated(render, deliveries=group, now=now))
-    return rendered

@@ -204,8 +204,8 @@ class _DigestFragments:
     def __init__(self, *, words: _DigestWords, links: Links) -> None:
         self._words = words
         self._links = links
-        self._step_html = get_template("reminders/email/_step_row.html")
-        self._step_text = get_template("reminders/email/_step_row.txt")
+        self._step_html = get_template("roadmap/email/_step_row.html")
+        self._step_text = get_template("roadmap/email/_step_row.txt")
         self._steps: dict[tuple[int, int], tuple[str, str]] = {}
         self._paths: dict[tuple, dict] = {}
         self._rows: dict[tuple, dict] = {}
@@ -261,8 +261,8 @@ def digests_render(
     links = Links()
     words = _digest_words()
     fragments = _DigestFragments(words=words, links=links)
-    html_template = get_template("reminders/email/digest.html")
-    text_template = get_template("reminders/email/digest.txt")
+    html_template = get_template("roadmap/email/digest.html")
+    text_template = get_template("roadmap/email/digest.txt")
     rendered: dict[int, RenderedEmail | None] = {}
     for request in requests:
         learner = request.learner

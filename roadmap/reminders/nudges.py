@@ -37,8 +37,8 @@ def nudges_render(
     """Nudge emails by delivery id; None when the nudge no longer applies (done, date moved)."""
     progress = selectors.nudge_progress(pairs=[(d.learner_id, d.milestone_id) for d in deliveries])
     links = Links()
-    html_template = get_template("reminders/email/nudge.html")
-    text_template = get_template("reminders/email/nudge.txt")
+    html_template = get_template("roadmap/email/nudge.html")
+    text_template = get_template("roadmap/email/nudge.txt")
     rendered: dict[int, RenderedEmail | None] = {}
     for delivery in deliveries:
         learner = delivery.learner

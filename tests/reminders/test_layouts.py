@@ -8,7 +8,7 @@ from django.template.loader import get_template
 from reminders.services import layouts
 
 # Every template the digest draws through LAYOUTS (its frame is checked through {% extends %}).
-LAID_OUT = ["reminders/email/digest.html", "reminders/email/digest.txt"]
+LAID_OUT = ["roadmap/email/digest.html", "roadmap/email/digest.txt"]
 
 
 @pytest.mark.parametrize(
