@@ -235,7 +235,7 @@ def fanout(mail_dir: str, backend: str) -> dict:
     from django.core.mail import get_connection
     from django.utils import timezone
 
-    from roadmap.services import reminders
+    from reminders.services import dispatch, sending
 
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     totals = {"sent": 0, "skipped": 0, "failed": 0, "batches": 0, "send_s": 0.0}
@@ -248,7 +248,7 @@ def fanout(mail_dir: str, backend: str) -> dict:
             )
         else:
             connection = get_connection("django.core.mail.backends.locmem.EmailBackend")
-        report = reminders.reminder_deliveries_send(delivery_ids=ids, mail_connection=connection)
+        report = sending.reminder_deliveries_send(delivery_ids=ids, mail_connection=connection)
         totals["send_s"] += time.perf_counter() - t
         totals["sent"] += len(report.sent)
         totals["skipped"] += len(report.skipped)
@@ -261,7 +261,7 @@ def fanout(mail_dir: str, backend: str) -> dict:
 
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    reminders.reminders_dispatch(now=timezone.now(), deliver=deliver)
+    dispatch.reminders_dispatch(now=timezone.now(), deliver=deliver)
     wall = time.perf_counter() - t0
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
@@ -281,11 +281,11 @@ def claim_only(pages_file: str) -> dict:
     """--processes mode, step 1: the dispatcher's claims, pages of ids saved for the senders."""
     from django.utils import timezone
 
-    from roadmap.services import reminders
+    from reminders.services import dispatch
 
     pages: list[list[int]] = []
     t0 = time.perf_counter()
-    reminders.reminders_dispatch(now=timezone.now(), deliver=pages.append)
+    dispatch.reminders_dispatch(now=timezone.now(), deliver=pages.append)
     Path(pages_file).write_text(json.dumps(pages))
     return {"dispatch_s": round(time.perf_counter() - t0, 2), "batches": len(pages)}
 
@@ -297,7 +297,7 @@ def send_part(pages_file: str, part: int, of: int, mail_dir: str, backend: str) 
     from django.core import mail
     from django.core.mail import get_connection
 
-    from roadmap.services import reminders
+    from reminders.services import sending
 
     pages = json.loads(Path(pages_file).read_text())[part::of]
     sent = 0
@@ -309,7 +309,7 @@ def send_part(pages_file: str, part: int, of: int, mail_dir: str, backend: str) 
             )
         else:
             connection = get_connection("django.core.mail.backends.locmem.EmailBackend")
-        report = reminders.reminder_deliveries_send(delivery_ids=ids, mail_connection=connection)
+        report = sending.reminder_deliveries_send(delivery_ids=ids, mail_connection=connection)
         sent += len(report.sent)
         for f in Path(mail_dir).glob("*.log"):
             f.unlink()

@@ -21,6 +21,6 @@ urlpatterns = [
     path("certifications/", include("certifications.urls")),
     path("portfolio/", include("portfolio.urls")),
     path("p/", include("portfolio.public_urls")),
-    path("reminders/", include("roadmap.reminder_urls", namespace="reminders")),
+    path("reminders/", include("reminders.urls")),
     path("", include("roadmap.urls")),
 ]

@@ -1,5 +1,5 @@
 """App config for certifications: adds the "Certifications expiring" section to the digest and
-sends expiry notices through the reminder system."""
+sends expiry notices through the reminder engine."""
 
 from django.apps import AppConfig
 
@@ -9,11 +9,11 @@ class CertificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from certifications.reminders import EXPIRY_EMAILS, certification_digest_sections
-        from roadmap.services.reminders import (
+        from certifications.reminders import EXPIRY_NOTICES, certification_digest_sections
+        from reminders.services.registry import (
             digest_section_provider_register,
-            reminder_email_source_register,
+            reminder_kind_register,
         )
 
         digest_section_provider_register(certification_digest_sections)
-        reminder_email_source_register(EXPIRY_EMAILS)
+        reminder_kind_register(EXPIRY_NOTICES)

@@ -147,6 +147,9 @@ class RenewalCategory(models.Model):
 
 
 DEFAULT_NOTICE_DAYS = "60,30,7"
+# An expiry later than this counts as none (see LearnerCertification.expires_on): a year short
+# of date.max, so adding days or a renewal period to any expiry shown stays a date.
+LATEST_EXPIRY = dt.date(dt.MAXYEAR - 1, 12, 31)
 
 
 class CertStatus(models.TextChoices):
@@ -227,7 +230,13 @@ class LearnerCertification(models.Model):
 
     @property
     def expires_on(self) -> dt.date | None:
-        return self.expires_on_override or self.computed_expires_on
+        """The expiry date; None when it never expires, or when a stored row names one past
+        LATEST_EXPIRY (a validity of 100,000 months): no calendar shows that, and the pages,
+        emails and feeds that add days to an expiry must never leave the calendar's range."""
+        expires_on = self.expires_on_override or self.computed_expires_on
+        if expires_on is not None and expires_on > LATEST_EXPIRY:
+            return None
+        return expires_on
 
     @property
     def notice_days(self) -> list[int]:
@@ -240,9 +249,14 @@ class LearnerCertification(models.Model):
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` moved by whole months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    """`day` moved by whole months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)
+    and to the calendar's range (date.min, date.max), whatever a stored row says."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

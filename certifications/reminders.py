@@ -3,12 +3,12 @@ digest section.
 
 A tracked certification that is earned and expires has notice days (default 60, 30 and 7, set
 per certification on its page). When the days left reach a notice day, that notice is due; its
-key names the tracker, the expiry date and the notice day, so roadmap's ReminderDelivery rows
+key names the tracker, the expiry date and the notice day, so the engine's ReminderDelivery rows
 send each exactly once, and a new expiry date (a renewal, an override) starts afresh. A notice
 whose day was passed unseen (added 20 days before expiry) yields only the nearest one, never a
 burst.
 
-The notices are emails of their own (ReminderKind.CERT_EXPIRY), claimed and sent by roadmap's
+The notices are emails of their own (CERT_EXPIRY), claimed and sent by roadmap's
 reminder dispatcher and sender (registered in CertificationsConfig.ready()). They follow the
 learner's due-date reminder switch (`nudges_enabled`) and arrive at the learner's reminder hour:
 an expiry date is a due date, and the email's one-click unsubscribe link is the nudges' one.
@@ -17,6 +17,7 @@ an expiry date is a due date, and the email's one-click unsubscribe link is the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -27,14 +28,21 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from careerpath.accounts.models import User
 from certifications.models import CertStatus, CreditActivity, LearnerCertification
 from certifications.selectors import tracker_row
-from roadmap.models import ReminderDelivery, ReminderKind
-from roadmap.selectors import reminders as reminder_selectors
-from roadmap.services import reminders as reminder_services
+from reminders import selectors as reminder_selectors
+from reminders.models import ReminderDelivery
+from reminders.services.email import RenderedEmail, reminder_headers
+from reminders.services.registry import DigestItem, DigestSection, DueReminder, ReminderKindSpec
+from reminders.services.unsubscribe import UnsubscribeKind, absolute_url, unsubscribe_url
+
+logger = logging.getLogger(__name__)
+
+CERT_EXPIRY = "cert_expiry"  # the kind's name in the delivery log
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,16 @@ def expiry_notice(tracked: LearnerCertification, *, today: dt.date) -> ExpiryNot
     return ExpiryNotice(
         tracked=tracked, expires_on=expires_on, days_before=min(crossed), days_left=days_left
     )
+
+
+def _notice_or_none(tracked: LearnerCertification, *, today: dt.date) -> ExpiryNotice | None:
+    """expiry_notice(), isolated: a row whose dates cannot be computed is logged and skipped,
+    so it never stops the other learners' notices."""
+    try:
+        return expiry_notice(tracked, today=today)
+    except Exception:  # noqa: BLE001 - one learner's row; logged with its traceback
+        logger.exception("expiry notice of learner certification %s not computed", tracked.pk)
+        return None
 
 
 def _trackers(learner_ids: Iterable[int]):
@@ -106,7 +124,7 @@ def _notice_learners():
 
 def due_expiry_notices(
     *, now: dt.datetime, page_size: int = reminder_selectors.PAGE_SIZE
-) -> Iterator[list[reminder_selectors.DueReminder]]:
+) -> Iterator[list[DueReminder]]:
     """Pages of expiry notices to claim now: for learners with due-date reminders on, once their
     local reminder hour has come (nudges and digests arrive then too), on their local date, and
     not claimed yet. The keys are computed in Python (expiry dates are calendar arithmetic), so
@@ -126,15 +144,11 @@ def due_expiry_notices(
             if not page:
                 break
             last = page[-1].pk
-            notices = [n for t in page if (n := expiry_notice(t, today=clock.date)) is not None]
+            notices = [n for t in page if (n := _notice_or_none(t, today=clock.date)) is not None]
             keys = [(n.tracked.learner_id, n.period_key) for n in notices]
-            handled = reminder_selectors.handled_period_keys(
-                kind=ReminderKind.CERT_EXPIRY, keys=keys, now=now
-            )
+            handled = reminder_selectors.handled_period_keys(kind=CERT_EXPIRY, keys=keys, now=now)
             due = [
-                reminder_selectors.DueReminder(
-                    learner_id=learner_id, kind=ReminderKind.CERT_EXPIRY, period_key=key
-                )
+                DueReminder(learner_id=learner_id, kind=CERT_EXPIRY, period_key=key)
                 for learner_id, key in keys
                 if (learner_id, key) not in handled
             ]
@@ -211,16 +225,16 @@ def expiry_subject(notice: ExpiryNotice) -> str:
 
 def expiry_emails_render(
     *, deliveries: Sequence[ReminderDelivery], now: dt.datetime
-) -> dict[int, reminder_services.RenderedEmail | None]:
+) -> dict[int, RenderedEmail | None]:
     """The expiry notices of a send batch by delivery id; None when the notice no longer
     applies or the learner switched due-date reminders off since the claim."""
     notices = expiry_notices_for_keys(
         claims=[(d.learner, d.period_key) for d in deliveries], now=now
     )
-    html_template = get_template("reminders/email/cert_expiry.html")
-    text_template = get_template("reminders/email/cert_expiry.txt")
-    settings_url = reminder_services.absolute_url(reverse("accounts:settings"))
-    rendered: dict[int, reminder_services.RenderedEmail | None] = {}
+    html_template = get_template("certifications/email/expiry_notice.html")
+    text_template = get_template("certifications/email/expiry_notice.txt")
+    settings_url = absolute_url(reverse("accounts:settings"))
+    rendered: dict[int, RenderedEmail | None] = {}
     for delivery in deliveries:
         learner = delivery.learner
         notice = notices.get((learner.pk, delivery.period_key))
@@ -229,9 +243,7 @@ def expiry_emails_render(
             continue
         tracked = notice.tracked
         subject = expiry_subject(notice)
-        unsubscribe = reminder_services.unsubscribe_url(
-            learner=learner, kind=reminder_services.UnsubscribeKind.NUDGES
-        )
+        unsubscribe = unsubscribe_url(learner=learner, kind=UnsubscribeKind.NUDGES)
         renewal = tracker_row(tracked, today=timezone.localdate(now, learner.zone)).renewal
         cert = tracked.certification
         context = {
@@ -250,24 +262,30 @@ def expiry_emails_render(
             "currency": cert.cost_currency if cert is not None else "",
             "renewal_notes": cert.renewal_notes if cert is not None else "",
             "notice_days": get_text_list([str(d) for d in tracked.notice_days], _("and")),
-            "certification_url": reminder_services.absolute_url(tracked.get_absolute_url()),
+            "certification_url": absolute_url(tracked.get_absolute_url()),
             "settings_url": settings_url,
             "unsubscribe_url": unsubscribe,
         }
-        rendered[delivery.pk] = reminder_services.RenderedEmail(
+        rendered[delivery.pk] = RenderedEmail(
             to=learner.email,
             subject=subject,
             text=text_template.render(context),
             html=html_template.render(context),
-            headers=reminder_services.reminder_headers(
+            headers=reminder_headers(
                 unsubscribe=unsubscribe, key=delivery.period_key, delivery_id=delivery.pk
             ),
         )
     return rendered
 
 
-EXPIRY_EMAILS = reminder_services.ReminderEmailSource(
-    kind=ReminderKind.CERT_EXPIRY, due=due_expiry_notices, render=expiry_emails_render
+EXPIRY_NOTICES = ReminderKindSpec(
+    name=CERT_EXPIRY,
+    label=_lazy("Certification expiry notice"),
+    # An expiry date is a due date: the nudges' switch turns these off too.
+    opt_out=UnsubscribeKind.NUDGES,
+    due=due_expiry_notices,
+    render=expiry_emails_render,
+    count_label="certification expiry notice(s)",
 )
 
 
@@ -298,12 +316,7 @@ def certification_digest_sections(learners: Sequence[User], now: dt.datetime) ->
                 "credit": renewal.credit_name,
             }
         items.setdefault(tracked.learner_id, []).append(
-            reminder_services.DigestItem(
-                text=text, url=reminder_services.absolute_url(tracked.get_absolute_url()), note=note
-            )
+            DigestItem(text=text, url=absolute_url(tracked.get_absolute_url()), note=note)
         )
     title = _("Certifications expiring")
-    return {
-        pk: [reminder_services.DigestSection(title=title, items=tuple(found))]
-        for pk, found in items.items()
-    }
+    return {pk: [DigestSection(title=title, items=tuple(found))] for pk, found in items.items()}

@@ -9,6 +9,6 @@ class PortfolioConfig(AppConfig):
 
     def ready(self) -> None:
         from portfolio.reminders import application_digest_sections
-        from roadmap.services.reminders import digest_section_provider_register
+        from reminders.services.registry import digest_section_provider_register
 
         digest_section_provider_register(application_digest_sections)

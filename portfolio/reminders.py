@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from careerpath.accounts.models import User
 from portfolio.selectors.applications import DUE_SOON_DAYS, follow_ups_due_for_learners
-
-# --- digest section (helper "work") ---
+from reminders.services.registry import DigestItem, DigestSection
+from reminders.services.unsubscribe import absolute_url
 
 
 def _zone_date(learner: User, now: dt.datetime) -> dt.date:
@@ -24,8 +24,6 @@ def _zone_date(learner: User, now: dt.datetime) -> dt.date:
 def application_digest_sections(learners: Sequence[User], now: dt.datetime) -> dict:
     """Open applications whose next action is due within a week (or overdue), on each
     learner's own date. One query for the whole batch."""
-    from roadmap.services.reminders import DigestItem, DigestSection, absolute_url
-
     today_by_learner = {learner.pk: _zone_date(learner, now) for learner in learners}
     due = follow_ups_due_for_learners(
         learners=learners, today_by_learner=today_by_learner, days_ahead=DUE_SOON_DAYS

@@ -516,6 +516,3 @@ class ProgressEventAdmin(ReadOnlyAdmin):
     list_select_related = ["learner", "milestone"]
     search_fields = ["learner__email", "milestone__title"]
     ordering = ["-occurred_at", "-id"]
-
-
-from roadmap import reminders_admin  # noqa: E402, F401  (reminder delivery log, registered in its own module)

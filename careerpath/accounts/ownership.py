@@ -112,7 +112,7 @@ LEARNER_OWNED: tuple[OwnedTable, ...] = (
     ),
     OwnedTable(
         "reminder_deliveries",
-        "roadmap.ReminderDelivery",
+        "reminders.ReminderDelivery",
         "learner",
         "Reminder emails sent or due (subject, period, status).",
     ),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "careerpath.accounts",
+    "reminders",
     "roadmap",
     "certifications",
     "portfolio",
@@ -249,7 +250,7 @@ CELERY_BEAT_SCHEDULE = {
         # On the quarter hour, so a learner's 9:00 (and a :30 or :45 zone's) is met within
         # minutes; a run that finds nothing due costs a few indexed queries. Running twice is
         # harmless: deliveries are claimed once per learner and period.
-        "task": "roadmap.tasks.dispatch_reminders",
+        "task": "reminders.tasks.dispatch_reminders",
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},  # a stale run is dropped; the next one covers it
     },
@@ -268,6 +269,10 @@ LINK_CHECK_USER_AGENT = env(
     "LINK_CHECK_USER_AGENT",
     default="careerpath-link-checker/1.0 (checks the course and resource links its admins curate)",
 )
+# Reminder templates drawn through precompiled layouts (reminders/services/layouts.py) must
+# keep to plain {{ }}, if and for: when on, a template that breaks the rule raises instead of
+# quietly rendering the slow way (on under DEBUG and in the tests).
+REMINDERS_STRICT_LAYOUTS = env.bool("REMINDERS_STRICT_LAYOUTS", default=DEBUG)
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )

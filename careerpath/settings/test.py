@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, REDIS_URL, VAR_DIR, env
 
 DEBUG = False
+REMINDERS_STRICT_LAYOUTS = True
 SECRET_KEY = "test-only-secret-key-that-is-long-enough-for-django-checks-0123456789"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only

@@ -1,8 +1,9 @@
-"""Reads for reminders: who is due an email now, and everything a batch of emails shows.
+"""Reads for roadmap's reminders (the digest and the nudges): who is due one now, and
+everything a batch of them shows.
 
 Selection runs in the database, in keyset-paginated pages, grouped by what the learners' clocks
-say; the batch reads build the same LearnerOverview objects as selectors.progress, for many
-learners in a fixed number of queries.
+say (the engine's reminders.selectors); the batch reads build the same LearnerOverview objects
+as selectors.progress, for many learners in a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -11,22 +12,28 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from allauth.account.models import EmailAddress
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from careerpath.accounts.models import DigestFrequency, User
+from reminders.selectors import (
+    PAGE_SIZE,
+    STALE_CLAIM_AFTER,
+    already_handled,
+    emailable_learners,
+    keyset_pages,
+    last_sent_at,
+    local_clocks,
+)
+from reminders.services.registry import DueReminder
 from roadmap.models import (
     CareerPath,
-    DeliveryStatus,
     Enrollment,
     Milestone,
     MilestoneProgress,
     ProgressEvent,
     ProgressStatus,
-    ReminderDelivery,
     ReminderKind,
 )
 from roadmap.selectors.progress import (
@@ -42,14 +49,6 @@ STREAK_WINDOW_DAYS = 84
 # A missed date is nudged for a week after it: a dispatcher outage loses nothing, but switching
 # nudges back on does not dump months of old dates on the learner.
 OVERDUE_NUDGE_WINDOW_DAYS = 7
-# A claimed delivery untouched for this long lost its message (e.g. the filesystem broker has
-# no redelivery): the dispatcher queues it again. Sending it twice is impossible either way.
-STALE_CLAIM_AFTER = dt.timedelta(minutes=30)
-# Abandoned claims of earlier periods (yesterday's digest whose batch was never queued because
-# the broker was down at 23:50) are still sent, late, for this long; after that they are stale
-# news and stay `claimed` in the delivery log.
-ABANDONED_CLAIM_WINDOW = dt.timedelta(days=7)
-PAGE_SIZE = 200
 
 
 def digest_period_key(*, frequency: str, local: dt.datetime) -> str:
@@ -64,122 +63,12 @@ def nudge_period_key(*, kind: str, milestone_id: int, target_date: dt.date) -> s
     return f"nudge:{word}:{milestone_id}:{target_date.isoformat()}"
 
 
-@dataclass(frozen=True)
-class LocalClock:
-    """What the clock says for every learner in a group of timezones at one instant."""
-
-    zones: tuple[str, ...]
-    date: dt.date
-    hour: int
-    weekday: int
-    local: dt.datetime
-
-
-def local_clocks(*, zones: Iterable[str], now: dt.datetime) -> list[LocalClock]:
-    """Zones grouped by local date and hour (a few dozen groups at most, whatever the number of
-    zones), so each group is one filter in SQL. DST is zoneinfo's job: "9:00" is whatever the
-    zone's clock says at `now`, on change days too."""
-    groups: dict[tuple[dt.date, int], list[str]] = defaultdict(list)
-    locals_: dict[tuple[dt.date, int], dt.datetime] = {}
-    for name in zones:
-        try:
-            local = now.astimezone(zoneinfo.ZoneInfo(name))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            continue  # the model validates zones; a stray one must not stop everyone's emails
-        key = (local.date(), local.hour)
-        groups[key].append(name)
-        locals_.setdefault(key, local)
-    return [
-        LocalClock(
-            zones=tuple(sorted(names)),
-            date=key[0],
-            hour=key[1],
-            weekday=key[0].weekday(),
-            local=locals_[key],
-        )
-        for key, names in sorted(groups.items())
-    ]
-
-
-def emailable_learners() -> QuerySet[User]:
-    """Learners an email may go to at all: active, with a verified address."""
-    return User.objects.filter(
-        Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
-        is_active=True,
-    )
-
-
 def _reachable_learners() -> QuerySet[User]:
     """Learners a progress email may go to: emailable and enrolled somewhere."""
     return emailable_learners().filter(Exists(Enrollment.objects.filter(learner=OuterRef("pk"))))
 
 
-def _already_handled(*, kind: str, stale_before: dt.datetime, **match) -> Exists:
-    """A delivery row for this period that is not an abandoned claim."""
-    return Exists(
-        ReminderDelivery.objects.filter(kind=kind, **match).exclude(
-            status=DeliveryStatus.CLAIMED, claimed_at__lt=stale_before
-        )
-    )
-
-
-@dataclass(frozen=True)
-class DueDigest:
-    learner_id: int
-    period_key: str
-
-
-@dataclass(frozen=True)
-class DueNudge:
-    learner_id: int
-    kind: str
-    milestone_id: int
-    target_date: dt.date
-    period_key: str
-
-
-@dataclass(frozen=True)
-class DueReminder:
-    """One email of another app's reminder kind (e.g. a certification expiry notice)."""
-
-    learner_id: int
-    kind: str
-    period_key: str
-
-
-def handled_period_keys(
-    *, kind: str, keys: Iterable[tuple[int, str]], now: dt.datetime
-) -> set[tuple[int, str]]:
-    """Which (learner id, period key) pairs already have a delivery row that is not an abandoned
-    claim: for kinds whose keys are computed in Python, one query per page."""
-    keys = list(keys)
-    if not keys:
-        return set()
-    rows = (
-        ReminderDelivery.objects.filter(
-            kind=kind,
-            learner_id__in={learner_id for learner_id, _ in keys},
-            period_key__in={key for _, key in keys},
-        )
-        .exclude(status=DeliveryStatus.CLAIMED, claimed_at__lt=now - STALE_CLAIM_AFTER)
-        .values_list("learner_id", "period_key")
-    )
-    return set(rows) & set(keys)
-
-
-def _keyset(qs: QuerySet, *, fields: tuple[str, ...], page_size: int) -> Iterator[list[tuple]]:
-    """Pages of value tuples in primary-key order; each page is one indexed query, so memory
-    holds one page whatever the table size."""
-    last = 0
-    while True:
-        page = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:page_size])
-        if not page:
-            return
-        yield page
-        last = page[-1][0]
-
-
-def due_digests(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[DueDigest]]:
+def due_digests(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[DueReminder]]:
     """Pages of learners whose local time has reached their digest hour on their digest day and
     who have no digest for this period yet."""
     stale_before = now - STALE_CLAIM_AFTER
@@ -195,18 +84,21 @@ def due_digests(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[lis
                 # Only on the chosen day: a later run the same day catches up, never another day.
                 qs = qs.filter(digest_weekday=clock.weekday)
             qs = qs.exclude(
-                _already_handled(
+                already_handled(
                     kind=ReminderKind.DIGEST,
                     stale_before=stale_before,
                     learner=OuterRef("pk"),
                     period_key=key,
                 )
             )
-            for page in _keyset(qs, fields=(), page_size=page_size):
-                yield [DueDigest(learner_id=row[0], period_key=key) for row in page]
+            for page in keyset_pages(qs, fields=(), page_size=page_size):
+                yield [
+                    DueReminder(learner_id=row[0], kind=ReminderKind.DIGEST, period_key=key)
+                    for row in page
+                ]
 
 
-def due_nudges(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[DueNudge]]:
+def due_nudges(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[DueReminder]]:
     """Pages of (learner, milestone, target date) that deserve a nudge now: a target date within
     the learner's "days ahead", or missed in the last week, not nudged for that date yet."""
     stale_before = now - STALE_CLAIM_AFTER
@@ -241,7 +133,7 @@ def due_nudges(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list
         }
         for kind, window in windows.items():
             qs = open_progress.filter(window).exclude(
-                _already_handled(
+                already_handled(
                     kind=kind,
                     stale_before=stale_before,
                     learner=OuterRef("learner"),
@@ -250,9 +142,9 @@ def due_nudges(*, now: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list
                 )
             )
             fields = ("learner_id", "milestone_id", "target_date")
-            for page in _keyset(qs, fields=fields, page_size=page_size):
+            for page in keyset_pages(qs, fields=fields, page_size=page_size):
                 yield [
-                    DueNudge(
+                    DueReminder(
                         learner_id=learner_id,
                         kind=kind,
                         milestone_id=milestone_id,
@@ -359,17 +251,7 @@ def learner_overviews(
 
 def last_digest_sent_at(*, learner_ids: Iterable[int]) -> dict[int, dt.datetime]:
     """When each learner's previous digest went out (learners without one are absent)."""
-    rows = (
-        ReminderDelivery.objects.filter(
-            learner_id__in=list(learner_ids),
-            kind=ReminderKind.DIGEST,
-            status=DeliveryStatus.SENT,
-        )
-        .values("learner_id")
-        .annotate(last=Max("sent_at"))
-        .order_by()
-    )
-    return {row["learner_id"]: row["last"] for row in rows}
+    return last_sent_at(kind=ReminderKind.DIGEST, learner_ids=learner_ids)
 
 
 def streaks(*, learners: Iterable[User], today_by_learner: dict[int, dt.date]) -> dict[int, int]:
@@ -403,27 +285,16 @@ def streaks(*, learners: Iterable[User], today_by_learner: dict[int, dt.date]) -
 
 
 def nudge_progress(*, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], MilestoneProgress]:
-    """The progress rows behind a batch of nudges, keyed by (learner id, milestone id)."""
+    """The progress rows behind a batch of nudges, with their milestones, keyed by (learner id,
+    milestone id)."""
     pairs = list(pairs)
     if not pairs:
         return {}
     rows = MilestoneProgress.objects.filter(
         learner_id__in={learner for learner, _ in pairs},
         milestone_id__in={milestone for _, milestone in pairs},
-    )
+    ).select_related("milestone__step__path")
     wanted = set(pairs)
     return {
         (p.learner_id, p.milestone_id): p for p in rows if (p.learner_id, p.milestone_id) in wanted
     }
-
-
-def abandoned_claims(*, stamp: dt.datetime, page_size: int = PAGE_SIZE) -> Iterator[list[int]]:
-    """Pages of ids of claims nobody is working on (untouched for STALE_CLAIM_AFTER, made within
-    ABANDONED_CLAIM_WINDOW), whatever their period: the dispatcher queues them again."""
-    stale = ReminderDelivery.objects.filter(
-        status=DeliveryStatus.CLAIMED,
-        claimed_at__lt=stamp - STALE_CLAIM_AFTER,
-        claimed_at__gte=stamp - ABANDONED_CLAIM_WINDOW,
-    )
-    for page in _keyset(stale, fields=(), page_size=page_size):
-        yield [pk for (pk,) in page]

@@ -34,6 +34,7 @@ from portfolio.models import (
     PublicPortfolio,
     QuestionCategory,
 )
+from reminders.models import ReminderDelivery
 from roadmap.models import (
     CareerPath,
     Enrollment,
@@ -41,7 +42,6 @@ from roadmap.models import (
     MilestoneProgress,
     ProgressEvent,
     ProgressStatus,
-    ReminderDelivery,
     ReminderKind,
 )
 from tests.accounts.factories import UserFactory

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from certifications import services
 from certifications.reminders import (
-    EXPIRY_EMAILS,
+    EXPIRY_NOTICES,
     certification_digest_sections,
     due_expiry_notices,
     expiry_notice,
@@ -125,17 +125,17 @@ def test_the_digest_section_lists_expiring_certifications_with_their_verdict(
 def test_the_section_appears_in_the_rendered_digest(monkeypatch):
     # given: an enrolled learner whose CSM expires in 30 days, with the provider registered
     # (as CertificationsConfig.ready() would; here only for this test)
-    from roadmap.services import reminders
+    from reminders.services import preview, registry
     from tests.roadmap.factories import build_roadmap, enrolled_learner
 
-    monkeypatch.setattr(reminders, "DIGEST_SECTION_PROVIDERS", [])
-    reminders.digest_section_provider_register(certification_digest_sections)
+    monkeypatch.setattr(registry, "DIGEST_SECTION_PROVIDERS", [])
+    registry.digest_section_provider_register(certification_digest_sections)
     learner = enrolled_learner(build_roadmap(steps=1, milestones_per_step=2))
     earned_csm(learner=learner)
     now = dt.datetime.combine(EXPIRES - dt.timedelta(days=30), dt.time(9), tzinfo=dt.UTC)
 
     # when
-    email = reminders.reminder_preview(learner=learner, now=now)
+    email = preview.reminder_preview(learner=learner, now=now)
 
     # then: both parts carry the section
     assert "Certifications expiring" in email.text and "Certifications expiring" in email.html
@@ -169,7 +169,7 @@ def test_a_dispatcher_finds_the_due_notices_and_rechecks_a_claimed_key():
 
 
 def test_the_app_registers_its_digest_section_and_its_emails():
-    from roadmap.services import reminders
+    from reminders.services import registry
 
-    assert certification_digest_sections in reminders.DIGEST_SECTION_PROVIDERS
-    assert reminders.REMINDER_EMAIL_SOURCES["cert_expiry"] is EXPIRY_EMAILS
+    assert certification_digest_sections in registry.DIGEST_SECTION_PROVIDERS
+    assert registry.KINDS["cert_expiry"] is EXPIRY_NOTICES

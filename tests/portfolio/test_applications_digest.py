@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from portfolio.reminders import application_digest_sections
-from roadmap.services import reminders
+from reminders.services import preview, registry
 from tests.accounts.factories import UserFactory
 from tests.portfolio.factories import JobApplicationFactory
 
@@ -18,7 +18,7 @@ TODAY = NOW.date()
 
 
 def test_the_app_registers_its_section_provider():
-    assert application_digest_sections in reminders.DIGEST_SECTION_PROVIDERS
+    assert application_digest_sections in registry.DIGEST_SECTION_PROVIDERS
 
 
 def test_the_section_lists_open_follow_ups_due_within_a_week_overdue_first():
@@ -97,8 +97,8 @@ def test_the_section_appears_in_the_rendered_digest(monkeypatch):
     # given: an enrolled learner with a follow-up due tomorrow, and only this provider
     from tests.roadmap.factories import build_roadmap, enrolled_learner
 
-    monkeypatch.setattr(reminders, "DIGEST_SECTION_PROVIDERS", [])
-    reminders.digest_section_provider_register(application_digest_sections)
+    monkeypatch.setattr(registry, "DIGEST_SECTION_PROVIDERS", [])
+    registry.digest_section_provider_register(application_digest_sections)
     learner = enrolled_learner(build_roadmap(steps=1, milestones_per_step=2))
     JobApplicationFactory(
         learner=learner, company="Acme", role="AI PM", next_action="Send the portfolio link",
@@ -106,7 +106,7 @@ def test_the_section_appears_in_the_rendered_digest(monkeypatch):
     )  # fmt: skip
 
     # when
-    email = reminders.reminder_preview(learner=learner, now=NOW)
+    email = preview.reminder_preview(learner=learner, now=NOW)
 
     # then: both parts carry it
     for part in (email.text, email.html):

@@ -16,7 +16,7 @@ django.setup()
 import time_machine  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from roadmap.tasks import dispatch_reminders  # noqa: E402
+from reminders.tasks import dispatch_reminders  # noqa: E402
 
 minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
 with time_machine.travel(timezone.now() + dt.timedelta(minutes=minutes), tick=True):

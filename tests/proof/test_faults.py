@@ -3,7 +3,7 @@
 - Redis is the cache, the session copy and the broker. Stopped, pages still render and sign-in
   still works (careerpath.cache degrades to no cache; sessions live in the database), and
   reminders claimed while it was down, or queued and then lost with it, go out once it is back:
-  a later beat run re-queues claims left unsent for 30 minutes (roadmap.services.reminders).
+  a later beat run re-queues claims left unsent for 30 minutes (reminders.services.dispatch).
 - The database "restart" is a TCP proxy in front of PostgreSQL that drops every connection and
   refuses new ones for a while (tests/proof/faults.py): the app answers errors during the
   outage and recovers without a restart (CONN_HEALTH_CHECKS).
@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from bench.load.kit import Browser
 from careerpath.accounts.models import DigestFrequency, User
-from roadmap.models import DeliveryStatus, Enrollment, MilestoneProgress, ReminderDelivery
+from reminders.models import DeliveryStatus, ReminderDelivery
+from roadmap.models import Enrollment, MilestoneProgress
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.celery_worker import ROOT, WorkerProcess, database_url_for_test_db, wait_for
 from tests.proof.faults import REDIS_SERVER, RedisServer, TcpProxy

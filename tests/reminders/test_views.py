@@ -4,11 +4,13 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core import signing
 from django.urls import reverse
 
 from careerpath.accounts.models import DigestFrequency
-from roadmap.models import DeliveryStatus, ProgressStatus, ReminderDelivery, ReminderKind
-from roadmap.services import reminders
+from reminders.models import DeliveryStatus, ReminderDelivery
+from reminders.services import preview, unsubscribe
+from roadmap.models import ProgressStatus, ReminderKind
 from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import build_roadmap
 from tests.roadmap.reminder_helpers import learner_on, milestones_of, progress
@@ -29,7 +31,7 @@ def learner(path):
 
 
 def unsubscribe_path(learner, kind: str) -> str:
-    token = reminders.unsubscribe_token_make(learner=learner, kind=kind)
+    token = unsubscribe.unsubscribe_token_make(learner=learner, kind=kind)
     return reverse("reminders:unsubscribe", kwargs={"kind": kind, "token": token})
 
 
@@ -45,7 +47,7 @@ def test_settings_page_links_to_the_preview(client, learner):
 def test_preview_shows_the_subject_the_html_part_and_links_the_text(client, learner):
     # given
     client.force_login(learner)
-    email = reminders.reminder_preview(learner=learner)
+    email = preview.reminder_preview(learner=learner)
     # when
     page = client.get(reverse("reminders:preview"))
     html = client.get(reverse("reminders:preview_part", kwargs={"part": "html"}))
@@ -167,8 +169,8 @@ def test_rfc8058_one_click_post_switches_nudges_off(learner):
 def test_a_tampered_token_is_refused_and_changes_nothing(client, learner, method):
     # given: a token for someone else's id, with our signature; one with a broken signature
     other = UserFactory()
-    good = reminders.unsubscribe_token_make(learner=learner, kind="digest")
-    forged = good.replace(good.split(":")[0], reminders.signing.dumps(other.pk).split(":")[0], 1)
+    good = unsubscribe.unsubscribe_token_make(learner=learner, kind="digest")
+    forged = good.replace(good.split(":")[0], signing.dumps(other.pk).split(":")[0], 1)
     for token in (forged, good[:-2] + "xx"):
         # when
         url = reverse("reminders:unsubscribe", kwargs={"kind": "digest", "token": token})
@@ -182,7 +184,7 @@ def test_a_tampered_token_is_refused_and_changes_nothing(client, learner, method
 
 
 def test_a_digest_token_cannot_switch_nudges_off(client, learner):
-    token = reminders.unsubscribe_token_make(learner=learner, kind="digest")
+    token = unsubscribe.unsubscribe_token_make(learner=learner, kind="digest")
     url = reverse("reminders:unsubscribe", kwargs={"kind": "nudges", "token": token})
     assert client.post(url).status_code == 400
     learner.refresh_from_db()
@@ -237,16 +239,16 @@ def test_delivery_log_is_read_only_filterable_and_searchable(client, learner, pa
             claimed_at=now,
             attempts=2,
         )
-    url = reverse("admin:roadmap_reminderdelivery_changelist")
+    url = reverse("admin:reminders_reminderdelivery_changelist")
     # when
     failed = client.get(url, {"status__exact": "failed"}).content.decode()
     found = client.get(url, {"q": "findme"}).content.decode()
-    add = client.get(reverse("admin:roadmap_reminderdelivery_add"))
+    add = client.get(reverse("admin:reminders_reminderdelivery_add"))
     # then
     assert "findme@example.com" in failed and learner.email not in failed
     assert "SMTPServerDisconnected: gone" in failed
     assert "findme@example.com" in found and learner.email not in found
     assert add.status_code == 403
     row = ReminderDelivery.objects.get(learner=other)
-    change = client.get(reverse("admin:roadmap_reminderdelivery_change", args=[row.pk]))
+    change = client.get(reverse("admin:reminders_reminderdelivery_change", args=[row.pk]))
     assert change.status_code == 200 and 'name="status"' not in change.content.decode()

@@ -7,9 +7,12 @@ import time_machine
 from django.utils import timezone
 
 from careerpath.accounts.models import DigestFrequency, User, Weekday
-from roadmap.models import DeliveryStatus, ProgressStatus, ReminderDelivery, ReminderKind
+from reminders import selectors as reminder_selectors
+from reminders.models import DeliveryStatus, ReminderDelivery
+from reminders.services import dispatch as reminder_dispatch
+from reminders.services import sending
+from roadmap.models import ProgressStatus, ReminderKind
 from roadmap.selectors import reminders as selectors
-from roadmap.services import reminders
 from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import build_roadmap
 from tests.roadmap.reminder_helpers import learner_on, milestones_of, progress
@@ -100,7 +103,7 @@ def test_daily_digest_is_due_from_each_learners_own_nine_oclock(la_and_auckland,
 
 
 def send(ids: list[int]) -> None:
-    reminders.reminder_deliveries_send(delivery_ids=ids)
+    sending.reminder_deliveries_send(delivery_ids=ids)
 
 
 def test_a_sent_period_is_not_due_again_but_the_next_local_day_is(
@@ -112,7 +115,7 @@ def test_a_sent_period_is_not_due_again_but_the_next_local_day_is(
         time_machine.travel(utc(2026, 3, 10, 16, 0), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        reminders.reminders_dispatch(now=timezone.now(), deliver=send)
+        reminder_dispatch.reminders_dispatch(now=timezone.now(), deliver=send)
     assert ReminderDelivery.objects.get().status == DeliveryStatus.SENT
     # when / then: later the same local day (the dispatcher was down at 9:00, or ran twice),
     # nothing new; the next local morning before 9:00, nothing; at 9:00, the new day's digest
@@ -221,7 +224,7 @@ def test_dispatch_queues_abandoned_claims_of_earlier_periods_again_once(
 
     def dispatch():
         with time_machine.travel(now, tick=False), django_capture_on_commit_callbacks(execute=True):
-            return reminders.reminders_dispatch(now=timezone.now(), deliver=queued.append)
+            return reminder_dispatch.reminders_dispatch(now=timezone.now(), deliver=queued.append)
 
     # when
     summary = dispatch()
@@ -229,7 +232,7 @@ def test_dispatch_queues_abandoned_claims_of_earlier_periods_again_once(
     assert sorted(pk for page in queued for pk in page) == sorted(
         [rows["yesterday"].pk, rows["recent"].pk]
     )
-    assert (summary.requeued, summary.digests) == (2, 0)
+    assert (summary.requeued, summary.count("digest")) == (2, 0)
     # when: the dispatcher runs again at once
     queued.clear()
     again = dispatch()
@@ -256,7 +259,9 @@ def test_dispatch_queries_do_not_grow_with_learners(path, django_assert_max_num_
     # read ids, release)
     def dispatch() -> int:
         with time_machine.travel(utc(2026, 3, 10, 12, 0), tick=False):
-            return reminders.reminders_dispatch(now=timezone.now(), deliver=lambda ids: None).total
+            return reminder_dispatch.reminders_dispatch(
+                now=timezone.now(), deliver=lambda ids: None
+            ).total
 
     for _ in range(5):
         learner_on(path, hour=0)
@@ -309,7 +314,7 @@ def test_a_nudge_is_sent_once_per_milestone_and_date_and_again_for_a_new_date(
         time_machine.travel(utc(2026, 3, 10, 12, 0), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        reminders.reminders_dispatch(now=timezone.now(), deliver=send)
+        reminder_dispatch.reminders_dispatch(now=timezone.now(), deliver=send)
     assert ReminderDelivery.objects.get(kind=ReminderKind.NUDGE_DUE).status == "sent"
     # when / then: the next run (and the next day) finds nothing new for that date
     with time_machine.travel(utc(2026, 3, 10, 12, 15), tick=False):
@@ -342,20 +347,20 @@ def test_dry_run_reports_but_claims_nothing(path):
     seen = []
     # when
     with time_machine.travel(utc(2026, 3, 10, 12, 0), tick=False):
-        summary = reminders.reminders_dispatch(
+        summary = reminder_dispatch.reminders_dispatch(
             now=timezone.now(),
             deliver=lambda ids: pytest.fail("dry run must not deliver"),
             dry_run=True,
             report=lambda kind, page: seen.extend(page),
         )
     # then
-    assert summary.digests == 1
+    assert summary.count("digest") == 1
     assert [d.period_key for d in seen] == ["digest:daily:2026-03-10"]
     assert not ReminderDelivery.objects.exists()
 
 
 def test_local_clocks_group_zones_that_read_the_same_hour():
-    clocks = selectors.local_clocks(
+    clocks = reminder_selectors.local_clocks(
         zones=["Europe/London", "Europe/Lisbon", "Asia/Kolkata", "Not/AZone"],
         now=utc(2026, 1, 15, 8, 40),
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from roadmap import reminder_views as views
+from reminders import views
 
 app_name = "reminders"
 urlpatterns = [

@@ -9,8 +9,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from careerpath.accounts.models import DigestFrequency, User
-from roadmap.services import reminders as services
+from careerpath.accounts.models import User
+from reminders.services import preview as preview_services
+from reminders.services import unsubscribe as unsubscribe_services
 
 # The email's HTML part, shown in a sandboxed frame of the preview page: framable by this site
 # only, and no scripts or outside resources at all.
@@ -24,12 +25,9 @@ EMAIL_PART_POLICY = (
 @require_GET
 @never_cache
 def preview(request: HttpRequest) -> HttpResponse:
-    email = services.reminder_preview(learner=request.user)
-    return render(
-        request,
-        "reminders/preview.html",
-        {"email": email, "digest_off": request.user.digest_frequency == DigestFrequency.OFF},
-    )
+    email = preview_services.reminder_preview(learner=request.user)
+    digest_off = preview_services.preview_switched_off(learner=request.user)
+    return render(request, "reminders/preview.html", {"email": email, "digest_off": digest_off})
 
 
 @login_required
@@ -37,7 +35,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 @never_cache
 @xframe_options_sameorigin
 def preview_part(request: HttpRequest, part: str) -> HttpResponse:
-    email = services.reminder_preview(learner=request.user)
+    email = preview_services.reminder_preview(learner=request.user)
     if email is None:
         raise Http404("Nothing to preview.")
     if part == "html":
@@ -58,19 +56,16 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 @never_cache
 def unsubscribe(request: HttpRequest, kind: str, token: str) -> HttpResponse:
     try:
-        learner = services.unsubscribe_token_learner(token=token, kind=kind)
+        learner = unsubscribe_services.unsubscribe_token_learner(token=token, kind=kind)
     except (signing.BadSignature, User.DoesNotExist):
         return _invalid(request)
     if request.method == "POST":
-        services.reminder_unsubscribe(learner=learner, kind=kind)
+        unsubscribe_services.reminder_unsubscribe(learner=learner, kind=kind)
         if request.POST.get("List-Unsubscribe") == "One-Click":
             # A mail client's one-click button: no page to show, just success.
             return HttpResponse("Unsubscribed.", content_type="text/plain; charset=utf-8")
         return redirect("reminders:unsubscribed", kind=kind)
-    if kind == services.UnsubscribeKind.DIGEST:
-        already_off = learner.digest_frequency == DigestFrequency.OFF
-    else:
-        already_off = not learner.nudges_enabled
+    already_off = unsubscribe_services.OPT_OUTS[kind].is_off(learner)
     return render(
         request,
         "reminders/unsubscribe_confirm.html",
@@ -80,6 +75,6 @@ def unsubscribe(request: HttpRequest, kind: str, token: str) -> HttpResponse:
 
 @require_GET
 def unsubscribed(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in services.UnsubscribeKind.ALL:
+    if kind not in unsubscribe_services.OPT_OUTS:
         raise Http404("Unknown reminder kind.")
     return render(request, "reminders/unsubscribed.html", {"kind": kind})

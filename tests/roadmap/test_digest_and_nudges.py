@@ -1,25 +1,23 @@
-"""Rendering and sending reminders: what the digest and nudges say, once, with retries."""
+"""The digest and the nudges: what they say, to whom, once; the preview shows the same email."""
 
 import datetime as dt
-import smtplib
-import socket
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core import mail
-from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from careerpath.accounts.models import DigestFrequency
-from roadmap.models import DeliveryStatus, ProgressStatus, ReminderDelivery, ReminderKind
+from reminders.models import DeliveryStatus, ReminderDelivery
+from reminders.services import dispatch as reminder_dispatch
+from reminders.services import layouts, preview, registry, sending
+from roadmap.models import ProgressStatus, ReminderKind
 from roadmap.selectors import learner_overview
 from roadmap.selectors import reminders as selectors
-from roadmap.services import reminders
-from roadmap.tasks import SEND_MAX_RETRIES, send_reminder_batch
 from tests.roadmap.factories import ProgressEventFactory, build_roadmap
 from tests.roadmap.reminder_helpers import learner_on, milestones_of, outbox_for, progress
 
@@ -36,14 +34,14 @@ def path():
     return path
 
 
-def dispatch_and_send(now=NOW, capture=None) -> reminders.DispatchSummary:
+def dispatch_and_send(now=NOW, capture=None) -> reminder_dispatch.DispatchSummary:
     """The command's in-process dispatch: claim, then send each page right away."""
 
     def deliver(ids):
-        reminders.reminder_deliveries_send(delivery_ids=ids, now=now)
+        sending.reminder_deliveries_send(delivery_ids=ids, now=now)
 
     with time_machine.travel(now, tick=False), capture(execute=True):
-        return reminders.reminders_dispatch(now=now, deliver=deliver)
+        return reminder_dispatch.reminders_dispatch(now=now, deliver=deliver)
 
 
 @pytest.fixture
@@ -154,9 +152,9 @@ def test_dispatching_and_sending_twice_sends_once(path, dispatch):
     first = dispatch()
     second = dispatch(NOW + dt.timedelta(minutes=15))
     ids = list(ReminderDelivery.objects.values_list("pk", flat=True))
-    again = reminders.reminder_deliveries_send(delivery_ids=ids)
+    again = sending.reminder_deliveries_send(delivery_ids=ids)
     # then
-    assert (first.digests, second.digests) == (3, 0)
+    assert (first.count("digest"), second.count("digest")) == (3, 0)
     assert again.sent == []
     assert sorted(m.to[0] for m in mail.outbox) == sorted(learner.email for learner in learners)
 
@@ -165,11 +163,11 @@ def test_a_learner_who_unsubscribed_after_the_claim_is_not_sent(path):
     # given: a claimed digest, then the learner turns the digest off before the batch runs
     learner = learner_on(path, hour=0)
     with time_machine.travel(NOW, tick=False):
-        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
+        reminder_dispatch.reminders_dispatch(now=NOW, deliver=lambda ids: None)
     learner.digest_frequency = DigestFrequency.OFF
     learner.save()
     # when
-    report = reminders.reminder_deliveries_send(
+    report = sending.reminder_deliveries_send(
         delivery_ids=ReminderDelivery.objects.values_list("pk", flat=True), now=NOW
     )
     # then
@@ -205,12 +203,12 @@ def test_a_nudge_for_a_milestone_done_meanwhile_is_skipped(path):
     learner = learner_on(path, hour=0)
     row = progress(learner, m[0], target_date=dt.date(2026, 3, 11))
     with time_machine.travel(NOW, tick=False):
-        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
+        reminder_dispatch.reminders_dispatch(now=NOW, deliver=lambda ids: None)
     row.status = ProgressStatus.DONE
     row.save()
     # when
     ids = ReminderDelivery.objects.filter(kind=ReminderKind.NUDGE_DUE).values_list("pk", flat=True)
-    report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW)
+    report = sending.reminder_deliveries_send(delivery_ids=ids, now=NOW)
     # then
     assert len(report.skipped) == 1 and mail.outbox == []
 
@@ -261,12 +259,12 @@ def test_a_batch_reads_in_a_fixed_number_of_queries(path, size):
         progress(learner, m[0], ProgressStatus.DONE)
         ProgressEventFactory(learner=learner, milestone=m[0], occurred_at=NOW)
     with time_machine.travel(NOW, tick=False):
-        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
+        reminder_dispatch.reminders_dispatch(now=NOW, deliver=lambda ids: None)
     ids = list(ReminderDelivery.objects.values_list("pk", flat=True))
 
     # when
     with CaptureQueriesContext(connection) as queries:
-        report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW)
+        report = sending.reminder_deliveries_send(delivery_ids=ids, now=NOW)
 
     # then: reads do not grow with the batch (deliveries, three for the overviews, last digest,
     # streaks, one per digest section: certifications, applications); each email costs one
@@ -278,42 +276,6 @@ def test_a_batch_reads_in_a_fixed_number_of_queries(path, size):
     assert len(writes) == size
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens once the socket closes
-
-
-def test_smtp_failure_is_recorded_retried_with_backoff_and_then_sent(path, settings):
-    # given: two claimed digests and an SMTP server that refuses connections
-    learners = [learner_on(path, hour=0) for _ in range(2)]
-    with time_machine.travel(NOW, tick=False):
-        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
-    ids = list(ReminderDelivery.objects.values_list("pk", flat=True))
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-
-    # when: the task runs (eagerly here: the retry chain runs at once, countdowns aside)
-    send_reminder_batch.apply(args=[ids])
-
-    # then: both rows failed, every attempt counted, the error kept for the admin
-    for delivery in ReminderDelivery.objects.all():
-        assert delivery.status == DeliveryStatus.FAILED
-        assert delivery.attempts == SEND_MAX_RETRIES + 1
-        assert "ConnectionRefusedError" in delivery.error
-    assert [reminders.retry_countdown(n) for n in range(6)] == [60, 120, 240, 480, 960, 1800]
-    assert reminders.retry_countdown(10) == 1800
-
-    # when: the mail server is back and a retry runs
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    send_reminder_batch.apply(args=[ids])
-
-    # then: each learner gets exactly one email
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(learner.email for learner in learners)
-    assert set(ReminderDelivery.objects.values_list("status", "error")) == {("sent", "")}
-
-
 def test_digest_section_providers_add_sections(path, dispatch):
     # given: another app's provider (certification expiries, say)
     learner = learner_on(path, hour=0)
@@ -321,20 +283,20 @@ def test_digest_section_providers_add_sections(path, dispatch):
     def expiries(learners, now):
         return {
             lrn.pk: [
-                reminders.DigestSection(
+                registry.DigestSection(
                     title="Certifications expiring",
-                    items=(reminders.DigestItem(text="PMP", note="expires 1 Apr"),),
+                    items=(registry.DigestItem(text="PMP", note="expires 1 Apr"),),
                 )
             ]
             for lrn in learners
         }
 
-    reminders.digest_section_provider_register(expiries)
+    registry.digest_section_provider_register(expiries)
     try:
         # when
         dispatch()
     finally:
-        reminders.DIGEST_SECTION_PROVIDERS.remove(expiries)
+        registry.DIGEST_SECTION_PROVIDERS.remove(expiries)
     # then
     [email] = outbox_for(learner.email)
     assert "Certifications expiring:\n  - PMP (expires 1 Apr)" in email.body
@@ -348,11 +310,11 @@ def test_preview_renders_the_same_email_the_sender_sends(path, dispatch):
     progress(learner, m[0], ProgressStatus.DONE, completed_at=NOW - dt.timedelta(hours=3))
     # when
     with time_machine.travel(NOW, tick=False):
-        preview = reminders.reminder_preview(learner=learner, now=NOW)
+        previewed = preview.reminder_preview(learner=learner, now=NOW)
     dispatch()
     # then: identical apart from the per-delivery Message-ID
     [email] = outbox_for(learner.email)
-    assert (preview.subject, preview.text, preview.html) == (
+    assert (previewed.subject, previewed.text, previewed.html) == (
         email.subject,
         email.body,
         email.alternatives[0][0],
@@ -400,26 +362,26 @@ def test_layouts_write_exactly_what_the_templates_render(path, dispatch, monkeyp
     def sections(learners, now):
         return {
             busy.pk: [
-                reminders.DigestSection(
+                registry.DigestSection(
                     title="Applications & <follow-ups>",
                     items=(
-                        reminders.DigestItem(text="Call ACME", url="https://x.test/?a=1&b=2"),
-                        reminders.DigestItem(text='Email "Beta"', note="due 'today'"),
+                        registry.DigestItem(text="Call ACME", url="https://x.test/?a=1&b=2"),
+                        registry.DigestItem(text='Email "Beta"', note="due 'today'"),
                     ),
                 )
             ]
         }
 
-    monkeypatch.setattr(reminders, "DIGEST_SECTION_PROVIDERS", [sections])
+    monkeypatch.setattr(registry, "DIGEST_SECTION_PROVIDERS", [sections])
     compared = []
-    layout_render = reminders._Layouts.render
+    layout_render = layouts.Layouts.render
 
     def both(self, templates, context):
         ours = layout_render(self, templates, context)
         compared.append((ours, [template.render(context) for template in templates]))
         return ours
 
-    monkeypatch.setattr(reminders._Layouts, "render", both)
+    monkeypatch.setattr(layouts.Layouts, "render", both)
 
     # when: the digests are sent (twice over: the second run reuses the shapes seen)
     dispatch()
@@ -432,155 +394,3 @@ def test_layouts_write_exactly_what_the_templates_render(path, dispatch, monkeyp
     html = outbox_for(busy.email)[0].alternatives[0][0]
     assert "Zoë &lt;b&gt;&amp;&lt;/b&gt;" in html and "Call ACME" in html
     assert "Hello Zoë <b>&</b>," in outbox_for(busy.email)[0].body
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "<p>{{ name|upper }} {{ other }}</p>",  # a filter
-        "<p>{{ name.upper }} {{ other }}</p>",  # a method of the string
-        "{% if name == 'ann & bob' %}<p>{{ other }}</p>{% endif %}",  # a comparison
-        "{% with n=name %}<p>{{ n }} {{ other }}</p>{% endwith %}",  # another tag
-    ],
-)
-def test_a_template_that_computes_with_its_values_is_rendered_as_usual(source):
-    # given: a template that does more with a value than print it or test its truth
-    from django.template import engines
-
-    template = engines["django"].from_string(source)
-    context = {"name": "ann & bob", "other": "<i>"}
-    # when
-    [text] = reminders._Layouts().render([template], context)
-    # then
-    assert text == template.render(context)
-    assert "&lt;i&gt;" in text
-
-
-def test_the_digest_templates_are_laid_out():
-    from django.template.loader import get_template
-
-    layouts = reminders._Layouts()
-    for name in ("reminders/email/digest.html", "reminders/email/digest.txt"):
-        assert layouts._is_suitable(get_template(name)), name
-
-
-class _Interrupt(BaseException):
-    """Stands in for a worker's soft time limit: not an ordinary send failure."""
-
-
-class _FlakyBackend(locmem.EmailBackend):
-    """Fails (or is interrupted) at the messages to chosen addresses; sends the rest."""
-
-    fail_for: set[str] = set()
-    interrupt_at: str = ""
-
-    def send_messages(self, messages):
-        for message in messages:
-            if message.to[0] == self.interrupt_at:
-                raise _Interrupt
-            if message.to[0] in self.fail_for:
-                raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
-        return super().send_messages(messages)
-
-
-@pytest.mark.django_db(transaction=True)  # as in a worker: PostgreSQL's one-round-trip path
-def test_a_failed_send_in_a_batch_is_recorded_and_the_others_are_kept(path):
-    # given: five claimed digests, the mail server refusing the third address
-    learners = [learner_on(path, hour=0) for _ in range(5)]
-    with time_machine.travel(NOW, tick=False):
-        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
-    ids = list(ReminderDelivery.objects.order_by("pk").values_list("pk", flat=True))
-    backend = _FlakyBackend()
-    backend.fail_for = {learners[2].email}
-
-    # when
-    report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
-
-    # then: the third failed with its reason, the others were sent and are recorded as sent
-    # (committed: read back on a fresh connection)
-    assert (len(report.sent), len(report.failed)) == (4, 1)
-    connection.close()
-    rows = dict(ReminderDelivery.objects.values_list("learner_id", "status"))
-    assert [rows[learner.pk] for learner in learners] == ["sent", "sent", "failed", "sent", "sent"]
-    failed = ReminderDelivery.objects.get(status="failed")
-    assert "SMTPRecipientsRefused" in failed.error and failed.attempts == 1
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        learner.email for i, learner in enumerate(learners) if i != 2
-    )
-
-    # when: the retry, with the mail server accepting it now
-    backend.fail_for = set()
-    report = reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
-
-    # then: only the failed one goes out
-    assert report.sent == [failed.pk]
-    assert len(mail.outbox) == 5
-    assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_batch_interrupted_mid_send_keeps_what_it_sent_and_nothing_else(path):
-    # given: five claimed digests, and the worker interrupted (say, its time limit) while
-    # sending the fourth
-    learners = [learner_on(path, hour=0) for _ in range(5)]
-    with time_machine.travel(NOW, tick=False):
-        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
-    ids = list(ReminderDelivery.objects.order_by("pk").values_list("pk", flat=True))
-    backend = _FlakyBackend()
-    backend.interrupt_at = learners[3].email
-
-    # when
-    with pytest.raises(_Interrupt):
-        reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
-
-    # then: the three sent are recorded as sent, the rest are still to send
-    connection.close()
-    rows = dict(ReminderDelivery.objects.values_list("learner_id", "status"))
-    assert [rows[learner.pk] for learner in learners] == [
-        "sent",
-        "sent",
-        "sent",
-        "claimed",
-        "claimed",
-    ]
-    assert len(mail.outbox) == 3
-
-    # when: the batch runs again
-    backend.interrupt_at = ""
-    reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW, mail_connection=backend)
-
-    # then: one email per learner in all
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(learner.email for learner in learners)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_batch_interrupted_between_two_emails_keeps_the_last_one_sent(path, monkeypatch):
-    # given: four claimed digests, and the worker interrupted after sending the second, before
-    # it turns to the third
-    learners = [learner_on(path, hour=0) for _ in range(4)]
-    with time_machine.travel(NOW, tick=False):
-        reminders.reminders_dispatch(now=NOW, deliver=lambda ids: None)
-    ids = list(ReminderDelivery.objects.order_by("pk").values_list("pk", flat=True))
-    render = reminders.deliveries_render
-
-    class Interrupting:
-        @property
-        def subject(self):
-            raise _Interrupt
-
-    def render_then_interrupt(*, deliveries, now):
-        emails = render(deliveries=deliveries, now=now)
-        emails[ids[2]] = Interrupting()
-        return emails
-
-    monkeypatch.setattr(reminders, "deliveries_render", render_then_interrupt)
-
-    # when
-    with pytest.raises(_Interrupt):
-        reminders.reminder_deliveries_send(delivery_ids=ids, now=NOW)
-
-    # then: both emails sent are recorded as sent (the second's mark committed on the way out)
-    connection.close()
-    statuses = list(ReminderDelivery.objects.order_by("pk").values_list("status", flat=True))
-    assert statuses == ["sent", "sent", "claimed", "claimed"]
-    assert [m.to[0] for m in mail.outbox] == [learners[0].email, learners[1].email]

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from careerpath.accounts.models import DigestFrequency, User
 from certifications.models import LearnerCertification
-from roadmap.models import DeliveryStatus, Enrollment, ReminderDelivery
-from roadmap.services import reminders
-from roadmap.tasks import _queue_batch, dispatch_reminders, send_reminder_batch
+from reminders.models import DeliveryStatus, ReminderDelivery
+from reminders.services import dispatch as reminder_dispatch
+from reminders.tasks import _queue_batch, dispatch_reminders, send_reminder_batch
+from roadmap.models import Enrollment
 from tests.celery_worker import broker_is_redis, wait_for
 from tests.certifications.factories import CertificationFactory
 from tests.roadmap.factories import build_roadmap
@@ -83,8 +84,8 @@ def test_two_hundred_learners_get_exactly_one_digest_each(start_worker):
     send_reminder_batch.delay(ids)
     send_reminder_batch.delay(ids)
     wait_for(lambda: sent_count() == LEARNERS, timeout=90)
-    wait_for(lambda: succeeded(workers, "roadmap.tasks.send_reminder_batch") >= 3, timeout=60)
-    wait_for(lambda: succeeded(workers, "roadmap.tasks.dispatch_reminders") >= 2, timeout=60)
+    wait_for(lambda: succeeded(workers, "reminders.tasks.send_reminder_batch") >= 3, timeout=60)
+    wait_for(lambda: succeeded(workers, "reminders.tasks.dispatch_reminders") >= 2, timeout=60)
 
     # then: one delivery row and one email per learner, no more
     assert ReminderDelivery.objects.count() == LEARNERS
@@ -100,7 +101,7 @@ def test_two_hundred_learners_get_exactly_one_digest_each(start_worker):
 
     # when: the dispatcher runs again later the same day
     dispatch_reminders.delay()
-    wait_for(lambda: succeeded(workers, "roadmap.tasks.dispatch_reminders") >= 3, timeout=60)
+    wait_for(lambda: succeeded(workers, "reminders.tasks.dispatch_reminders") >= 3, timeout=60)
     time.sleep(1)
 
     # then: nothing new
@@ -138,8 +139,8 @@ def test_expiry_notices_go_out_once_each_through_real_workers(start_worker):
     send_reminder_batch.delay(ids)
     send_reminder_batch.delay(ids)
     wait_for(lambda: sent_count() == EXPIRY_LEARNERS, timeout=90)
-    wait_for(lambda: succeeded(workers, "roadmap.tasks.send_reminder_batch") >= 3, timeout=60)
-    wait_for(lambda: succeeded(workers, "roadmap.tasks.dispatch_reminders") >= 2, timeout=60)
+    wait_for(lambda: succeeded(workers, "reminders.tasks.send_reminder_batch") >= 3, timeout=60)
+    wait_for(lambda: succeeded(workers, "reminders.tasks.dispatch_reminders") >= 2, timeout=60)
 
     # then: one notice per learner, each saying when
     assert ReminderDelivery.objects.count() == EXPIRY_LEARNERS
@@ -158,10 +159,10 @@ def test_a_worker_killed_mid_batch_neither_duplicates_nor_loses_a_digest(start_w
     # given: 200 claimed digests queued as four batches of 50, and a worker that unacked messages
     # come back from after 5 seconds
     learners = due_learners(LEARNERS)
-    summary = reminders.reminders_dispatch(
+    summary = reminder_dispatch.reminders_dispatch(
         now=timezone.now(), deliver=_queue_batch, page_size=LEARNERS // 4
     )
-    assert (summary.digests, summary.batches) == (LEARNERS, 4)
+    assert (summary.count("digest"), summary.batches) == (LEARNERS, 4)
     first = start_worker(concurrency=1, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
     wait_for(lambda: sent_count() >= 10, timeout=60)
 

@@ -9,8 +9,8 @@ import string
 import pytest
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
 
-from roadmap.services import reminders
-from roadmap.services.reminders import RenderedEmail
+from reminders.services import email as reminder_email
+from reminders.services.email import RenderedEmail
 
 SUBJECT = " ".join(["3 milestones done since yesterday · due Tue 1 Dec: Évaluer — 数据 ✓ 🚀"] * 2)
 LONG_URL = "https://careerpath.example.com/reminders/unsubscribe/digest/" + "x" * 80 + "/"
@@ -39,7 +39,7 @@ def parsed(raw: bytes) -> email.message.EmailMessage:
 
 def django_serialised(message, linesep: str) -> bytes:
     """The same message as Django's own object, folded by the stdlib's own compat32 policy."""
-    stock = message._stock() if isinstance(message, reminders._WireMessage) else message
+    stock = message._stock() if isinstance(message, reminder_email._WireMessage) else message
     stock.policy = email.policy.compat32
     return stock.as_bytes(linesep=linesep)
 
@@ -120,7 +120,7 @@ def test_what_else_a_backend_reads_comes_from_djangos_message():
 
 def test_the_boundary_never_appears_in_a_part():
     # given: a body that quotes the shared boundary and boundaries of the stdlib's shape
-    shared = reminders._Boundary.value
+    shared = reminder_email._Boundary.value
     text = "\n".join([f"--{shared}", *(f"--==============={n:019d}==" for n in range(50))])
 
     # when
@@ -153,7 +153,7 @@ def test_plain_header_lines_are_the_lines_compat32_folds():
     values = [" ".join(word() for _ in range(rng.randint(1, 9))) for _ in range(3000)]
     values += [f"=?utf-8?b?{'A' * rng.randint(1, 52)}?=" for _ in range(100)]
     for linesep in ("\n", "\r\n"):
-        ours = reminders._FOLDS[linesep]
+        ours = reminder_email._FOLDS[linesep]
         stdlib = email.policy.compat32.clone(linesep=linesep)
         for name in ("To", "Subject", "List-Unsubscribe", "X-Careerpath-Reminder"):
             for value in values:

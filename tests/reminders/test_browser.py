@@ -11,8 +11,9 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from careerpath.accounts.models import DigestFrequency
+from reminders.services import dispatch as reminder_dispatch
+from reminders.services import preview, sending
 from roadmap.models import ProgressStatus
-from roadmap.services import reminders
 from tests.browser import console_errors, save_screenshot
 from tests.roadmap.factories import build_roadmap
 from tests.roadmap.reminder_helpers import learner_on, milestones_of, outbox_for, progress
@@ -29,9 +30,9 @@ def learner():
 
 
 def send_due_reminders() -> None:
-    reminders.reminders_dispatch(
+    reminder_dispatch.reminders_dispatch(
         now=timezone.now(),
-        deliver=lambda ids: reminders.reminder_deliveries_send(delivery_ids=ids),
+        deliver=lambda ids: sending.reminder_deliveries_send(delivery_ids=ids),
     )
 
 
@@ -69,7 +70,7 @@ def test_preview_page_shows_the_email_under_the_csp(browser, live_server, learne
     client.force_login(learner)
     browser.get(live_server.url + "/")
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value})
-    expected = reminders.reminder_preview(learner=learner)
+    expected = preview.reminder_preview(learner=learner)
 
     # when
     browser.get(live_server.url + "/reminders/preview/")

@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from careerpath.accounts.models import User
-from roadmap.services import reminders
+from reminders.services import dispatch, registry, sending
 
 
 class Command(BaseCommand):
     help = (
-        "Claim and send every digest, nudge and certification expiry notice due now, "
-        "synchronously. "
+        "Claim and send every reminder due now (every registered kind: digests, nudges, "
+        "certification expiry notices...), synchronously. "
         "--dry-run prints who would get what and changes nothing."
     )
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, now: str | None = None, **options):
         moment = self._parse_now(now) if now else timezone.now()
-        totals = reminders.SendReport()
+        totals = sending.SendReport()
 
         def show(kind: str, page: list) -> None:
             emails = dict(
@@ -36,31 +36,37 @@ class Command(BaseCommand):
                 )
             )
             for due in page:
-                label = getattr(due, "kind", kind)
                 self.stdout.write(
-                    f"{emails.get(due.learner_id, due.learner_id)}\t{label}\t{due.period_key}"
+                    f"{emails.get(due.learner_id, due.learner_id)}\t{due.kind}\t{due.period_key}"
                 )
 
         def deliver(ids: list[int]) -> None:
-            report = reminders.reminder_deliveries_send(delivery_ids=ids, now=moment)
+            report = sending.reminder_deliveries_send(delivery_ids=ids, now=moment)
             totals.sent += report.sent
             totals.skipped += report.skipped
             totals.failed += report.failed
 
         verb = "Would send" if dry_run else "Claimed"
         self.stdout.write(f"{verb} reminders due at {moment.isoformat()}:")
-        summary = reminders.reminders_dispatch(
+        summary = dispatch.reminders_dispatch(
             now=moment, deliver=deliver, dry_run=dry_run, report=show
         )
+        counts = ", ".join(
+            f"{summary.count(*kinds)} {label}" for label, kinds in registry.count_labels().items()
+        )
         self.stdout.write(
-            f"{summary.digests} digest(s), {summary.nudges} nudge(s), "
-            f"{summary.notices} certification expiry notice(s)"
+            counts
             + (
                 ""
                 if dry_run
                 else f", {summary.requeued} abandoned claim(s) again; {summary.batches} batch(es)"
             )
         )
+        if summary.failed_kinds:
+            self.stderr.write(
+                "selecting failed (the other kinds went on; see the log): "
+                + ", ".join(summary.failed_kinds)
+            )
         if not dry_run:
             self.stdout.write(
                 f"sent {len(totals.sent)}, skipped (nothing to say) {len(totals.skipped)}, "
@@ -70,6 +76,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{len(totals.failed)} reminder(s) failed; see the delivery log in the admin."
                 )
+        if summary.failed_kinds:
+            raise CommandError(f"selecting {', '.join(summary.failed_kinds)} reminders failed.")
 
     def _parse_now(self, value: str) -> dt.datetime:
         moment = parse_datetime(value)

@@ -1,9 +1,11 @@
-"""Admin for reminders: a read-only delivery log (status, error, attempts) to watch sending."""
+"""Admin for reminders: a read-only delivery log (status, error, attempts) to watch sending;
+the error of a failed delivery is kept here until its retry succeeds."""
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from roadmap.models import ReminderDelivery
+from reminders.models import ReminderDelivery
+from reminders.services.registry import kind_label
 
 
 @admin.register(ReminderDelivery)
@@ -11,7 +13,7 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     list_display = [
         "claimed_at",
         "learner_email",
-        "kind",
+        "kind_display",
         "period_key",
         "status",
         "attempts",
@@ -51,6 +53,10 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="learner", ordering="learner__email")
     def learner_email(self, obj: ReminderDelivery) -> str:
         return obj.learner.email
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_display(self, obj: ReminderDelivery) -> str:
+        return kind_label(obj.kind)
 
     @admin.display(description="error")
     def short_error(self, obj: ReminderDelivery) -> str:

@@ -1,0 +1,1 @@
+"""The reminder engine: deliveries, the registry of kinds, dispatch, sending, unsubscribe."""
