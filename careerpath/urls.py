@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from careerpath import views
-from careerpath.accounts.admin_login import admin_site_limit_logins
+from accounts.admin_login import admin_site_limit_logins
+from core import views
 
 # The admin's log-in page gets the site's log-in limits (before admin.site.urls is read below).
 admin_site_limit_logins(admin.site)
@@ -14,9 +14,9 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("bench/baseline/", views.bench_baseline, name="bench_baseline"),
     path("accounts/", include("allauth.urls")),
-    path("settings/", include("careerpath.accounts.urls")),
-    path("calendar/", include("careerpath.accounts.calendar_urls")),
-    path("api/v1/", include("careerpath.api.urls")),
+    path("settings/", include("accounts.urls")),
+    path("calendar/", include("accounts.calendar_urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("certifications/", include("certifications.urls")),
     path("portfolio/", include("portfolio.urls")),

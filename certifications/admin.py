@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.db import models
 
-from careerpath.form_fields import SingleLineField
 from certifications.models import (
     Certification,
     CreditActivity,
     LearnerCertification,
     RenewalCategory,
 )
+from core.form_fields import SingleLineField
 
 # A URL typed without a scheme is read as https:// (Django 6's default, chosen now). Every other
 # short text is one line: a catalogue name goes into expiry notices' subjects.

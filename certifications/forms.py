@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.bounds import HOURS_MAX, MONTHS_MAX
-from careerpath.form_fields import DateField, SingleLineField
 from certifications.models import CertStatus
+from core.bounds import HOURS_MAX, MONTHS_MAX
+from core.form_fields import DateField, SingleLineField
 
 
 class CatalogueFilterForm(forms.Form):

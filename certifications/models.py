@@ -9,8 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.bounds import CREDITS_MAX, HOURS_MAX, MONTHS_MAX
-from careerpath.dates import date_in_window
+from core.bounds import CREDITS_MAX, HOURS_MAX, MONTHS_MAX
+from core.dates import date_in_window
 from roadmap.models import Milestone, http_url_validator
 
 

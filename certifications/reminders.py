@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from certifications.models import CertStatus, CreditActivity, LearnerCertification
 from certifications.selectors import tracker_row
 from reminders import selectors as reminder_selectors

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from certifications.models import (
     Certification,
     CertificationRenewal,

@@ -16,8 +16,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
-from careerpath.bounds import MONTHS_MAX
+from accounts.models import User
 from certifications.models import (
     Certification,
     CertificationRenewal,
@@ -34,6 +33,7 @@ from certifications.renewal import (
     renewal_opens_on,
 )
 from certifications.selectors import tracker_row
+from core.bounds import MONTHS_MAX
 from roadmap.models import ProgressStatus, http_url_validator
 from roadmap.services.progress import milestone_status_set
 

@@ -17,7 +17,6 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from careerpath.form_actions import form_action, form_errors_text, refuse
 from certifications import selectors, services
 from certifications.forms import (
     CatalogueFilterForm,
@@ -33,6 +32,7 @@ from certifications.models import (
     LearnerCertification,
     RenewalCategory,
 )
+from core.form_actions import form_action, form_errors_text, refuse
 from roadmap.selectors.dashboard import learner_today
 
 COMPARE_MAX = 3

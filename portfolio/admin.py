@@ -5,7 +5,7 @@ from django.contrib import admin  # noqa: F401
 # --- projects, public portfolios, applications (helper "work") ---
 from django.db import models
 
-from careerpath.admin_privacy import PrivateTextAdminMixin
+from core.admin_privacy import PrivateTextAdminMixin
 from portfolio.models import (
     ApplicationContact,
     ApplicationStatusChange,

@@ -8,8 +8,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.bounds import SALARY_MAX
-from careerpath.dates import date_in_window
+from core.bounds import SALARY_MAX
+from core.dates import date_in_window
 from roadmap.models import Milestone, http_url_validator
 
 # --- Projects and the public portfolio -------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.selectors.applications import DUE_SOON_DAYS, follow_ups_due_for_learners
 from reminders.services.registry import DigestItem, DigestSection
 from reminders.services.unsubscribe import absolute_url

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, Max, OuterRef, QuerySet
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from reminders.models import DeliveryStatus, ReminderDelivery
 
 # A claimed delivery untouched for this long lost its message (e.g. the filesystem broker has

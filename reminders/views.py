@@ -9,7 +9,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from reminders.services import preview as preview_services
 from reminders.services import unsubscribe as unsubscribe_services
 

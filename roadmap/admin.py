@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from careerpath.admin_privacy import PrivateTextAdminMixin
+from core.admin_privacy import PrivateTextAdminMixin
 from roadmap.models import (
     CareerPath,
     Course,

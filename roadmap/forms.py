@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.form_fields import DateField, SingleLineField
+from core.form_fields import DateField, SingleLineField
 from roadmap.models import ProgressStatus
 from roadmap.services.progress import (
     EVIDENCE_LABEL_MAX_LENGTH,

@@ -6,8 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.bounds import HOURS_MAX
-from careerpath.dates import date_in_window
+from core.bounds import HOURS_MAX
+from core.dates import date_in_window
 
 http_url_validator = URLValidator(schemes=["http", "https"])
 

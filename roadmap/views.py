@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from careerpath.form_actions import form_action, form_errors_text, refuse
+from core.form_actions import form_action, form_errors_text, refuse
 from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
 from roadmap.models import EvidenceLink, Milestone, ProgressStatus
 from roadmap.selectors import dashboard as pages

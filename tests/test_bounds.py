@@ -1,4 +1,4 @@
-"""careerpath.bounds: every number a person gives has an upper bound in the form or the API
+"""core.bounds: every number a person gives has an upper bound in the form or the API
 field that reads it and, for the admin, on the model field; a huge number is refused with a
 message, never a database error or a date past the year 9999."""
 
@@ -12,7 +12,7 @@ from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
-from careerpath.api import serializers as api_serializers
+from api import serializers as api_serializers
 from certifications.models import LearnerCertification
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import make_api_learner
@@ -46,7 +46,7 @@ def test_every_number_field_of_every_form_has_an_upper_bound():
                 continue
             if not bounded:
                 unbounded.append(f"{path}.{name}")
-    assert not unbounded, f"give these a max_value (careerpath.bounds): {unbounded}"
+    assert not unbounded, f"give these a max_value (core.bounds): {unbounded}"
 
 
 def _input_serializers():
@@ -67,7 +67,7 @@ def test_every_number_the_api_reads_has_an_upper_bound():
             if isinstance(field, serializers.IntegerField) and field.max_value is None:
                 unbounded.append(f"{serializer.__name__}.{name}")
     assert list(_input_serializers()), "no input serializer found"
-    assert not unbounded, f"give these a max_value (careerpath.bounds): {unbounded}"
+    assert not unbounded, f"give these a max_value (core.bounds): {unbounded}"
 
 
 def test_every_integer_a_model_stores_for_a_person_has_an_upper_bound():
@@ -86,7 +86,7 @@ def test_every_integer_a_model_stores_for_a_person_has_an_upper_bound():
                     and not _has_max_validator(field)
                 ):
                     unbounded.append(f"{model._meta.label}.{field.name}")
-    assert not unbounded, f"give these a MaxValueValidator (careerpath.bounds): {unbounded}"
+    assert not unbounded, f"give these a MaxValueValidator (core.bounds): {unbounded}"
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""careerpath.cache.counter_incr on a cache without Redis (the embedded default's file cache):
+"""core.cache.counter_incr on a cache without Redis (the embedded default's file cache):
 it counts within its lifetime and starts again after it."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import time_machine
 from django.core.cache.backends.filebased import FileBasedCache
 
-from careerpath.cache import counter_incr
+from core.cache import counter_incr
 
 
 def test_a_counter_counts_until_its_time_is_up_then_starts_again(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from careerpath.celery import app as celery_app
-from careerpath.tasks import HEARTBEAT_CACHE_KEY, heartbeat
+from core.tasks import HEARTBEAT_CACHE_KEY, heartbeat
 from tests.celery_worker import wait_for
 
 pytestmark = pytest.mark.worker

@@ -1,4 +1,4 @@
-"""careerpath.dates: one window (1950-2100) for every date a person gives, in the site's forms,
+"""core.dates: one window (1950-2100) for every date a person gives, in the site's forms,
 the API and the admin, plus each field's own rule; a refused date changes nothing."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from careerpath.dates import EARLIEST, LATEST
 from certifications.models import Certification, CertStatus, LearnerCertification
+from core.dates import EARLIEST, LATEST
 from portfolio.models import JobApplication
 from portfolio.services.applications import application_create
 from roadmap.models import MilestoneProgress

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from careerpath.tasks import HEARTBEAT_CACHE_KEY, heartbeat
+from core.tasks import HEARTBEAT_CACHE_KEY, heartbeat
 
 pytestmark = pytest.mark.django_db
 

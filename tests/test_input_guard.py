@@ -1,4 +1,4 @@
-"""careerpath.input_guard: a NUL character is refused at the edge (address, query string,
+"""core.input_guard: a NUL character is refused at the edge (address, query string,
 form field) with a clear 400 or message and nothing changed, and one-line fields lose their
 control characters.
 Run on PostgreSQL too (DATABASE_URL): it is the database that cannot hold a NUL."""
@@ -11,9 +11,9 @@ from django.core import mail
 from django.urls import reverse
 from rest_framework import serializers
 
-from careerpath.api import serializers as api_serializers
-from careerpath.input_guard import single_line
+from api import serializers as api_serializers
 from certifications.models import LearnerCertification
+from core.input_guard import single_line
 from portfolio.models import JobApplication
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import make_api_learner
@@ -164,7 +164,7 @@ def test_every_one_line_text_field_of_every_form_is_a_single_line_field():
         and not isinstance(field.widget, forms.Textarea | forms.HiddenInput)
     ]
 
-    # then: each cleans control characters (careerpath.form_fields.SingleLineField)
+    # then: each cleans control characters (core.form_fields.SingleLineField)
     assert not one_line, f"make these SingleLineField: {one_line}"
 
 
@@ -177,7 +177,7 @@ def test_every_text_the_api_reads_is_one_line_unless_it_is_notes():
         for name, field in serializer().fields.items()
         if type(field) is serializers.CharField and name != "notes"
     ]
-    assert not plain, f"make these careerpath.api.fields.SingleLineField: {plain}"
+    assert not plain, f"make these api.fields.SingleLineField: {plain}"
 
 
 def test_the_catalogue_admin_keeps_a_certification_name_on_one_line(rf):

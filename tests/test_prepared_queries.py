@@ -1,4 +1,4 @@
-"""careerpath/db.py: the dashboard's stamp is planned once per PostgreSQL connection and gives
+"""core/db.py: the dashboard's stamp is planned once per PostgreSQL connection and gives
 the same row as the plain query, also after the connection is replaced."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from careerpath.db import PreparedQuery
+from core.db import PreparedQuery
 from roadmap.models import ProgressStatus
 from roadmap.selectors.dashboard import STAMP_QUERY, dashboard_stamp
 from roadmap.services import progress as services

@@ -9,7 +9,7 @@ gunicorn exactly as production does (careerpath.wsgi, gunicorn.conf.py, producti
 BENCH_BASELINE on) and runs wrk (Debian package `wrk`) with 32 connections for the same
 duration on each page, one after the other:
 
-  baseline   GET /bench/baseline/  one query and a small template (careerpath.views)
+  baseline   GET /bench/baseline/  one query and a small template (core.views)
   landing    GET /                 anonymous
   dashboard  GET /dashboard/       a random one of 100 logged-in learners, each of whom has
                                    opened it once before (as the log-in redirect does), so

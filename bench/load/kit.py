@@ -250,7 +250,7 @@ def sessions_mint(count: int) -> list[dict]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.middleware.csrf import _get_new_csrf_string
 
-    from careerpath.accounts.models import User
+    from accounts.models import User
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
     minted = []

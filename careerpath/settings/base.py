@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
-    "careerpath.accounts",
+    "accounts",
     "reminders",
     "roadmap",
     "certifications",
@@ -43,17 +43,17 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served from here: no CDN, CSP 'self'
-    "careerpath.api",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "careerpath.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     # 405 for methods no page serves (TRACE, PUT, DELETE ...), before any view; not under /api/.
-    "careerpath.allowed_methods.AllowedMethodsMiddleware",
+    "core.allowed_methods.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the session or the database with what the request carries.
-    "careerpath.input_guard.NulCharacterGuardMiddleware",
+    "core.input_guard.NulCharacterGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "careerpath.middleware.LearnerTimezoneMiddleware",
+    "core.middleware.LearnerTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "careerpath.urls"
@@ -89,7 +89,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # survive a database restart without a restart
-# The hottest small queries are planned once per connection (careerpath/db.py); turn off behind a
+# The hottest small queries are planned once per connection (core/db.py); turn off behind a
 # pooler in transaction mode (PgBouncer), which moves transactions between server connections.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -102,7 +102,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Degrades to no cache while Redis is down instead of failing every request.
-            "BACKEND": "careerpath.cache.DegradingRedisCache",
+            "BACKEND": "core.cache.DegradingRedisCache",
             "LOCATION": env("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "careerpath",
             "TIMEOUT": 300,
@@ -120,10 +120,10 @@ else:
 # --- Accounts (django-allauth) ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "careerpath.accounts.backends.CachedModelBackend",
-    "careerpath.accounts.backends.CachedAuthenticationBackend",
+    "accounts.backends.CachedModelBackend",
+    "accounts.backends.CachedAuthenticationBackend",
 ]
-# Signed-in users are read through a copy in the cache this long (careerpath/accounts/backends.py):
+# Signed-in users are read through a copy in the cache this long (accounts/backends.py):
 # with Redis, the one query a page served from the cache would otherwise still make. Off with the
 # file cache, where a read costs more than SQLite's.
 USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=60 if REDIS_URL else 0)
@@ -149,9 +149,9 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[careerpath] "
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_ADAPTER = "careerpath.accounts.adapter.AccountAdapter"
-# Costs the same for a registered address as for a new one (careerpath/accounts/signup.py).
-ACCOUNT_FORMS = {"signup": "careerpath.accounts.signup.SignupForm"}
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Costs the same for a registered address as for a new one (accounts/signup.py).
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 # Tell the learner by email when their password or email address changes: a hijacked account
 # is noticed by its owner.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
@@ -284,23 +284,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# --- JSON API (/api/v1/, careerpath/api/) ------------------------------------------------------
+# --- JSON API (/api/v1/, api/) ------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so a request without credentials gets 401 with WWW-Authenticate: Bearer.
-        "careerpath.api.authentication.AccessTokenAuthentication",
+        "api.authentication.AccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["careerpath.api.parsers.GuardedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "careerpath.api.pagination.Pagination",
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.GuardedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "careerpath.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "careerpath.api.throttling.TokenRateThrottle",
-        "careerpath.api.throttling.SessionRateThrottle",
-        "careerpath.api.throttling.AnonymousRateThrottle",
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.SessionRateThrottle",
+        "api.throttling.AnonymousRateThrottle",
     ],
     # Per access token, per logged-in learner (browser), per IP address without credentials.
     "DEFAULT_THROTTLE_RATES": {

@@ -37,11 +37,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Sessions in the database, read through a copy in Redis: a cache flush or outage logs nobody out
-# (the cache degrades, careerpath/cache.py). The copy lives a minute at most, so a session
+# (the cache degrades, core/cache.py). The copy lives a minute at most, so a session
 # deleted while Redis was unreachable (a log-out during a network split) cannot come back from
 # a stale copy for longer than that.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-if CACHES["default"]["BACKEND"] == "careerpath.cache.DegradingRedisCache":
+if CACHES["default"]["BACKEND"] == "core.cache.DegradingRedisCache":
     CACHES["sessions"] = {
         **CACHES["default"],
         "MAX_TIMEOUT": env.int("SESSION_CACHE_SECONDS", default=60),

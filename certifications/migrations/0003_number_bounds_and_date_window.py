@@ -3,7 +3,7 @@
 import django.core.validators
 from django.db import migrations, models
 
-import careerpath.dates
+import core.dates
 
 
 class Migration(migrations.Migration):
@@ -15,9 +15,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="certification",
             name="checked_on",
-            field=models.DateField(
-                blank=True, null=True, validators=[careerpath.dates.date_in_window]
-            ),
+            field=models.DateField(blank=True, null=True, validators=[core.dates.date_in_window]),
         ),
         migrations.AlterField(
             model_name="certification",
@@ -59,7 +57,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="creditactivity",
             name="date",
-            field=models.DateField(validators=[careerpath.dates.date_in_window]),
+            field=models.DateField(validators=[core.dates.date_in_window]),
         ),
         migrations.AlterField(
             model_name="learnercertification",
@@ -71,23 +69,17 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="learnercertification",
             name="earned_on",
-            field=models.DateField(
-                blank=True, null=True, validators=[careerpath.dates.date_in_window]
-            ),
+            field=models.DateField(blank=True, null=True, validators=[core.dates.date_in_window]),
         ),
         migrations.AlterField(
             model_name="learnercertification",
             name="exam_date",
-            field=models.DateField(
-                blank=True, null=True, validators=[careerpath.dates.date_in_window]
-            ),
+            field=models.DateField(blank=True, null=True, validators=[core.dates.date_in_window]),
         ),
         migrations.AlterField(
             model_name="learnercertification",
             name="expires_on_override",
-            field=models.DateField(
-                blank=True, null=True, validators=[careerpath.dates.date_in_window]
-            ),
+            field=models.DateField(blank=True, null=True, validators=[core.dates.date_in_window]),
         ),
         migrations.AlterField(
             model_name="renewalcategory",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.bounds import SALARY_MAX
-from careerpath.form_fields import DateField, SingleLineField
+from core.bounds import SALARY_MAX
+from core.form_fields import DateField, SingleLineField
 from portfolio.models import ApplicationContact, ApplicationStatus, JobApplication
 
 

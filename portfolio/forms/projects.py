@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.form_fields import DateField, SingleLineField
+from core.form_fields import DateField, SingleLineField
 from portfolio.models import Project, ProjectKind, ProjectLink, PublicPortfolio
 from roadmap.models import Milestone
 

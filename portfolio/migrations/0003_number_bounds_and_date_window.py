@@ -3,7 +3,7 @@
 import django.core.validators
 from django.db import migrations, models
 
-import careerpath.dates
+import core.dates
 
 
 class Migration(migrations.Migration):
@@ -15,9 +15,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="jobapplication",
             name="next_action_on",
-            field=models.DateField(
-                blank=True, null=True, validators=[careerpath.dates.date_in_window]
-            ),
+            field=models.DateField(blank=True, null=True, validators=[core.dates.date_in_window]),
         ),
         migrations.AlterField(
             model_name="jobapplication",
@@ -44,14 +42,12 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text="Empty while it goes on.",
                 null=True,
-                validators=[careerpath.dates.date_in_window],
+                validators=[core.dates.date_in_window],
             ),
         ),
         migrations.AlterField(
             model_name="project",
             name="started_on",
-            field=models.DateField(
-                blank=True, null=True, validators=[careerpath.dates.date_in_window]
-            ),
+            field=models.DateField(blank=True, null=True, validators=[core.dates.date_in_window]),
         ),
     ]

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.shortcuts import get_object_or_404
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.models import CVCheck, JobApplication
 
 __all__ = [

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.models import InterviewQuestion, PracticeAnswer, QuestionCategory
 
 __all__ = [

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from certifications.models import CertStatus, LearnerCertification
 from portfolio.models import Project, PublicPortfolio
 from roadmap.models import Milestone

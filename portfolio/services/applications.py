@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.models import (
     ApplicationContact,
     ApplicationStatus,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.cv_check import MAX_CHARS, analyse
 from portfolio.models import CVCheck, JobApplication
 

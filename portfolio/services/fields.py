@@ -10,8 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from careerpath.bounds import SALARY_MAX
-from careerpath.dates import EARLIEST, LATEST
+from core.bounds import SALARY_MAX
+from core.dates import EARLIEST, LATEST
 from roadmap.models import http_url_validator
 
 
@@ -83,7 +83,7 @@ def date_or_none(value: Any, *, label: str) -> dt.date | None:
                 params={"label": label},
                 code="invalid_date",
             ) from None
-    if not EARLIEST <= value <= LATEST:  # careerpath.dates: the site's one date window
+    if not EARLIEST <= value <= LATEST:  # core.dates: the site's one date window
         raise ValidationError(
             _("The %(label)s must be between %(earliest)s and %(latest)s."),
             params={"label": label, "earliest": EARLIEST, "latest": LATEST},

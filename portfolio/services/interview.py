@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.models import InterviewQuestion, PracticeAnswer, QuestionCategory
 from roadmap.services.content import ContentError as _ContentError
 

@@ -19,7 +19,7 @@ from django.urls import URLResolver, get_resolver
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.models import Project, ProjectKind, ProjectLink, PublicPortfolio
 from portfolio.services import fields
 from roadmap.models import Milestone, ProgressStatus

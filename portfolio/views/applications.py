@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from careerpath.form_actions import form_action, form_errors_text, refuse
+from core.form_actions import form_action, form_errors_text, refuse
 from portfolio.forms.applications import (
     ApplicationCreateForm,
     ApplicationFilterForm,

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from careerpath.form_actions import form_action, form_errors_text, refuse
+from core.form_actions import form_action, form_errors_text, refuse
 from portfolio.forms.projects import ProjectForm, ProjectLinkForm, PublicPortfolioForm
 from portfolio.models import ProjectLink
 from portfolio.selectors import projects as selectors

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 
 if TYPE_CHECKING:
-    from careerpath.accounts.models import User
+    from accounts.models import User
     from reminders.services.email import RenderedEmail
 
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from careerpath.accounts import services as account_services
-from careerpath.accounts.models import DigestFrequency, User
+from accounts import services as account_services
+from accounts.models import DigestFrequency, User
 
 UNSUBSCRIBE_MAX_AGE = dt.timedelta(days=60)
 

@@ -3,7 +3,7 @@
 import django.core.validators
 from django.db import migrations, models
 
-import careerpath.dates
+import core.dates
 
 
 class Migration(migrations.Migration):
@@ -33,8 +33,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="milestoneprogress",
             name="target_date",
-            field=models.DateField(
-                blank=True, null=True, validators=[careerpath.dates.date_in_window]
-            ),
+            field=models.DateField(blank=True, null=True, validators=[core.dates.date_in_window]),
         ),
     ]

@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import DigestFrequency, User
+from accounts.models import DigestFrequency, User
 from reminders.models import ReminderDelivery
 from reminders.selectors import learner_zone
 from reminders.services.email import RenderedEmail, reminder_headers

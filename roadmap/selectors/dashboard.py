@@ -22,8 +22,8 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
-from careerpath.db import PreparedQuery
+from accounts.models import User
+from core.db import PreparedQuery
 from roadmap.models import (
     CareerPath,
     Course,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from careerpath.accounts.models import DigestFrequency, User
+from accounts.models import DigestFrequency, User
 from reminders.selectors import (
     PAGE_SIZE,
     STALE_CLAIM_AFTER,

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from careerpath.bounds import HOURS_MAX
-from careerpath.input_guard import nul_position, single_line
+from core.bounds import HOURS_MAX
+from core.input_guard import nul_position, single_line
 from roadmap.models import Course, CourseLevel, Step
 from roadmap.services.content import COURSE_FIELDS
 

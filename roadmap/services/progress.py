@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from roadmap.models import (
     CareerPath,
     Enrollment,

@@ -2,7 +2,7 @@
 
 import factory
 
-from careerpath.accounts.models import User
+from accounts.models import User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 

@@ -1,4 +1,4 @@
-"""A learner with at least one row in every learner-owned table (careerpath/accounts/ownership.py),
+"""A learner with at least one row in every learner-owned table (accounts/ownership.py),
 for the export and account-deletion tests. Rows are made directly: these tests are about what
 is stored, not about how the apps' services write it."""
 
@@ -12,8 +12,8 @@ from allauth.account.models import EmailAddress, EmailConfirmation
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from careerpath.accounts import services
-from careerpath.accounts.models import User
+from accounts import services
+from accounts.models import User
 from certifications.models import (
     CertificationRenewal,
     CertStatus,

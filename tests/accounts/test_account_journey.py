@@ -4,7 +4,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.accounts.mail import link_in_last_mail, mails_to
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Signed-in users are read through a cache copy (careerpath/accounts/backends.py), and no change
+"""Signed-in users are read through a cache copy (accounts/backends.py), and no change
 to a user, from any place that saves one, is hidden by that copy."""
 
 import pytest
@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from careerpath.accounts.backends import cached_user_key
+from accounts.backends import cached_user_key
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from careerpath.accounts import services
-from careerpath.accounts.models import User
-from careerpath.accounts.tokens import fingerprint
+from accounts import services
+from accounts.models import User
+from accounts.tokens import fingerprint
 from certifications.models import CertStatus, LearnerCertification
 from portfolio.models import ApplicationStatus, JobApplication
 from roadmap.models import MilestoneProgress, ProgressStatus

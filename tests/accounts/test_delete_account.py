@@ -8,9 +8,9 @@ from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
-from careerpath.accounts import services
-from careerpath.accounts.models import User
-from careerpath.accounts.ownership import LEARNER_OWNED
+from accounts import services
+from accounts.models import User
+from accounts.ownership import LEARNER_OWNED
 from portfolio.models import PublicPortfolio
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.learner_data import full_learner_data

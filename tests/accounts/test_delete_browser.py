@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from careerpath.accounts.models import PersonalAccessToken, User
+from accounts.models import PersonalAccessToken, User
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.learner_data import full_learner_data
 from tests.browser import Journey

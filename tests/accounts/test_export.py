@@ -16,9 +16,9 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from careerpath.accounts.export import export_json_schema
-from careerpath.accounts.ownership import LEARNER_OWNED
-from careerpath.spreadsheet import csv_safe_cell
+from accounts.export import export_json_schema
+from accounts.ownership import LEARNER_OWNED
+from core.spreadsheet import csv_safe_cell
 from portfolio.models import JobApplication
 from roadmap.models import MilestoneProgress, ProgressEvent
 from tests.accounts.learner_data import full_learner_data
@@ -299,4 +299,4 @@ def test_every_csv_the_project_writes_goes_through_the_safe_writer():
         for p in sources
         if re.search(r"\bcsv\.(writer|DictWriter)\(", p.read_text(encoding="utf-8"))
     ]
-    assert writers == ["careerpath/spreadsheet.py"]
+    assert writers == ["core/spreadsheet.py"]

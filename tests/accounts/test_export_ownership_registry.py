@@ -8,7 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
-from careerpath.accounts.ownership import LEARNER_OWNED, NOT_LEARNER_OWNED
+from accounts.ownership import LEARNER_OWNED, NOT_LEARNER_OWNED
 from tests.accounts.learner_data import full_learner_data
 
 USER_LABEL = settings.AUTH_USER_MODEL
@@ -52,7 +52,7 @@ def test_every_model_that_reaches_a_user_is_in_the_registry_or_listed_as_not_own
     # then
     assert missing == [], (
         "These models reach a user through foreign keys but are neither in LEARNER_OWNED nor "
-        f"in NOT_LEARNER_OWNED (careerpath/accounts/ownership.py): {missing}"
+        f"in NOT_LEARNER_OWNED (accounts/ownership.py): {missing}"
     )
 
 
@@ -65,7 +65,7 @@ def test_every_installed_model_is_classified_once():
     assert len(owned) == len(set(owned))
     assert set(owned) & set(NOT_LEARNER_OWNED) == set()
     assert sorted(installed - set(owned) - set(NOT_LEARNER_OWNED)) == [], (
-        "Classify new models in careerpath/accounts/ownership.py"
+        "Classify new models in accounts/ownership.py"
     )
     assert sorted((set(owned) | set(NOT_LEARNER_OWNED)) - installed) == []
     assert all(reason.strip() for reason in NOT_LEARNER_OWNED.values())

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from careerpath.accounts import services
+from accounts import services
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

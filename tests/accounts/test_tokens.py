@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from careerpath.accounts import services
-from careerpath.accounts.models import PersonalAccessToken
-from careerpath.accounts.tokens import fingerprint
+from accounts import services
+from accounts.models import PersonalAccessToken
+from accounts.tokens import fingerprint
 from tests.accounts.factories import UserFactory
 from tests.test_layout import assert_shared_layout, parse  # noqa: E402
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from careerpath.accounts import services
-from careerpath.accounts.models import User
+from accounts import services
+from accounts.models import User
 from roadmap.models import CareerPath, Milestone
 from tests.roadmap.factories import build_roadmap, enrolled_learner, path_milestones
 

@@ -22,8 +22,8 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careerpath.accounts.services import calendar_feed_reset
-from careerpath.api.parsers import MAX_DEPTH
+from accounts.services import calendar_feed_reset
+from api.parsers import MAX_DEPTH
 from certifications.models import CertStatus
 from portfolio.services.applications import application_create
 from tests.api.conftest import make_api_learner

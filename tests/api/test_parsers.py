@@ -1,4 +1,4 @@
-"""careerpath.api.parsers: a body nested too deep or holding a NUL character is a JSON 400 and
+"""api.parsers: a body nested too deep or holding a NUL character is a JSON 400 and
 changes nothing."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from careerpath.api.parsers import MAX_DEPTH
+from api.parsers import MAX_DEPTH
 from roadmap.models import MilestoneProgress
 
 pytestmark = pytest.mark.django_db

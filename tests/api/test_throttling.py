@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-from careerpath.accounts import services
+from accounts import services
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-from careerpath.accounts.models import PersonalAccessToken
-from careerpath.api.throttling import TokenRateThrottle
+from accounts.models import PersonalAccessToken
+from api.throttling import TokenRateThrottle
 from tests.proof.faults import REDIS_SERVER, RedisServer
 
 pytestmark = pytest.mark.skipif(
@@ -28,7 +28,7 @@ def redis_cache(tmp_path):
     server = RedisServer(tmp_path / "redis.log").start()
     caches = {
         "default": {
-            "BACKEND": "careerpath.cache.DegradingRedisCache",
+            "BACKEND": "core.cache.DegradingRedisCache",
             "LOCATION": server.url(),
             "KEY_PREFIX": "throttle-test",
         }

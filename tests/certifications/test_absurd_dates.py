@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from careerpath.accounts import services as account_services
+from accounts import services as account_services
 from certifications.models import CertStatus, add_months
 from certifications.renewal import cycle_bounds
 from tests.accounts.factories import UserFactory

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.management.commands.seedportfoliodemo import DEMO_SLUG, SIDE_PROJECT_MILESTONE
 from roadmap.management.commands.seeddemo import DEMO_EMAIL
 from roadmap.models import MilestoneProgress

@@ -33,7 +33,7 @@ from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from careerpath.accounts.services import access_token_create
+from accounts.services import access_token_create
 from tests.accounts.factories import UserFactory
 from tests.certifications.factories import (
     CertificationFactory,

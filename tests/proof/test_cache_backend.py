@@ -1,4 +1,4 @@
-"""careerpath.cache.DegradingRedisCache on a redis-server of the test's own: a cache while Redis
+"""core.cache.DegradingRedisCache on a redis-server of the test's own: a cache while Redis
 answers, no cache (never an error) while it does not, and a cache again once it is back."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from careerpath.cache import RETRY_AFTER_SECONDS, DegradingRedisCache
+from core.cache import RETRY_AFTER_SECONDS, DegradingRedisCache
 from tests.proof.faults import REDIS_SERVER, RedisServer
 
 pytestmark = [

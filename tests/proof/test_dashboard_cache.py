@@ -44,7 +44,7 @@ def test_a_repeated_view_is_the_same_page_in_one_query(
     client, settings, steps, per_step, django_assert_num_queries
 ):
     # given: production's session and user copies in the cache (settings/production.py,
-    # careerpath/accounts/backends.py), and a learner with progress who has opened the
+    # accounts/backends.py), and a learner with progress who has opened the
     # dashboard once
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     settings.USER_CACHE_SECONDS = 60

@@ -1,7 +1,7 @@
 """Faults: Redis stopped or unreachable, and the database restarted under a running app.
 
 - Redis is the cache, the session copy and the broker. Stopped, pages still render and sign-in
-  still works (careerpath.cache degrades to no cache; sessions live in the database), and
+  still works (core.cache degrades to no cache; sessions live in the database), and
   reminders claimed while it was down, or queued and then lost with it, go out once it is back:
   a later beat run re-queues claims left unsent for 30 minutes (reminders.services.dispatch).
 - The database "restart" is a TCP proxy in front of PostgreSQL that drops every connection and
@@ -28,8 +28,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import DigestFrequency, User
 from bench.load.kit import Browser
-from careerpath.accounts.models import DigestFrequency, User
 from reminders.models import DeliveryStatus, ReminderDelivery
 from roadmap.models import Enrollment, MilestoneProgress
 from tests.accounts.factories import DEFAULT_PASSWORD

@@ -36,7 +36,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careerpath.accounts.services import calendar_feed_reset
+from accounts.services import calendar_feed_reset
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.certifications.factories import (
     CreditActivityFactory,
@@ -192,11 +192,9 @@ FORMS: dict[str, Target] = {
     "certifications.forms.CreditForm": _tracker(
         "credit_add", "certifications.forms.CreditForm", categories=True
     ),
-    "careerpath.accounts.forms.ProfileForm": _settings(
-        "careerpath.accounts.forms.ProfileForm", "profile"
-    ),
-    "careerpath.accounts.forms.ReminderPreferencesForm": _settings(
-        "careerpath.accounts.forms.ReminderPreferencesForm", "reminders"
+    "accounts.forms.ProfileForm": _settings("accounts.forms.ProfileForm", "profile"),
+    "accounts.forms.ReminderPreferencesForm": _settings(
+        "accounts.forms.ReminderPreferencesForm", "reminders"
     ),
 }
 
@@ -277,11 +275,11 @@ FORMS.update(
                 ).categories
             },
         ),
-        "careerpath.accounts.forms.AccessTokenForm": _form(
-            "careerpath.accounts.forms.AccessTokenForm", lambda w: reverse("accounts:tokens")
+        "accounts.forms.AccessTokenForm": _form(
+            "accounts.forms.AccessTokenForm", lambda w: reverse("accounts:tokens")
         ),
-        "careerpath.accounts.forms.DeleteAccountForm": _form(
-            "careerpath.accounts.forms.DeleteAccountForm",
+        "accounts.forms.DeleteAccountForm": _form(
+            "accounts.forms.DeleteAccountForm",
             lambda w: reverse("accounts:delete"),
             kwargs=lambda w: {"user": w.learner},
             login="reauthenticated",
@@ -304,7 +302,7 @@ ALLAUTH_PAGES: dict[str, tuple[str, tuple[str, ...], bool]] = {
 
 # --- What to post --------------------------------------------------------------------------------
 
-# The ends of what can be stored and computed with: the date window's (careerpath.dates) and
+# The ends of what can be stored and computed with: the date window's (core.dates) and
 # Python's, a 32-bit and a 64-bit integer and beyond.
 EDGE_DATES = [
     "0001-01-01",

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from accounts.services import access_token_create
 from bench.load.kit import Browser
-from careerpath.accounts.services import access_token_create
 from tests.accounts.factories import UserFactory
 
 pytestmark = [

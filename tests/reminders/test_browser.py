@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from careerpath.accounts.models import DigestFrequency
+from accounts.models import DigestFrequency
 from reminders.services import dispatch as reminder_dispatch
 from reminders.services import preview, sending
 from roadmap.models import ProgressStatus

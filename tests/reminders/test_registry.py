@@ -16,7 +16,7 @@ from tests.accounts.factories import UserFactory
 
 ENGINE = Path(__file__).resolve().parents[2] / "reminders"
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
-DOMAIN_APPS = ("roadmap", "certifications", "portfolio", "careerpath.api")
+DOMAIN_APPS = ("roadmap", "certifications", "portfolio", "api")
 
 
 def test_every_app_registers_its_own_kinds_and_sections():

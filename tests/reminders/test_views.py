@@ -7,7 +7,7 @@ import time_machine
 from django.core import signing
 from django.urls import reverse
 
-from careerpath.accounts.models import DigestFrequency
+from accounts.models import DigestFrequency
 from reminders.models import DeliveryStatus, ReminderDelivery
 from reminders.services import preview, unsubscribe
 from roadmap.models import ProgressStatus, ReminderKind

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from careerpath.accounts.models import DigestFrequency, User
+from accounts.models import DigestFrequency, User
 from certifications.models import LearnerCertification
 from reminders.models import DeliveryStatus, ReminderDelivery
 from reminders.services import dispatch as reminder_dispatch

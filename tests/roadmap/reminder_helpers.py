@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core import mail
 
-from careerpath.accounts.models import DigestFrequency
+from accounts.models import DigestFrequency
 from roadmap.models import CareerPath, Milestone, ProgressStatus
 from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import EnrollmentFactory, MilestoneProgressFactory

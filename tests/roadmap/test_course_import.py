@@ -479,7 +479,7 @@ def test_a_line_break_inside_a_quoted_title_becomes_a_space(steps):
 
 
 def test_hours_are_bounded_like_the_admins_course_form(steps):
-    # when: more hours than careerpath.bounds.HOURS_MAX, though a valid 32-bit integer
+    # when: more hours than core.bounds.HOURS_MAX, though a valid 32-bit integer
     preview = course_csv_validate(
         text=HEADER + "new-course,Title,P,https://x.example.com/,free,,2000000000,beginner,\n"
     )

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from careerpath.accounts.models import DigestFrequency
+from accounts.models import DigestFrequency
 from reminders.models import DeliveryStatus, ReminderDelivery
 from reminders.services import dispatch as reminder_dispatch
 from reminders.services import layouts, preview, registry, sending

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from careerpath.accounts.models import DigestFrequency, User, Weekday
+from accounts.models import DigestFrequency, User, Weekday
 from reminders import selectors as reminder_selectors
 from reminders.models import DeliveryStatus, ReminderDelivery
 from reminders.services import dispatch as reminder_dispatch

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from roadmap.management.commands.seeddemo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PATH
 from roadmap.models import (
     CareerPath,

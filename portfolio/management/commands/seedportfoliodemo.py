@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from portfolio.models import JobApplication, Project, PublicPortfolio
 from portfolio.services import applications as application_services
 from portfolio.services import projects as project_services

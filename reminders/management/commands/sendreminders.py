@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from reminders.services import dispatch, registry, sending
 
 

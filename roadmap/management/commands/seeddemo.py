@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from roadmap.models import (
     CareerPath,
     Enrollment,

@@ -4,10 +4,10 @@ from django.apps import AppConfig
 
 
 class ApiConfig(AppConfig):
-    name = "careerpath.api"
+    name = "api"
     label = "api"
     verbose_name = "JSON API"
 
     def ready(self) -> None:
         # Registers the OpenAPI description of the access-token authentication.
-        from careerpath.api import schema  # noqa: F401
+        from api import schema  # noqa: F401

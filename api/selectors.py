@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from roadmap.models import CareerPath, Enrollment, Milestone, MilestoneProgress, ProgressStatus
 
 # Ids above this are no row's (a 64-bit primary key): refused before they reach the database,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from careerpath.tasks import HEARTBEAT_CACHE_KEY
+from core.tasks import HEARTBEAT_CACHE_KEY
 from roadmap.models import CareerPath
 
 
@@ -43,7 +43,7 @@ def health(request: HttpRequest) -> JsonResponse:
         checks["worker"] = "ok"
     else:
         checks["worker"] = "no heartbeat in the last 5 minutes"
-    # A cache that degrades (careerpath.cache) lets this process serve pages without Redis, so
+    # A cache that degrades (core.cache) lets this process serve pages without Redis, so
     # an outage is reported but does not take every web process out of rotation; a cache that
     # raises would fail the pages, so it fails the check. A missing worker delays reminders only.
     cache_usable = checks["cache"] == "ok" or getattr(cache, "degrades", False)

@@ -3,8 +3,8 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from careerpath.api import views
-from careerpath.api.errors import not_found
+from api import views
+from api.errors import not_found
 
 app_name = "api"
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 
 class AccessTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "careerpath.api.authentication.AccessTokenAuthentication"
+    target_class = "api.authentication.AccessTokenAuthentication"
     name = "accessToken"
 
     def get_security_definition(self, auto_schema):

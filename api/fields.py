@@ -1,17 +1,17 @@
 """Input fields of the API's serializers that apply the site's policies, as the forms do: the
-date window (careerpath.dates) and one-line text without control characters
-(careerpath.input_guard)."""
+date window (core.dates) and one-line text without control characters
+(core.input_guard)."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from careerpath.dates import date_in_window
-from careerpath.input_guard import single_line
+from core.dates import date_in_window
+from core.input_guard import single_line
 
 
 class DateField(serializers.DateField):
-    """An ISO date between careerpath.dates.EARLIEST and LATEST."""
+    """An ISO date between core.dates.EARLIEST and LATEST."""
 
     def __init__(self, **kwargs):
         kwargs["validators"] = [*kwargs.get("validators", ()), date_in_window]

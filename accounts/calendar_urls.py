@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from careerpath.accounts import views
+from accounts import views
 
 app_name = "calendar"
 urlpatterns = [path("<str:secret>.ics", views.calendar_feed, name="feed")]

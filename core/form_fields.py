@@ -1,14 +1,14 @@
 """Form fields shared by the apps' forms: a date under the site's date policy, and a one-line
-text without control characters (careerpath.dates, careerpath.input_guard)."""
+text without control characters (core.dates, core.input_guard)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.dates import EARLIEST, LATEST, date_in_window
-from careerpath.input_guard import single_line
-from careerpath.widgets import IsoDateInput
+from core.dates import EARLIEST, LATEST, date_in_window
+from core.input_guard import single_line
+from core.widgets import IsoDateInput
 
 
 class DateField(forms.DateField):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from careerpath.accounts.models import PersonalAccessToken, User
-from careerpath.accounts.tokens import access_token_prefix, fingerprint, matches
+from accounts.models import PersonalAccessToken, User
+from accounts.tokens import access_token_prefix, fingerprint, matches
 
 
 def calendar_feed_owner(*, secret: str) -> User | None:

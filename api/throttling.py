@@ -20,8 +20,8 @@ from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from careerpath.accounts.models import PersonalAccessToken
-from careerpath.cache import counter_incr
+from accounts.models import PersonalAccessToken
+from core.cache import counter_incr
 
 
 class _ScopedThrottle(SimpleRateThrottle):

@@ -1,5 +1,5 @@
 """The API's JSON parser: DRF's, plus a nesting-depth limit and no NUL character in any string
-or name (careerpath.input_guard), each refused as a JSON 400 before a view sees the body."""
+or name (core.input_guard), each refused as a JSON 400 before a view sees the body."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from careerpath.input_guard import NUL, nul_refusal
+from core.input_guard import NUL, nul_refusal
 
 # Far deeper than any body the API documents (an object holding a list of numbers), far below
 # where Python's own parser gives up with a RecursionError (about a thousand levels).

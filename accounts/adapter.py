@@ -18,7 +18,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
         allauth shows a locked account as a form error with 200; every other limit answers 429,
         and a client (or a monitor) should not have to read the page to tell the two apart. The
-        site's log-in page, the admin's (careerpath/accounts/admin_login.py) and
+        site's log-in page, the admin's (accounts/admin_login.py) and
         re-authentication all come through here."""
         try:
             super().pre_authenticate(request, **credentials)

@@ -16,7 +16,7 @@ import icalendar
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import User
+from accounts.models import User
 from certifications.models import CertStatus, LearnerCertification
 from portfolio.models import JobApplication
 from roadmap.models import MilestoneProgress, ProgressStatus

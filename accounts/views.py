@@ -31,16 +31,16 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from careerpath.accounts import export, selectors, services
-from careerpath.accounts.calendar_feed import feed_ics
-from careerpath.accounts.forms import (
+from accounts import export, selectors, services
+from accounts.calendar_feed import feed_ics
+from accounts.forms import (
     AccessTokenForm,
     DeleteAccountForm,
     ProfileForm,
     ReminderPreferencesForm,
 )
-from careerpath.accounts.models import PersonalAccessToken
-from careerpath.form_actions import form_errors_text, refuse
+from accounts.models import PersonalAccessToken
+from core.form_actions import form_errors_text, refuse
 
 NEW_SECRET_SESSION_KEY = "accounts:new_secret"
 

@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.accounts.models import User
-from careerpath.accounts.timezones import timezone_choices
-from careerpath.form_fields import SingleLineField
+from accounts.models import User
+from accounts.timezones import timezone_choices
+from core.form_fields import SingleLineField
 
 
 class ProfileForm(forms.ModelForm):

@@ -2,14 +2,14 @@
 
 - A NUL character (U+0000) anywhere: PostgreSQL cannot store it in text, and a query that
   merely compares with it fails, so it is refused at the edge: NulCharacterGuardMiddleware for
-  the address, the query string and cookies; careerpath.api.parsers for JSON bodies;
+  the address, the query string and cookies; api.parsers for JSON bodies;
   `nul_position` for uploaded files read as text (the course CSV). A form's fields refuse it
   themselves (Django's CharField has a validator for it; a date, number or choice does not
   parse), so the form comes back with the message and what the person typed.
 - Control characters (line breaks, tabs, escapes, U+2028/2029) in a one-line field: a name
   with a line break would break an email's subject or a CSV row, so `single_line` turns each
-  run of them into one space (careerpath.form_fields.SingleLineField and the API's
-  careerpath.api.fields.SingleLineField use it).
+  run of them into one space (core.form_fields.SingleLineField and the API's
+  api.fields.SingleLineField use it).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.accounts.timezones import validate_timezone
+from accounts.timezones import validate_timezone
 
 
 class UserManager(BaseUserManager["User"]):

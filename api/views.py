@@ -12,10 +12,10 @@ from rest_framework import exceptions, generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from careerpath.api import selectors as api_selectors
-from careerpath.api.errors import validation_error
-from careerpath.api.schema import LIST_ERRORS, OBJECT_ERRORS, WRITE_ERRORS
-from careerpath.api.serializers import (
+from api import selectors as api_selectors
+from api.errors import validation_error
+from api.schema import LIST_ERRORS, OBJECT_ERRORS, WRITE_ERRORS
+from api.serializers import (
     ApplicationDetailSerializer,
     ApplicationSerializer,
     ApplicationUpdateSerializer,
@@ -26,7 +26,7 @@ from careerpath.api.serializers import (
     PathDetailSerializer,
     PathSerializer,
 )
-from careerpath.api.throttling import CountRefusedCredentials
+from api.throttling import CountRefusedCredentials
 from certifications import selectors as certification_selectors
 from certifications import services as certification_services
 from certifications.models import CertStatus

@@ -3,7 +3,7 @@ personal access tokens and deleting the account."""
 
 from django.urls import path
 
-from careerpath.accounts import views
+from accounts import views
 
 app_name = "accounts"
 urlpatterns = [

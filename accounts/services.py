@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careerpath.accounts.models import PersonalAccessToken, User
-from careerpath.accounts.tokens import fingerprint, new_access_token, new_secret
+from accounts.models import PersonalAccessToken, User
+from accounts.tokens import fingerprint, new_access_token, new_secret
 
 PROFILE_FIELDS = ("display_name", "timezone")
 REMINDER_FIELDS = (
@@ -134,7 +134,7 @@ def access_token_mark_used(*, token: PersonalAccessToken, now: dt.datetime) -> N
 def account_delete(*, user: User) -> None:
     """Delete the learner and every row that is theirs, in one transaction.
 
-    Every learner-owned model (careerpath/accounts/ownership.py) reaches the user through
+    Every learner-owned model (accounts/ownership.py) reaches the user through
     foreign keys with on_delete=CASCADE, so deleting the user row takes progress, events,
     certifications, projects, applications, the public portfolio, tokens and the rest with it;
     either all of it goes or, on any error, none of it.

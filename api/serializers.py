@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from careerpath.api.fields import DateField, SingleLineField
-from careerpath.bounds import SALARY_MAX
+from api.fields import DateField, SingleLineField
 from certifications.models import CertStatus
+from core.bounds import SALARY_MAX
 from portfolio.models import ApplicationStatus, JobApplication
 from roadmap.models import MilestoneKind, ProgressStatus
 from roadmap.services.progress import NOTES_MAX_LENGTH
@@ -101,7 +101,7 @@ class EvidenceSerializer(serializers.Serializer):
 
 class MilestoneSerializer(serializers.Serializer):
     """A milestone of one of the learner's paths with their progress (from
-    careerpath.api.selectors.learner_milestones)."""
+    api.selectors.learner_milestones)."""
 
     id = serializers.IntegerField()
     slug = serializers.CharField()

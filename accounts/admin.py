@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from careerpath.accounts.models import PersonalAccessToken, User
+from accounts.models import PersonalAccessToken, User
 
 
 @admin.register(User)

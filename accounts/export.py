@@ -16,9 +16,9 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from careerpath.accounts.models import User
-from careerpath.accounts.ownership import LEARNER_OWNED, OwnedTable
-from careerpath.spreadsheet import csv_writer
+from accounts.models import User
+from accounts.ownership import LEARNER_OWNED, OwnedTable
+from core.spreadsheet import csv_writer
 
 FORMAT_NAME = "careerpath-export"
 FORMAT_VERSION = 1
@@ -92,7 +92,7 @@ class _Pipe(io.RawIOBase):
 
 def export_csv_zip_chunks(*, learner: User, now: dt.datetime) -> Iterator[bytes]:
     """A zip with one `<table>.csv` per registry table (header row, then the learner's rows),
-    every cell safe to open in a spreadsheet (careerpath/spreadsheet.py)."""
+    every cell safe to open in a spreadsheet (core/spreadsheet.py)."""
     pipe = _Pipe()
     stamp = now.astimezone(dt.UTC).timetuple()[:6]
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:

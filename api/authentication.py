@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from careerpath.accounts import selectors, services
+from accounts import selectors, services
 
 
 class AccessTokenAuthentication(BaseAuthentication):

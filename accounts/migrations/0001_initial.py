@@ -4,8 +4,8 @@ import django.core.validators
 import django.utils.timezone
 from django.db import migrations, models
 
-import careerpath.accounts.models
-import careerpath.accounts.timezones
+import accounts.models
+import accounts.timezones
 
 
 class Migration(migrations.Migration):
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         default="UTC",
                         max_length=64,
-                        validators=[careerpath.accounts.timezones.validate_timezone],
+                        validators=[accounts.timezones.validate_timezone],
                         verbose_name="timezone",
                     ),
                 ),
@@ -165,7 +165,7 @@ class Migration(migrations.Migration):
                 ],
             },
             managers=[
-                ("objects", careerpath.accounts.models.UserManager()),
+                ("objects", accounts.models.UserManager()),
             ],
         ),
     ]
