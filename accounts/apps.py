@@ -13,6 +13,10 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from .backends import forget_cached_user
+        from .ownership import ACCOUNT_TABLES, LIBRARY_MODELS, learner_data_register
+
+        # First of all the apps, so the account leads the export.
+        learner_data_register(owned=ACCOUNT_TABLES, not_owned=LIBRARY_MODELS)
 
         user = self.get_model("User")
         post_save.connect(forget_cached_user, sender=user, dispatch_uid="forget-cached-user-save")

@@ -1,13 +1,14 @@
 """The one list of what a learner owns: every model holding their rows, and how it reaches them.
 
-The export writes one table per entry and account deletion is checked against it; a test walks
-every installed model's foreign keys and fails when a model that reaches the user is missing
-here and is not listed in NOT_LEARNER_OWNED with a reason. Models are named by label, so this
-module imports no app's models.
+Each app declares its own in `<app>/learner_data.py` and registers it in `AppConfig.ready()`
+with `learner_data_register`, so accounts imports no app. The export writes one table per entry
+and account deletion is checked against it; a test walks every installed model's foreign keys
+and fails when a model that reaches the user is registered in neither list with a reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -47,7 +48,29 @@ class OwnedTable:
         return self.model._base_manager.filter(**{self.lookup: learner.pk}).order_by("pk")
 
 
-LEARNER_OWNED: tuple[OwnedTable, ...] = (
+# Filled by each app's AppConfig.ready() (accounts first, then the apps in INSTALLED_APPS
+# order, which is the export's table order): every model holding a learner's rows...
+LEARNER_OWNED: list[OwnedTable] = []
+# ...and every other model of the project and of the libraries it installs, with why it is not
+# the learner's own. A new model must be registered in one of the two (a test checks).
+NOT_LEARNER_OWNED: dict[str, str] = {}
+
+
+def learner_data_register(
+    *, owned: Iterable[OwnedTable] = (), not_owned: Mapping[str, str] | None = None
+) -> None:
+    """Declare what of an app is a learner's own (exported, deleted with the account) and what
+    is not, with the reason. Call from the app's AppConfig.ready(); repeating a call is harmless."""
+    names = {t.name for t in LEARNER_OWNED}
+    for table in owned:
+        if table.name not in names:
+            LEARNER_OWNED.append(table)
+            names.add(table.name)
+    NOT_LEARNER_OWNED.update(not_owned or {})
+
+
+# The account's own tables, and the libraries' models that are nobody's.
+ACCOUNT_TABLES: tuple[OwnedTable, ...] = (
     OwnedTable(
         "account",
         "accounts.User",
@@ -82,98 +105,8 @@ LEARNER_OWNED: tuple[OwnedTable, ...] = (
         "Personal access tokens for the API (names and dates; the tokens are not kept).",
         exclude=("token_hash",),
     ),
-    OwnedTable(
-        "enrollments",
-        "roadmap.Enrollment",
-        "learner",
-        "Career paths joined.",
-        labels=("path__slug", "path__title"),
-    ),
-    OwnedTable(
-        "milestone_progress",
-        "roadmap.MilestoneProgress",
-        "learner",
-        "Status, dates and private notes per milestone.",
-        labels=("milestone__slug", "milestone__title", "milestone__step__path__slug"),
-    ),
-    OwnedTable(
-        "evidence_links",
-        "roadmap.EvidenceLink",
-        "progress__learner",
-        "Evidence links on milestones.",
-        labels=("progress__milestone__title",),
-    ),
-    OwnedTable(
-        "progress_events",
-        "roadmap.ProgressEvent",
-        "learner",
-        "The history of every progress change.",
-        labels=("milestone__title",),
-    ),
-    OwnedTable(
-        "reminder_deliveries",
-        "reminders.ReminderDelivery",
-        "learner",
-        "Reminder emails sent or due (subject, period, status).",
-    ),
-    OwnedTable(
-        "certifications",
-        "certifications.LearnerCertification",
-        "learner",
-        "Certifications tracked, with status and dates.",
-        labels=("certification__slug", "certification__name"),
-    ),
-    OwnedTable(
-        "credit_activities",
-        "certifications.CreditActivity",
-        "learner_certification__learner",
-        "Renewal credits logged.",
-        labels=("category__name",),
-    ),
-    OwnedTable(
-        "certification_renewals",
-        "certifications.CertificationRenewal",
-        "learner_certification__learner",
-        "Renewals recorded: the expiry before and after, and the credits of the cycle closed.",
-    ),
-    OwnedTable("projects", "portfolio.Project", "learner", "Portfolio projects."),
-    OwnedTable(
-        "project_milestones",
-        "portfolio.Project_milestones",
-        "project__learner",
-        "Which milestones each project completes.",
-        labels=("milestone__title",),
-    ),
-    OwnedTable("project_links", "portfolio.ProjectLink", "project__learner", "Project links."),
-    OwnedTable(
-        "public_portfolio", "portfolio.PublicPortfolio", "learner", "The public portfolio page."
-    ),
-    OwnedTable("job_applications", "portfolio.JobApplication", "learner", "Job applications."),
-    OwnedTable(
-        "application_status_changes",
-        "portfolio.ApplicationStatusChange",
-        "application__learner",
-        "Each application's status history.",
-    ),
-    OwnedTable(
-        "application_contacts",
-        "portfolio.ApplicationContact",
-        "application__learner",
-        "Contacts for applications.",
-    ),
-    OwnedTable("cv_checks", "portfolio.CVCheck", "learner", "CV checks and their results."),
-    OwnedTable(
-        "practice_answers",
-        "portfolio.PracticeAnswer",
-        "learner",
-        "Interview practice answers.",
-        labels=("question__slug", "question__text"),
-    ),
 )
-
-# Every other model of the project and of the libraries it installs, with why it is not the
-# learner's own. A new model must be added to one of the two lists (a test checks).
-NOT_LEARNER_OWNED: dict[str, str] = {
+LIBRARY_MODELS: dict[str, str] = {
     "admin.LogEntry": (
         "Staff audit trail: it names other people's records, so it is not exported; it is "
         "deleted with the staff member's account (cascade)."
@@ -186,23 +119,10 @@ NOT_LEARNER_OWNED: dict[str, str] = {
         "Login sessions hold no foreign key; deleting the account logs this session out and "
         "leaves other sessions pointing at no user (anonymous)."
     ),
-    "roadmap.CareerPath": "Roadmap catalogue, curated by admins.",
-    "roadmap.Step": "Roadmap catalogue.",
-    "roadmap.Milestone": "Roadmap catalogue.",
-    "roadmap.Course": "Course catalogue.",
-    "roadmap.Course_steps": "Course catalogue.",
-    "roadmap.MilestoneResource": "Roadmap catalogue.",
-    "certifications.Certification": "Certification catalogue.",
-    "certifications.Certification_milestones": "Certification catalogue.",
-    "certifications.RenewalCategory": "Certification catalogue.",
-    "portfolio.QuestionCategory": "Interview question bank, curated by admins.",
-    "portfolio.InterviewQuestion": "Interview question bank, curated by admins.",
-    "curation.LinkCheck": "Health of the catalogue's links, for admins; names no learner.",
-    "curation.CourseInsight": "A read-only view of the course catalogue (proxy, no table).",
-    "curation.CertificationInsight": "A read-only view of the certification catalogue (proxy).",
-    "curation.MilestoneInsight": "A read-only view of the roadmap catalogue (proxy, no table).",
-    "curation.StepInsight": "A read-only view of the roadmap catalogue (proxy, no table).",
 }
+
+# Every other model of the project and of the libraries it installs, with why it is not the
+# learner's own. A new model must be added to one of the two lists (a test checks).
 
 
 def owned_table(name: str) -> OwnedTable:

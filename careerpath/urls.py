@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts.admin_login import admin_site_limit_logins
 from core import views
+from roadmap import views as roadmap_views
 
 # The admin's log-in page gets the site's log-in limits (before admin.site.urls is read below).
 admin_site_limit_logins(admin.site)
@@ -12,7 +13,7 @@ admin_site_limit_logins(admin.site)
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("bench/baseline/", views.bench_baseline, name="bench_baseline"),
+    path("bench/baseline/", roadmap_views.bench_baseline, name="bench_baseline"),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("accounts.urls")),
     path("calendar/", include("accounts.calendar_urls")),

@@ -1,5 +1,6 @@
-"""App config for certifications: adds the "Certifications expiring" section to the digest and
-sends expiry notices through the reminder engine."""
+"""App config for certifications: adds the "Certifications expiring" section to the digest,
+sends expiry notices through the reminder engine, puts exam and expiry dates in the calendar
+feed and declares what of certifications is a learner's own."""
 
 from django.apps import AppConfig
 
@@ -9,6 +10,10 @@ class CertificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.calendar_feed import calendar_source_register
+        from accounts.ownership import learner_data_register
+        from certifications.calendar import certification_events
+        from certifications.learner_data import NOT_OWNED, OWNED
         from certifications.reminders import EXPIRY_NOTICES, certification_digest_sections
         from reminders.services.registry import (
             digest_section_provider_register,
@@ -17,3 +22,5 @@ class CertificationsConfig(AppConfig):
 
         digest_section_provider_register(certification_digest_sections)
         reminder_kind_register(EXPIRY_NOTICES)
+        calendar_source_register(certification_events)
+        learner_data_register(owned=OWNED, not_owned=NOT_OWNED)

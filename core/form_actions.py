@@ -40,3 +40,17 @@ def form_action(
         return False
     messages.success(request, success(form.cleaned_data) if callable(success) else success)
     return True
+
+
+def form_save(request: HttpRequest, form: Form, save: Callable[[dict[str, Any]], object]):
+    """Validate `form` and return `save(cleaned_data)`; on refusal, say why, keep the input on
+    the form (to show it again) and return None."""
+    if not form.is_valid():
+        refuse(request, form_errors_text(form))
+        return None
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        refuse(request, " ".join(error.messages))
+        return None

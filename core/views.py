@@ -1,18 +1,15 @@
-"""Project-level pages: the landing page, the health check and the load benchmark's baseline."""
+"""Site-wide pages that belong to no app: the landing page and the health check."""
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from core.tasks import HEARTBEAT_CACHE_KEY
-from roadmap.models import CareerPath
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -49,14 +46,3 @@ def health(request: HttpRequest) -> JsonResponse:
     cache_usable = checks["cache"] == "ok" or getattr(cache, "degrades", False)
     healthy = checks["database"] == "ok" and cache_usable
     return JsonResponse(checks, status=200 if healthy else 503)
-
-
-@require_GET
-def bench_baseline(request: HttpRequest) -> HttpResponse:
-    """The load benchmark's yardstick (bench/load/benchmark.py): the whole middleware stack, one
-    query and a small template, so other pages are measured as multiples of what Django itself
-    costs here. Answers 404 unless BENCH_BASELINE is on, so a production site exposes nothing."""
-    if not settings.BENCH_BASELINE:
-        raise Http404("Not enabled")
-    titles = list(CareerPath.objects.published().values_list("title", flat=True)[:5])
-    return render(request, "bench/baseline.html", {"titles": titles})

@@ -1,4 +1,6 @@
-"""App config for portfolio: adds "Applications to follow up" to the reminder digest."""
+"""App config for portfolio: adds "Applications to follow up" to the reminder digest, puts
+applications' next actions in the calendar feed and declares what of the portfolio is a
+learner's own."""
 
 from django.apps import AppConfig
 
@@ -8,7 +10,13 @@ class PortfolioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.calendar_feed import calendar_source_register
+        from accounts.ownership import learner_data_register
+        from portfolio.calendar import application_events
+        from portfolio.learner_data import NOT_OWNED, OWNED
         from portfolio.reminders import application_digest_sections
         from reminders.services.registry import digest_section_provider_register
 
         digest_section_provider_register(application_digest_sections)
+        calendar_source_register(application_events)
+        learner_data_register(owned=OWNED, not_owned=NOT_OWNED)

@@ -1,4 +1,5 @@
-"""App config for roadmap: registers the digest and the nudges with the reminder engine."""
+"""App config for roadmap: registers the digest and the nudges with the reminder engine, the
+milestone target dates with the calendar feed, and what of the roadmap is a learner's own."""
 
 from django.apps import AppConfig
 
@@ -8,6 +9,12 @@ class RoadmapConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.calendar_feed import calendar_source_register
+        from accounts.ownership import learner_data_register
+        from roadmap.calendar import milestone_events
+        from roadmap.learner_data import NOT_OWNED, OWNED
         from roadmap.reminders import register
 
         register()
+        calendar_source_register(milestone_events)
+        learner_data_register(owned=OWNED, not_owned=NOT_OWNED)

@@ -7,29 +7,22 @@ the page instead, swapped in place.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
-from functools import cache, wraps
-from pathlib import Path
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache as django_cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.form_actions import form_action, form_errors_text, refuse
+from core.htmx import is_htmx, learner_required, redirect_back
+from core.pages import cached_page
 from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
-from roadmap.models import EvidenceLink, Milestone, ProgressStatus
+from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
 from roadmap.selectors import dashboard as pages
 from roadmap.services import progress as services
 
@@ -53,46 +46,12 @@ def _today(request: HttpRequest):
     return timezone.localdate()
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    """Redirect to the page the form was on (a local `next`), else to `fallback`."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = fallback
-    return redirect(target)
-
-
 def _enrolled_milestone(request: HttpRequest, path_slug: str, step_slug: str, ms_slug: str):
     """The milestone named in the URL, if the learner is enrolled in its path; otherwise 404,
     so nobody changes progress on a path they have not joined."""
     return pages.enrolled_milestone(
         learner=request.user, path_slug=path_slug, step_slug=step_slug, milestone_slug=ms_slug
     )
-
-
-def learner_required(view):
-    """login_required, except that an htmx request is sent to the login page as a whole page
-    (HX-Redirect) rather than having the login form swapped into a milestone's row."""
-    protected = login_required(view)
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if _is_htmx(request) and not request.user.is_authenticated:
-            login = resolve_url(settings.LOGIN_URL)
-            back = request.POST.get("next") or request.headers.get("HX-Current-URL", "")
-            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-                back = ""
-            response = HttpResponse(status=401)
-            response["HX-Redirect"] = f"{login}?{urlencode({'next': back})}" if back else login
-            return response
-        return protected(request, *args, **kwargs)
-
-    return wrapper
 
 
 # --- Browsing -----------------------------------------------------------------------------------
@@ -153,58 +112,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         data = pages.learner_dashboard(learner=request.user, today=today, stamp=stamp)
         return render(request, "roadmap/dashboard.html", {"dash": data, **context})
 
-    return _cached_page(
+    return cached_page(
         request,
         key=f"dashboard:{stamp.key}",
         seconds=pages.dashboard_cache_seconds(),
         render_page=render_page,
     )
-
-
-# The rendered dashboard is kept whole, per learner, under a key that changes with anything it
-# shows: most views of it repeat the previous one, and rendering it costs ten times more than
-# serving it. What the page shares with every other (base.html) is in the key too, or put back
-# per request: the CSRF token is rendered as this placeholder and replaced on the way out, and
-# a page with messages to show is neither served from nor stored in the cache.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1d2c9e"
-
-
-@cache
-def _templates_version() -> str:
-    """A digest of the templates and the static manifest this process serves: a deploy that
-    changes either starts on new keys."""
-    digest = hashlib.sha256()
-    for root in (Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])):
-        for path in sorted(root.rglob("*.html")):
-            digest.update(path.read_bytes())
-    manifest = Path(settings.STATIC_ROOT or "/nonexistent") / "staticfiles.json"
-    if manifest.exists():
-        digest.update(manifest.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _cached_page(
-    request: HttpRequest,
-    *,
-    key: str,
-    seconds: int,
-    render_page: Callable[[dict], HttpResponse],
-) -> HttpResponse:
-    """The page render_page(context) makes, kept `seconds` under `key` plus what base.html
-    shows of the request (the learner's name, staff or not; the language is in the stamp)."""
-    if seconds <= 0 or len(messages.get_messages(request)):
-        return render_page({})
-    user = request.user
-    parts = [key, _templates_version(), str(user.is_staff), user.name]
-    key = "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    body = django_cache.get(key)
-    if body is None:
-        response = render_page({"csrf_token": CSRF_PLACEHOLDER})
-        if response.status_code != 200:
-            return response
-        body = response.content.decode()
-        django_cache.set(key, body, seconds)
-    return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 # --- Enrolment and progress changes -------------------------------------------------------------
@@ -220,7 +133,7 @@ def path_enrol(request: HttpRequest, path_slug: str) -> HttpResponse:
         _("You are enrolled in %(path)s. Pick a milestone and mark it started when you begin.")
         % {"path": path.title},
     )
-    return _back(request, path.get_absolute_url())
+    return redirect_back(request, path.get_absolute_url())
 
 
 @learner_required
@@ -231,17 +144,17 @@ def milestone_status(
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        if _is_htmx(request):
+        if is_htmx(request):
             return HttpResponseBadRequest(form_errors_text(form))
         refuse(request, form_errors_text(form))
-        return _back(request, milestone.get_absolute_url())
+        return redirect_back(request, milestone.get_absolute_url())
     status = form.cleaned_data["status"]
     services.milestone_status_set(learner=request.user, milestone=milestone, status=status)
     confirmation = str(STATUS_CONFIRMATIONS[status]) % {"title": milestone.title}
-    if _is_htmx(request):
+    if is_htmx(request):
         return _status_fragment(request, milestone, confirmation)
     messages.success(request, confirmation)
-    return _back(request, milestone.get_absolute_url())
+    return redirect_back(request, milestone.get_absolute_url())
 
 
 def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: str):
@@ -286,7 +199,7 @@ def milestone_target_date(
         ),
         lambda data: _("Target date saved.") if data["target_date"] else _("Target date cleared."),
     )
-    return _back(request, milestone.get_absolute_url())
+    return redirect_back(request, milestone.get_absolute_url())
 
 
 @login_required
@@ -303,7 +216,7 @@ def milestone_notes(
         ),
         _("Notes saved."),
     )
-    return _back(request, milestone.get_absolute_url())
+    return redirect_back(request, milestone.get_absolute_url())
 
 
 @login_required
@@ -320,7 +233,7 @@ def milestone_evidence_add(
         ),
         _("Evidence link added."),
     )
-    return _back(request, milestone.get_absolute_url())
+    return redirect_back(request, milestone.get_absolute_url())
 
 
 @login_required
@@ -339,4 +252,18 @@ def milestone_evidence_delete(
     except EvidenceLink.DoesNotExist:
         raise Http404("No such evidence link") from None
     messages.success(request, _("Evidence link removed."))
-    return _back(request, milestone.get_absolute_url())
+    return redirect_back(request, milestone.get_absolute_url())
+
+
+# --- The load benchmark's yardstick -----------------------------------------------------------
+
+
+@require_GET
+def bench_baseline(request: HttpRequest) -> HttpResponse:
+    """The load benchmark's yardstick (bench/load/benchmark.py): the whole middleware stack, one
+    query and a small template, so other pages are measured as multiples of what Django itself
+    costs here. Answers 404 unless BENCH_BASELINE is on, so a production site exposes nothing."""
+    if not settings.BENCH_BASELINE:
+        raise Http404("Not enabled")
+    titles = list(CareerPath.objects.published().values_list("title", flat=True)[:5])
+    return render(request, "bench/baseline.html", {"titles": titles})

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.form_actions import form_action, form_errors_text, refuse
+from core.form_actions import form_action, form_errors_text, form_save, refuse
+from core.htmx import is_htmx, learner_required, redirect_back
 from portfolio.forms.applications import (
     ApplicationCreateForm,
     ApplicationFilterForm,
@@ -30,23 +29,8 @@ from portfolio.models import ApplicationContact, ApplicationStatus
 from portfolio.selectors import applications as selectors
 from portfolio.services import applications as services
 from roadmap.selectors.dashboard import learner_today
-from roadmap.views import learner_required
 
 PAGE_SIZE = 25
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    """Redirect to the page the form was on (a local `next`), else to `fallback`."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = fallback
-    return redirect(target)
 
 
 def _moved(application) -> str:
@@ -61,19 +45,6 @@ def _form_page(request: HttpRequest, form, application=None) -> HttpResponse:
     return render(
         request, "portfolio/application_form.html", {"form": form, "application": application}
     )
-
-
-def _save_form(request: HttpRequest, form, save):
-    """Validate the form and call `save(data)`; on refusal, say why and keep the input."""
-    if not form.is_valid():
-        refuse(request, form_errors_text(form))
-        return None
-    try:
-        return save(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        refuse(request, " ".join(error.messages))
-        return None
 
 
 def _board_context(request: HttpRequest) -> dict:
@@ -119,7 +90,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _form_page(request, ApplicationCreateForm())
     form = ApplicationCreateForm(request.POST)
-    application = _save_form(
+    application = form_save(
         request,
         form,
         lambda data: services.application_create(learner=request.user, data=data),
@@ -155,7 +126,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ApplicationForm(initial=ApplicationForm.initial_for(application))
         return _form_page(request, form, application)
     form = ApplicationForm(request.POST)
-    saved = _save_form(
+    saved = form_save(
         request,
         form,
         lambda data: services.application_update(
@@ -175,22 +146,22 @@ def application_move(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(learner=request.user, pk=pk, details=False)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        if _is_htmx(request):
+        if is_htmx(request):
             return HttpResponseBadRequest(form_errors_text(form))
         refuse(request, form_errors_text(form))
-        return _back(request, application.get_absolute_url())
+        return redirect_back(request, application.get_absolute_url())
     services.application_move(
         learner=request.user, application=application, status=form.cleaned_data["status"]
     )
     confirmation = _moved(application)
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {**_board_context(request), "confirmation": confirmation, "oob": True}
         context["next"] = request.POST.get("next", "")
         response = render(request, "portfolio/partials/board_swap.html", context)
         patch_vary_headers(response, ["HX-Request"])
         return response
     messages.success(request, confirmation)
-    return _back(request, application.get_absolute_url())
+    return redirect_back(request, application.get_absolute_url())
 
 
 @login_required

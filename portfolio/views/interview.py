@@ -18,15 +18,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.htmx import is_htmx, learner_required
 from portfolio.forms.interview import PracticeAnswerForm, QuestionFilterForm
 from portfolio.models import InterviewQuestion, PracticeAnswer
 from portfolio.selectors import interview as selectors
 from portfolio.services import interview as services
-from roadmap.views import learner_required
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @login_required
@@ -116,7 +112,7 @@ def answer_delete(request: HttpRequest, pk: int) -> HttpResponse:
     question = answer.question
     services.practice_answer_delete(learner=request.user, answer=answer)
     confirmation = _("Answer deleted.")
-    if _is_htmx(request):
+    if is_htmx(request):
         # The answer's row is swapped for nothing; the page's live region says what happened.
         return HttpResponse(
             format_html('<div id="answer-status" hx-swap-oob="innerHTML">{}</div>', confirmation)

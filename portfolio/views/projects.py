@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.form_actions import form_action, form_errors_text, refuse
+from core.form_actions import form_action, form_save, refuse
 from portfolio.forms.projects import ProjectForm, ProjectLinkForm, PublicPortfolioForm
 from portfolio.models import ProjectLink
 from portfolio.selectors import projects as selectors
@@ -23,19 +23,6 @@ from portfolio.services import projects as services
 
 def _project_form_page(request: HttpRequest, form: ProjectForm, project=None) -> HttpResponse:
     return render(request, "portfolio/project_form.html", {"form": form, "project": project})
-
-
-def _save_form(request: HttpRequest, form, save) -> object | None:
-    """Validate the form and call `save(data)`; on refusal, say why and keep the input."""
-    if not form.is_valid():
-        refuse(request, form_errors_text(form))
-        return None
-    try:
-        return save(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        refuse(request, " ".join(error.messages))
-        return None
 
 
 @login_required
@@ -57,7 +44,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _project_form_page(request, ProjectForm(milestones=milestones))
     form = ProjectForm(request.POST, milestones=milestones)
-    project = _save_form(
+    project = form_save(
         request,
         form,
         lambda data: services.project_create(learner=request.user, data=data),
@@ -89,7 +76,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ProjectForm(initial=ProjectForm.initial_for(project), milestones=milestones)
         return _project_form_page(request, form, project)
     form = ProjectForm(request.POST, milestones=milestones)
-    saved = _save_form(
+    saved = form_save(
         request,
         form,
         lambda data: services.project_update(learner=request.user, project=project, data=data),
@@ -152,7 +139,7 @@ def public_settings(request: HttpRequest) -> HttpResponse:
         return _public_settings_page(request, PublicPortfolioForm(initial=initial), public)
     form = PublicPortfolioForm(request.POST)
     publish = bool(request.POST.get("publish"))
-    saved = _save_form(
+    saved = form_save(
         request,
         form,
         lambda data: services.public_portfolio_update(
