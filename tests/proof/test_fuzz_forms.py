@@ -68,7 +68,7 @@ PROOF_SETTINGS = settings(
 )
 
 ERROR_MARKERS = ('class="message message-error"', 'class="errorlist"', 'class="form-errors"')
-PROJECT_APPS = ("careerpath", "roadmap", "certifications", "portfolio")
+PROJECT_APPS = ("accounts", "api", "core", "reminders", "roadmap", "certifications", "portfolio")
 
 
 # --- The world the forms act on -----------------------------------------------------------------
