@@ -68,7 +68,16 @@ PROOF_SETTINGS = settings(
 )
 
 ERROR_MARKERS = ('class="message message-error"', 'class="errorlist"', 'class="form-errors"')
-PROJECT_APPS = ("accounts", "api", "core", "reminders", "roadmap", "certifications", "portfolio")
+PROJECT_APPS = (
+    "accounts",
+    "api",
+    "core",
+    "reminders",
+    "roadmap",
+    "certifications",
+    "portfolio",
+    "curation",
+)
 
 
 # --- The world the forms act on -----------------------------------------------------------------
