@@ -34,7 +34,7 @@ from portfolio.models import ApplicationStatus
 from portfolio.selectors import applications as application_selectors
 from portfolio.services import applications as application_services
 from roadmap.models import ProgressStatus
-from roadmap.selectors.dashboard import learner_today
+from roadmap.selectors.paths import learner_today
 from roadmap.selectors.progress import learner_overview
 from roadmap.services import progress as progress_services
 

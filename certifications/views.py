@@ -33,7 +33,7 @@ from certifications.models import (
     RenewalCategory,
 )
 from core.form_actions import form_action, form_errors_text, refuse
-from roadmap.selectors.dashboard import learner_today
+from roadmap.selectors.paths import learner_today
 
 COMPARE_MAX = 3
 

@@ -23,7 +23,9 @@ from core.htmx import is_htmx, learner_required, redirect_back
 from core.pages import cached_page
 from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
 from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
-from roadmap.selectors import dashboard as pages
+from roadmap.presenters import browsing as browsing_pages
+from roadmap.presenters import dashboard as dashboard_pages
+from roadmap.selectors import paths as path_selectors
 from roadmap.services import progress as services
 
 # Past-tense confirmations for a status change, shown as a message or announced after a swap.
@@ -42,14 +44,14 @@ def _learner(request: HttpRequest):
 def _today(request: HttpRequest):
     # The middleware has activated the learner's zone; a visitor sees the server's date.
     if request.user.is_authenticated:
-        return pages.learner_today(request.user)
+        return path_selectors.learner_today(request.user)
     return timezone.localdate()
 
 
 def _enrolled_milestone(request: HttpRequest, path_slug: str, step_slug: str, ms_slug: str):
     """The milestone named in the URL, if the learner is enrolled in its path; otherwise 404,
     so nobody changes progress on a path they have not joined."""
-    return pages.enrolled_milestone(
+    return path_selectors.enrolled_milestone(
         learner=request.user, path_slug=path_slug, step_slug=step_slug, milestone_slug=ms_slug
     )
 
@@ -59,19 +61,21 @@ def _enrolled_milestone(request: HttpRequest, path_slug: str, step_slug: str, ms
 
 @require_GET
 def path_list(request: HttpRequest) -> HttpResponse:
-    cards = pages.path_cards(learner=_learner(request), today=_today(request))
+    cards = browsing_pages.path_cards(learner=_learner(request), today=_today(request))
     return render(request, "roadmap/path_list.html", {"cards": cards})
 
 
 @require_GET
 def path_detail(request: HttpRequest, path_slug: str) -> HttpResponse:
-    page = pages.path_page(path_slug=path_slug, learner=_learner(request), today=_today(request))
+    page = browsing_pages.path_page(
+        path_slug=path_slug, learner=_learner(request), today=_today(request)
+    )
     return render(request, "roadmap/path_detail.html", {"page": page})
 
 
 @require_GET
 def step_detail(request: HttpRequest, path_slug: str, step_slug: str) -> HttpResponse:
-    page = pages.step_page(
+    page = browsing_pages.step_page(
         path_slug=path_slug, step_slug=step_slug, learner=_learner(request), today=_today(request)
     )
     return render(request, "roadmap/step_detail.html", {"page": page})
@@ -81,7 +85,7 @@ def step_detail(request: HttpRequest, path_slug: str, step_slug: str) -> HttpRes
 def milestone_detail(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
-    page = pages.milestone_page(
+    page = browsing_pages.milestone_page(
         path_slug=path_slug,
         step_slug=step_slug,
         milestone_slug=milestone_slug,
@@ -106,16 +110,16 @@ def milestone_detail(
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = _today(request)
-    stamp = pages.dashboard_stamp(learner=request.user, today=today)
+    stamp = dashboard_pages.dashboard_stamp(learner=request.user, today=today)
 
     def render_page(context: dict) -> HttpResponse:
-        data = pages.learner_dashboard(learner=request.user, today=today, stamp=stamp)
+        data = dashboard_pages.learner_dashboard(learner=request.user, today=today, stamp=stamp)
         return render(request, "roadmap/dashboard.html", {"dash": data, **context})
 
     return cached_page(
         request,
         key=f"dashboard:{stamp.key}",
-        seconds=pages.dashboard_cache_seconds(),
+        seconds=dashboard_pages.dashboard_cache_seconds(),
         render_page=render_page,
     )
 
@@ -126,7 +130,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def path_enrol(request: HttpRequest, path_slug: str) -> HttpResponse:
-    path = pages.published_path(path_slug=path_slug)
+    path = path_selectors.published_path(path_slug=path_slug)
     services.path_enrol(learner=request.user, path=path)
     messages.success(
         request,
@@ -168,12 +172,14 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         "oob": True,
     }
     if request.POST.get("fragment") == "row":
-        step_progress = pages.step_progress(learner=request.user, step=milestone.step)
+        step_progress = browsing_pages.step_progress(learner=request.user, step=milestone.step)
         state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
         context.update(state=state, step_progress=step_progress, is_enrolled=True)
         template = "roadmap/partials/milestone_row_swap.html"
     else:
-        context.update(state=pages.milestone_state(learner=request.user, milestone=milestone))
+        context.update(
+            state=path_selectors.milestone_state(learner=request.user, milestone=milestone)
+        )
         template = "roadmap/partials/milestone_status_swap.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.db import PreparedQuery
 from roadmap.models import ProgressStatus
-from roadmap.selectors.dashboard import STAMP_QUERY, dashboard_stamp
+from roadmap.presenters.dashboard import STAMP_QUERY, dashboard_stamp
 from roadmap.services import progress as services
 from tests.roadmap.factories import build_roadmap, enrolled_learner, path_milestones
 

@@ -28,7 +28,7 @@ from portfolio.forms.applications import (
 from portfolio.models import ApplicationContact, ApplicationStatus
 from portfolio.selectors import applications as selectors
 from portfolio.services import applications as services
-from roadmap.selectors.dashboard import learner_today
+from roadmap.selectors.paths import learner_today
 
 PAGE_SIZE = 25
 

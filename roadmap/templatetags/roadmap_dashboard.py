@@ -13,7 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from roadmap.models import ProgressStatus
-from roadmap.selectors import dashboard
+from roadmap.presenters import activity as activity_pages
+from roadmap.presenters import browsing as browsing_pages
 from roadmap.selectors.progress import MilestoneState
 
 register = template.Library()
@@ -56,13 +57,13 @@ def target_badge(state: MilestoneState, today: dt.date) -> SafeString:
 
 
 @register.filter
-def status_buttons(state: MilestoneState) -> tuple[dashboard.StatusButton, ...]:
-    """The status changes offered to `state` (selectors.dashboard.status_buttons)."""
-    return dashboard.status_buttons(state.status)
+def status_buttons(state: MilestoneState) -> tuple[browsing_pages.StatusButton, ...]:
+    """The status changes offered to `state` (presenters.status_buttons)."""
+    return browsing_pages.status_buttons(state.status)
 
 
 @register.filter
 def day_text(day: dt.date, fmt: str = "DATE_FORMAT") -> str:
     """{{ day|date:fmt }} for a date (not a datetime, whose day depends on the time zone),
     formatted once per process for each day, format and language."""
-    return dashboard.day_text(day, fmt)
+    return activity_pages.day_text(day, fmt)

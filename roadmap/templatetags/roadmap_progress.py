@@ -10,7 +10,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from roadmap.models import CourseLevel
-from roadmap.selectors.dashboard import Heatmap, HeatmapCell, choice_label
+from roadmap.presenters.activity import Heatmap, HeatmapCell
+from roadmap.presenters.browsing import choice_label
 from roadmap.selectors.progress import MilestoneState
 
 register = template.Library()

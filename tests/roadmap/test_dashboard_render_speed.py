@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roadmap.models import MilestoneProgress, ProgressEvent, ProgressEventKind, ProgressStatus
-from roadmap.selectors import dashboard as pages
+from roadmap.presenters import activity as activity_pages
+from roadmap.selectors import paths as path_selectors
 from roadmap.selectors.progress import MilestoneState, learner_enrolled_paths, learner_overview
 from roadmap.services import progress as services
 from tests.roadmap.factories import (
@@ -52,7 +53,7 @@ def test_a_fresh_render_reads_a_fixed_number_of_queries(
     learner = enrolled_learner(path)
     EnrollmentFactory(learner=learner, path=build_roadmap(steps=2, milestones_per_step=3))
     milestones = path_milestones(path)
-    today = pages.learner_today(learner)
+    today = path_selectors.learner_today(learner)
     for offset, milestone in enumerate(milestones[:10]):
         services.milestone_status_set(
             learner=learner, milestone=milestone, status=ProgressStatus.IN_PROGRESS
@@ -100,13 +101,15 @@ def test_recent_events_read_only_the_milestones_the_overview_lacks(
 
     # when
     with django_assert_num_queries(2):
-        given = pages.recent_activity(learner=learner, milestones=known)
+        given = activity_pages.recent_activity(learner=learner, milestones=known)
         links = [e.event.milestone.get_absolute_url() for e in given]
     with django_assert_num_queries(1):
-        joined = pages.recent_activity(learner=learner, milestones={**known, m[2].pk: m[2]})
+        joined = activity_pages.recent_activity(
+            learner=learner, milestones={**known, m[2].pk: m[2]}
+        )
 
     # then: the same entries as the joined query's, the overview's own milestones reused
-    plain = pages.recent_activity(learner=learner)
+    plain = activity_pages.recent_activity(learner=learner)
     assert [(e.event.pk, e.event.milestone.pk, e.text) for e in given] == [
         (e.event.pk, e.event.milestone.pk, e.text) for e in plain
     ]
@@ -216,7 +219,7 @@ def test_the_page_prints_each_badge_and_date_the_old_way(client, settings):
     settings.DASHBOARD_CACHE_SECONDS = 0
     path = build_roadmap(steps=2, milestones_per_step=3)
     learner = enrolled_learner(path)
-    today = pages.learner_today(learner)
+    today = path_selectors.learner_today(learner)
     m = path_milestones(path)
     for milestone, offset in zip(m[:3], (-2, 3, 20), strict=True):
         services.milestone_status_set(
@@ -250,6 +253,6 @@ def test_the_page_prints_each_badge_and_date_the_old_way(client, settings):
             today=today,
         )
         assert expected in page
-    start = today - dt.timedelta(days=pages.HEATMAP_DAYS - 1)
+    start = today - dt.timedelta(days=activity_pages.HEATMAP_DAYS - 1)
     assert render("from {{ s|date }} to {{ t|date }},", s=start, t=today) in page
     assert render('<th scope="row">{{ d|date:"j M" }} – ', d=start) in page

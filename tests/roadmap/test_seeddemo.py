@@ -19,7 +19,8 @@ from roadmap.models import (
     ProgressEvent,
     ProgressStatus,
 )
-from roadmap.selectors.dashboard import ProjectionStatus, learner_dashboard
+from roadmap.presenters.activity import ProjectionStatus
+from roadmap.presenters.dashboard import learner_dashboard
 from tests.roadmap.factories import (
     MilestoneProgressFactory,
     ProgressEventFactory,

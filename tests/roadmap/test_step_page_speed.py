@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from roadmap.models import Milestone, MilestoneKind, ProgressStatus
-from roadmap.selectors import dashboard as pages
+from roadmap.presenters import browsing as browsing_pages
+from roadmap.selectors import paths as path_selectors
 from roadmap.selectors.progress import MilestoneState
 from roadmap.services import progress as services
 from tests.accounts.factories import UserFactory
@@ -142,7 +143,7 @@ def test_a_row_matches_the_shared_badge_and_controls(status, days):
         status=status,
         target_date=None if days is None else today + dt.timedelta(days=days),
     )
-    row = pages.step_progress(learner=learner, step=milestone.step).milestones[0]
+    row = browsing_pages.step_progress(learner=learner, step=milestone.step).milestones[0]
     plain = MilestoneState(milestone=row.milestone, progress=row.progress)
     request = RequestFactory().get("/")
     context = {"state": plain, "today": today, "next": "/back/"}
@@ -175,7 +176,7 @@ def test_a_row_shows_the_milestone_its_kind_and_effort():
     path = build_roadmap(steps=1, milestones_per_step=2)
     first, second = path_milestones(path)
     Milestone.objects.filter(pk=first.pk).update(kind=MilestoneKind.CERTIFY, effort_hours=1)
-    rows = pages.step_progress(learner=None, step=first.step).milestones
+    rows = browsing_pages.step_progress(learner=None, step=first.step).milestones
 
     html = squash(
         render_to_string(
@@ -234,7 +235,7 @@ def test_each_status_offers_the_other_moves_on_the_step_row_and_the_milestone_ca
     learner = enrolled_learner(path)
     milestone = path_milestones(path)[0]
     MilestoneProgressFactory(learner=learner, milestone=milestone, status=status)
-    row = pages.step_progress(learner=learner, step=milestone.step).milestones[0]
+    row = browsing_pages.step_progress(learner=learner, step=milestone.step).milestones[0]
     request = RequestFactory().get("/")
     today = dt.date(2026, 3, 10)
 
@@ -273,9 +274,9 @@ def test_a_progress_change_finds_its_milestone_and_the_enrolment_in_one_query(
 
     # when / then: the enrolled learner gets it, with its step and path, in one query
     with django_assert_num_queries(1):
-        found = pages.enrolled_milestone(learner=learner, **slugs)
+        found = path_selectors.enrolled_milestone(learner=learner, **slugs)
         assert (found, found.step.path) == (milestone, path)
 
     # and anyone else gets a 404, in one query too
     with django_assert_num_queries(1), pytest.raises(Http404):
-        pages.enrolled_milestone(learner=stranger, **slugs)
+        path_selectors.enrolled_milestone(learner=stranger, **slugs)

@@ -28,7 +28,7 @@ from roadmap.models import (
     ProgressEventKind,
     ProgressStatus,
 )
-from roadmap.selectors.dashboard import learner_dashboard
+from roadmap.presenters.dashboard import learner_dashboard
 from roadmap.services.progress import EVIDENCE_ADDED, path_enrol
 
 DEMO_EMAIL = "demo@careerpath.local"

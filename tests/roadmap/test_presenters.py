@@ -6,7 +6,10 @@ import pytest
 import time_machine
 
 from roadmap.models import MilestoneProgress, ProgressEvent, ProgressEventKind, ProgressStatus
-from roadmap.selectors import dashboard as pages
+from roadmap.presenters import activity as activity_pages
+from roadmap.presenters import browsing as browsing_pages
+from roadmap.presenters import dashboard as dashboard_pages
+from roadmap.selectors import paths as path_selectors
 from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import (
     CareerPathFactory,
@@ -57,7 +60,7 @@ def finish(learner, milestone, status=ProgressStatus.DONE, completed: dt.date | 
     ("count", "level"), [(0, 0), (1, 1), (2, 2), (3, 2), (4, 3), (6, 3), (7, 4), (40, 4)]
 )
 def test_heatmap_levels_are_fixed_bands(count, level):
-    assert pages.heatmap_level(count) == level
+    assert activity_pages.heatmap_level(count) == level
 
 
 def test_heatmap_lays_out_84_days_as_weekday_rows_and_week_columns():
@@ -66,7 +69,7 @@ def test_heatmap_lays_out_84_days_as_weekday_rows_and_week_columns():
     counts = {start: 1, TODAY: 5, TODAY - dt.timedelta(days=1): 2, TODAY + dt.timedelta(1): 9}
 
     # when
-    heatmap = pages.build_heatmap(counts=counts, today=TODAY)
+    heatmap = activity_pages.build_heatmap(counts=counts, today=TODAY)
 
     # then: 84 cells from `start` to today; tomorrow (clock skew) is not drawn
     assert len(heatmap.cells) == 84
@@ -89,13 +92,13 @@ def test_streaks_in_the_heatmap():
     # given: active the last three days, a gap, then four days in a row
     active = [TODAY - dt.timedelta(days=n) for n in (0, 1, 2, 10, 11, 12, 13)]
 
-    heatmap = pages.build_heatmap(counts=dict.fromkeys(active, 1), today=TODAY)
+    heatmap = activity_pages.build_heatmap(counts=dict.fromkeys(active, 1), today=TODAY)
 
     assert (heatmap.streak, heatmap.longest_streak) == (3, 4)
 
 
 def test_no_activity_is_an_empty_heatmap_with_no_streak():
-    heatmap = pages.build_heatmap(counts={}, today=TODAY)
+    heatmap = activity_pages.build_heatmap(counts={}, today=TODAY)
 
     assert (heatmap.total, heatmap.streak, heatmap.longest_streak, heatmap.busiest) == (
         0,
@@ -113,7 +116,7 @@ def test_the_heatmap_counts_days_in_the_learners_timezone():
     ProgressEventFactory(learner=learner, occurred_at=dt.datetime(2026, 3, 10, 5, 0, tzinfo=UTC))
 
     # when
-    heatmap = pages.activity_heatmap(learner=learner, today=TODAY)
+    heatmap = activity_pages.activity_heatmap(learner=learner, today=TODAY)
 
     # then
     by_day = {c.day: c.count for c in heatmap.cells if c.count}
@@ -130,7 +133,7 @@ def test_a_learners_today_is_their_own_calendar_date(zone, expected):
     learner = UserFactory(timezone=zone)
 
     with time_machine.travel(dt.datetime(2026, 3, 10, 2, 0, tzinfo=UTC), tick=False):
-        assert pages.learner_today(learner) == expected
+        assert path_selectors.learner_today(learner) == expected
 
 
 # --- Projection ---------------------------------------------------------------------------------
@@ -143,8 +146,8 @@ def ten(db):
     return enrolled_learner(path), path_milestones(path)
 
 
-def projection(learner) -> pages.Projection:
-    return pages.learner_dashboard(learner=learner, today=TODAY).projection
+def projection(learner) -> activity_pages.Projection:
+    return dashboard_pages.learner_dashboard(learner=learner, today=TODAY).projection
 
 
 def test_no_milestones_done_is_not_enough_history(ten):
@@ -152,7 +155,7 @@ def test_no_milestones_done_is_not_enough_history(ten):
 
     result = projection(learner)
 
-    assert result.status == pages.ProjectionStatus.NOT_ENOUGH_HISTORY
+    assert result.status == activity_pages.ProjectionStatus.NOT_ENOUGH_HISTORY
     assert (result.remaining, result.done_recently, result.finish_date) == (10, 0, None)
 
 
@@ -166,7 +169,7 @@ def test_the_finish_date_is_remaining_over_the_learners_own_pace(ten):
     result = projection(learner)
 
     # then: 6 left at 1 a week is 42 days
-    assert result.status == pages.ProjectionStatus.PROJECTED
+    assert result.status == activity_pages.ProjectionStatus.PROJECTED
     assert (result.done_recently, result.days_observed, result.per_week) == (4, 28, 1.0)
     assert result.finish_date == TODAY + dt.timedelta(days=42)
 
@@ -193,7 +196,7 @@ def test_under_two_weeks_of_history_is_not_enough(ten):
 
     result = projection(learner)
 
-    assert result.status == pages.ProjectionStatus.NOT_ENOUGH_HISTORY
+    assert result.status == activity_pages.ProjectionStatus.NOT_ENOUGH_HISTORY
     assert (result.done_recently, result.days_observed) == (4, 10)
 
 
@@ -202,7 +205,7 @@ def test_fewer_than_three_done_is_not_enough(ten):
     for n, milestone in zip((40, 5), milestones, strict=False):
         finish(learner, milestone, completed=days_before(n))
 
-    assert projection(learner).status == pages.ProjectionStatus.NOT_ENOUGH_HISTORY
+    assert projection(learner).status == activity_pages.ProjectionStatus.NOT_ENOUGH_HISTORY
 
 
 def test_the_pace_only_counts_the_last_twelve_weeks(ten):
@@ -247,9 +250,9 @@ def test_all_done_or_skipped_is_finished(ten):
     for milestone in milestones[8:]:
         finish(learner, milestone, status=ProgressStatus.SKIPPED)
 
-    data = pages.learner_dashboard(learner=learner, today=TODAY)
+    data = dashboard_pages.learner_dashboard(learner=learner, today=TODAY)
 
-    assert data.projection.status == pages.ProjectionStatus.COMPLETE
+    assert data.projection.status == activity_pages.ProjectionStatus.COMPLETE
     assert data.overview.percent == 100
     assert data.next_actions == []
 
@@ -258,10 +261,10 @@ def test_a_path_without_milestones_has_no_projection(db):
     learner = UserFactory()
     EnrollmentFactory(learner=learner, path=CareerPathFactory())
 
-    data = pages.learner_dashboard(learner=learner, today=TODAY)
+    data = dashboard_pages.learner_dashboard(learner=learner, today=TODAY)
 
     assert data.is_enrolled
-    assert data.projection.status == pages.ProjectionStatus.NO_MILESTONES
+    assert data.projection.status == activity_pages.ProjectionStatus.NO_MILESTONES
     assert data.overview.percent == 0
 
 
@@ -286,7 +289,7 @@ def test_dashboard_numbers_on_known_data():
     )
 
     # when
-    data = pages.learner_dashboard(learner=learner, today=TODAY)
+    data = dashboard_pages.learner_dashboard(learner=learner, today=TODAY)
 
     # then: 2 done of the 9 meant to be done (10 minus 1 skipped)
     assert (data.overview.total, data.overview.done, data.overview.percent) == (10, 2, 22)
@@ -302,7 +305,7 @@ def test_dashboard_numbers_on_known_data():
 
 @pytest.mark.django_db
 def test_a_learner_without_paths_has_an_empty_dashboard():
-    data = pages.learner_dashboard(learner=UserFactory(), today=TODAY)
+    data = dashboard_pages.learner_dashboard(learner=UserFactory(), today=TODAY)
 
     assert not data.is_enrolled
     assert data.overview.total == 0
@@ -335,13 +338,13 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(
 
     # when: the data, and every link the page builds from it
     with django_assert_max_num_queries(6):
-        data = pages.learner_dashboard(learner=learner, today=TODAY)
+        data = dashboard_pages.learner_dashboard(learner=learner, today=TODAY)
         links = [s.milestone.get_absolute_url() for s in data.overview.milestones]
         links += [e.event.milestone.get_absolute_url() for e in data.recent]
 
     # then
     assert data.overview.done == len(milestones)
-    assert len(links) == len(milestones) + 6 + pages.RECENT_EVENTS
+    assert len(links) == len(milestones) + 6 + activity_pages.RECENT_EVENTS
 
 
 # --- History lines and path cards ---------------------------------------------------------------
@@ -371,7 +374,7 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(
 def test_history_lines(fields, text):
     event = ProgressEvent(**{"from_status": "", "to_status": "", "detail": "", **fields})
 
-    assert pages.describe_event(event) == text
+    assert activity_pages.describe_event(event) == text
 
 
 @pytest.mark.django_db
@@ -384,8 +387,8 @@ def test_path_cards_count_active_milestones_and_show_the_learners_progress():
     finish(learner, path_milestones(path)[0])
 
     # when
-    cards = pages.path_cards(learner=learner, today=TODAY)
-    anonymous = pages.path_cards(learner=None, today=TODAY)
+    cards = browsing_pages.path_cards(learner=learner, today=TODAY)
+    anonymous = browsing_pages.path_cards(learner=None, today=TODAY)
 
     # then
     assert len(cards) == 1

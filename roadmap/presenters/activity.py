@@ -1,0 +1,379 @@
+"""The dashboard's activity: the heatmap (SVG geometry), pace, projected finish and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.utils import formats
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from roadmap.models import (
+    Milestone,
+    ProgressEvent,
+    ProgressEventKind,
+    ProgressStatus,
+)
+from roadmap.selectors.progress import (
+    LearnerOverview,
+    activity_by_local_day,
+    streak_length,
+)
+
+HEATMAP_DAYS = 84  # twelve weeks
+
+
+PACE_DAYS = HEATMAP_DAYS
+
+
+# Below these, a projection would be a guess dressed up as a date.
+PROJECTION_MIN_DONE = 3
+
+
+PROJECTION_MIN_HISTORY_DAYS = 14
+
+
+RECENT_EVENTS = 6
+
+
+MILESTONE_HISTORY_EVENTS = 20
+
+
+# Heatmap geometry, in SVG user units.
+CELL = 12
+
+
+PITCH = 15
+
+
+LEFT = 30
+
+
+TOP = 16
+
+
+def heatmap_level(count: int) -> int:
+    """Colour band 0-4 for a day's number of changes (fixed bands, explained in the legend)."""
+    if count <= 0:
+        return 0
+    if count == 1:
+        return 1
+    if count <= 3:
+        return 2
+    if count <= 6:
+        return 3
+    return 4
+
+
+@lru_cache(maxsize=2048)
+def _day_text(day: dt.date, fmt: str, language: str) -> str:
+    # Every learner's heatmap names the same 84 days; formatting a date through the locale
+    # machinery is the costliest part of the chart, so each (day, format, language) is done once
+    # per process. `language` is in the key because the active one decides the month names.
+    return formats.date_format(day, fmt)
+
+
+def day_text(day: dt.date, fmt: str = "DATE_FORMAT") -> str:
+    """formats.date_format(day, fmt) in the active language, each day formatted once per
+    process: for dates a page shows in every render (the heatmap's days and weeks)."""
+    return _day_text(day, fmt, get_language())
+
+
+@dataclass(frozen=True)
+class HeatmapCell:
+    day: dt.date
+    count: int
+    level: int
+    x: int
+    y: int
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def label(self) -> str:
+        """What the cell's tooltip and screen readers say, e.g. "Monday 3 November 2026: 2
+        changes" (the template's former blocktranslate, with the same message ids)."""
+        day = _day_text(self.day, "l j F Y", get_language())
+        return ngettext("%(day)s: %(n)s change", "%(day)s: %(n)s changes", self.count) % {
+            "day": day,
+            "n": self.count,
+        }
+
+
+@dataclass(frozen=True)
+class AxisLabel:
+    text: str
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class WeekTotal:
+    start: dt.date
+    end: dt.date
+    count: int
+    active_days: int
+
+
+@dataclass
+class Heatmap:
+    start: dt.date
+    today: dt.date
+    cells: list[HeatmapCell]
+    columns: int
+    month_labels: list[AxisLabel]
+    weekday_labels: list[AxisLabel]
+    weeks: list[WeekTotal]
+    streak: int
+    longest_streak: int
+
+    cell_size = CELL
+
+    @property
+    def width(self) -> int:
+        return LEFT + self.columns * PITCH
+
+    @property
+    def height(self) -> int:
+        return TOP + 7 * PITCH
+
+    @property
+    def days(self) -> int:
+        return len(self.cells)
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.cells)
+
+    @property
+    def active_days(self) -> int:
+        return sum(1 for c in self.cells if c.count)
+
+    @property
+    def busiest(self) -> HeatmapCell | None:
+        best = max(self.cells, key=lambda c: (c.count, c.day), default=None)
+        return best if best and best.count else None
+
+
+def longest_streak(*, active_days: Iterable[dt.date]) -> int:
+    days = sorted(set(active_days))
+    best = run = 0
+    previous = None
+    for day in days:
+        run = run + 1 if previous is not None and day - previous == dt.timedelta(days=1) else 1
+        best = max(best, run)
+        previous = day
+    return best
+
+
+def build_heatmap(
+    *, counts: dict[dt.date, int], today: dt.date, days: int = HEATMAP_DAYS
+) -> Heatmap:
+    """Lay out `days` days ending today as weeks (columns, Monday first) by weekday (rows)."""
+    start = today - dt.timedelta(days=days - 1)
+    grid_start = start - dt.timedelta(days=start.weekday())
+    cells = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        count = counts.get(day, 0)
+        column = (day - grid_start).days // 7
+        cells.append(
+            HeatmapCell(
+                day=day,
+                count=count,
+                level=heatmap_level(count),
+                x=LEFT + column * PITCH,
+                y=TOP + day.weekday() * PITCH,
+            )
+        )
+    columns = (today - grid_start).days // 7 + 1
+
+    month_labels = []
+    firsts = [c for c in cells if c.day.day == 1]
+    # The first column is named after its month too, unless a new month starts right after it.
+    if not firsts or (firsts[0].x - LEFT) // PITCH >= 3:
+        firsts.insert(0, cells[0])
+    for cell in firsts:
+        month_labels.append(AxisLabel(text=formats.date_format(cell.day, "M"), x=cell.x, y=TOP - 5))
+    monday = grid_start
+    weekday_labels = [
+        AxisLabel(
+            text=formats.date_format(monday + dt.timedelta(days=row), "D"),
+            x=0,
+            y=TOP + row * PITCH + CELL - 2,
+        )
+        for row in (0, 2, 4)
+    ]
+
+    weeks = []
+    for index in range(days // 7):
+        chunk = cells[index * 7 : index * 7 + 7]
+        weeks.append(
+            WeekTotal(
+                start=chunk[0].day,
+                end=chunk[-1].day,
+                count=sum(c.count for c in chunk),
+                active_days=sum(1 for c in chunk if c.count),
+            )
+        )
+    active = [day for day, n in counts.items() if n and start <= day <= today]
+    return Heatmap(
+        start=start,
+        today=today,
+        cells=cells,
+        columns=columns,
+        month_labels=month_labels,
+        weekday_labels=weekday_labels,
+        weeks=weeks,
+        streak=streak_length(active_days=active, today=today),
+        longest_streak=longest_streak(active_days=active),
+    )
+
+
+def activity_heatmap(
+    *, learner: User, today: dt.date, zone: zoneinfo.ZoneInfo | None = None
+) -> Heatmap:
+    """The last twelve weeks of the learner's changes, by local day. One query."""
+    counts = activity_by_local_day(
+        learner=learner, since=today - dt.timedelta(days=HEATMAP_DAYS - 1), zone=zone
+    )
+    return build_heatmap(counts=counts, today=today)
+
+
+class ProjectionStatus:
+    NO_MILESTONES = "no_milestones"
+    COMPLETE = "complete"
+    NOT_ENOUGH_HISTORY = "not_enough_history"
+    STALLED = "stalled"
+    PROJECTED = "projected"
+
+
+@dataclass(frozen=True)
+class Projection:
+    status: str
+    remaining: int
+    done_recently: int = 0
+    days_observed: int = 0
+    per_week: float | None = None
+    finish_date: dt.date | None = None
+
+    min_done = PROJECTION_MIN_DONE
+    min_weeks = PROJECTION_MIN_HISTORY_DAYS // 7
+
+    @property
+    def weeks_observed(self) -> int:
+        return math.ceil(self.days_observed / 7)
+
+
+def project_finish(
+    *,
+    overview: LearnerOverview,
+    first_activity: dt.date | None,
+    zone: zoneinfo.ZoneInfo,
+) -> Projection:
+    """When the learner will finish at their own pace: milestones done per week over the last
+    twelve weeks (or since they began, if that is sooner), and the open milestones left.
+
+    The pace counts milestones that are done now, by their completion date, so a milestone
+    marked done, undone and done again counts once. No queries: the overview has the rows.
+    """
+    today = overview.today
+    remaining = sum(1 for m in overview.milestones if not m.is_finished)
+    if overview.total == 0:
+        return Projection(status=ProjectionStatus.NO_MILESTONES, remaining=0)
+    if remaining == 0:
+        return Projection(status=ProjectionStatus.COMPLETE, remaining=0)
+    since = today - dt.timedelta(days=PACE_DAYS - 1)
+    done_recently = sum(
+        1
+        for m in overview.milestones
+        if m.status == ProgressStatus.DONE
+        and m.progress.completed_at is not None
+        and since <= m.progress.completed_at.astimezone(zone).date() <= today
+    )
+    days_observed = 0
+    if first_activity is not None:
+        days_observed = min(PACE_DAYS, (today - max(first_activity, since)).days + 1)
+    if done_recently < PROJECTION_MIN_DONE or days_observed < PROJECTION_MIN_HISTORY_DAYS:
+        return Projection(
+            status=ProjectionStatus.NOT_ENOUGH_HISTORY,
+            remaining=remaining,
+            done_recently=done_recently,
+            days_observed=days_observed,
+        )
+    per_day = done_recently / days_observed
+    return Projection(
+        status=ProjectionStatus.PROJECTED,
+        remaining=remaining,
+        done_recently=done_recently,
+        days_observed=days_observed,
+        per_week=round(per_day * 7, 1),
+        finish_date=today + dt.timedelta(days=math.ceil(remaining / per_day)),
+    )
+
+
+def describe_event(event: ProgressEvent) -> str:
+    """One line for a history list, without the milestone (the page names it)."""
+    if event.kind == ProgressEventKind.STATUS:
+        return _("%(from)s → %(to)s") % {
+            "from": ProgressStatus(event.from_status or ProgressStatus.NOT_STARTED).label,
+            "to": ProgressStatus(event.to_status).label,
+        }
+    if event.kind == ProgressEventKind.TARGET_DATE:
+        if not event.detail:
+            return _("Target date cleared")
+        try:
+            date = dt.date.fromisoformat(event.detail)
+        except ValueError:
+            return _("Target date set")
+        return _("Target date set to %(date)s") % {"date": formats.date_format(date)}
+    if event.kind == ProgressEventKind.NOTES:
+        return _("Notes edited")
+    if event.kind == ProgressEventKind.EVIDENCE:
+        action, _space, url = event.detail.partition(" ")
+        if action == "removed":
+            return _("Evidence removed: %(url)s") % {"url": url}
+        return _("Evidence added: %(url)s") % {"url": url or event.detail}
+    return event.get_kind_display()
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: ProgressEvent
+    text: str
+
+
+def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:
+    return [HistoryEntry(event=e, text=describe_event(e)) for e in events]
+
+
+def recent_activity(
+    *, learner: User, limit: int = RECENT_EVENTS, milestones: dict[int, Milestone] | None = None
+) -> list[HistoryEntry]:
+    """The learner's latest changes, with their milestones' step and path loaded for links.
+    One query; given `milestones` by id (step and path loaded, e.g. the overview's), the events'
+    milestones come from there, and a second query reads only those it lacks (retired ones, or on
+    a path the learner left). The four-table join costs more than the events themselves."""
+    if milestones is None:
+        events = ProgressEvent.objects.filter(learner=learner).select_related(
+            "milestone__step__path"
+        )[:limit]
+        return _history(events)
+    events = list(ProgressEvent.objects.filter(learner=learner)[:limit])
+    missing = {e.milestone_id for e in events} - milestones.keys()
+    if missing:
+        milestones = {
+            **milestones,
+            **Milestone.objects.select_related("step__path").in_bulk(missing),
+        }
+    for event in events:
+        event.milestone = milestones[event.milestone_id]
+    return _history(events)

@@ -1,0 +1,391 @@
+"""The browsing pages: path cards, a path's outline, a step's rows, a milestone's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.db.models import Choices, Count, Exists, OuterRef, Q, Sum
+from django.http import Http404
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from roadmap.models import (
+    CareerPath,
+    Course,
+    Enrollment,
+    Milestone,
+    MilestoneKind,
+    MilestoneProgress,
+    MilestoneResource,
+    ProgressEvent,
+    ProgressStatus,
+    Step,
+)
+from roadmap.presenters.activity import MILESTONE_HISTORY_EVENTS, HistoryEntry, _history
+from roadmap.selectors.paths import (
+    is_enrolled,
+    milestone_state,
+    published_milestone,
+    published_path,
+)
+from roadmap.selectors.progress import (
+    MilestoneState,
+    PathProgress,
+    StepProgress,
+    learner_overview,
+)
+
+
+@dataclass
+class PathCard:
+    path: CareerPath
+    step_count: int
+    milestone_count: int
+    effort_hours: int
+    progress: PathProgress | None = None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.progress is not None
+
+
+def path_cards(*, learner: User | None, today: dt.date) -> list[PathCard]:
+    """Published paths with their size, and the learner's progress where enrolled."""
+    active = Q(steps__milestones__retired_at__isnull=True)
+    paths = list(
+        CareerPath.objects.published().annotate(
+            step_count=Count("steps", distinct=True),
+            milestone_count=Count("steps__milestones", filter=active, distinct=True),
+            effort_hours=Sum("steps__milestones__effort_hours", filter=active),
+        )
+    )
+    progress: dict[int, PathProgress] = {}
+    if learner is not None and learner.is_authenticated:
+        enrolled = set(
+            Enrollment.objects.filter(learner=learner, path__in=paths).values_list(
+                "path_id", flat=True
+            )
+        )
+        if enrolled:
+            overview = learner_overview(
+                learner=learner, today=today, paths=[p for p in paths if p.pk in enrolled]
+            )
+            progress = {p.path.pk: p for p in overview.paths}
+    return [
+        PathCard(
+            path=p,
+            step_count=p.step_count,
+            milestone_count=p.milestone_count,
+            effort_hours=p.effort_hours or 0,
+            progress=progress.get(p.pk),
+        )
+        for p in paths
+    ]
+
+
+@dataclass
+class PathPage:
+    path: CareerPath
+    outline: PathProgress
+    is_enrolled: bool
+    today: dt.date
+
+    @property
+    def effort_hours(self) -> int:
+        return sum(m.milestone.effort_hours for m in self.outline.milestones)
+
+
+def _outline(
+    *, path: CareerPath, milestones: list[Milestone], progress: dict[int, MilestoneProgress]
+) -> PathProgress:
+    """Group milestones (ordered by step) into steps, in memory."""
+    outline = PathProgress(path=path)
+    steps: dict[int, StepProgress] = {}
+    for milestone in milestones:
+        step_progress = steps.get(milestone.step_id)
+        if step_progress is None:
+            milestone.step.path = path
+            step_progress = steps[milestone.step_id] = StepProgress(step=milestone.step)
+            outline.steps.append(step_progress)
+        else:
+            milestone.step = step_progress.step
+        step_progress.milestones.append(
+            MilestoneState(milestone=milestone, progress=progress.get(milestone.pk))
+        )
+    return outline
+
+
+def path_page(*, path_slug: str, learner: User | None, today: dt.date) -> PathPage:
+    """A path's steps and milestones for anyone; with the learner's status when enrolled."""
+    path = published_path(path_slug=path_slug)
+    enrolled = is_enrolled(learner=learner, path=path)
+    if enrolled:
+        outline = learner_overview(learner=learner, today=today, paths=[path]).paths[0]
+    else:
+        milestones = list(
+            Milestone.objects.active()
+            .filter(step__path=path)
+            .select_related("step")
+            .order_by("step__position", "step_id", "position", "id")
+        )
+        outline = _outline(path=path, milestones=milestones, progress={})
+    return PathPage(path=path, outline=outline, is_enrolled=enrolled, today=today)
+
+
+@dataclass(frozen=True)
+class StatusButton:
+    value: str
+    css: str
+    label: str
+
+
+@dataclass(frozen=True)
+class StepMilestone(MilestoneState):
+    """A milestone as a row of its step's page shows it (and as a status change re-draws it):
+    its links, labels and buttons worked out once here, in the request's language, so the row
+    template only prints them (its badges come from roadmap_dashboard's tags)."""
+
+    url: str = ""
+    status_url: str = ""
+    kind_text: str = ""
+    effort_text: str = ""
+    buttons: tuple[StatusButton, ...] = ()
+
+
+# Labels depend only on the value and the active language, and the catalogues are loaded once
+# per process, so each is translated once per process rather than once per row per request
+# (get_FOO_display() builds a dict of every choice, translating each label, on every call).
+@lru_cache(maxsize=256)
+def _choice_label(choices: type[Choices], value: str, language: str) -> str:
+    return str(dict(choices.choices).get(value, value))
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """What get_FOO_display() shows for `value`, in the active language."""
+    return _choice_label(choices, value, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _effort_text(hours: int, language: str) -> str:
+    return ngettext("about %(hours)s hour", "about %(hours)s hours", hours) % {
+        "hours": formats.localize(hours)
+    }
+
+
+def status_buttons(status: str) -> tuple[StatusButton, ...]:
+    """The status changes offered from `status`, in their order: the one source for a step
+    page's rows and for status_controls.html (the milestone page's card)."""
+    return _status_buttons(status, get_language())
+
+
+@lru_cache(maxsize=64)
+def _status_buttons(status: str, language: str) -> tuple[StatusButton, ...]:
+    buttons = []
+    if status != ProgressStatus.IN_PROGRESS:
+        label = _("Start") if status == ProgressStatus.NOT_STARTED else _("Mark in progress")
+        buttons.append(StatusButton(ProgressStatus.IN_PROGRESS.value, "small secondary", label))
+    if status != ProgressStatus.DONE:
+        buttons.append(StatusButton(ProgressStatus.DONE.value, "small", _("Mark done")))
+    if status in (ProgressStatus.NOT_STARTED, ProgressStatus.IN_PROGRESS):
+        buttons.append(StatusButton(ProgressStatus.SKIPPED.value, "small secondary", _("Skip")))
+    if status != ProgressStatus.NOT_STARTED:
+        buttons.append(
+            StatusButton(ProgressStatus.NOT_STARTED.value, "small link-button", _("Reset"))
+        )
+    return tuple(buttons)
+
+
+@dataclass
+class StepPage:
+    path: CareerPath
+    step: Step
+    progress: StepProgress
+    courses: list[Course]
+    steps: list[Step]
+    is_enrolled: bool
+    today: dt.date
+
+    @property
+    def previous_step(self) -> Step | None:
+        index = self.steps.index(self.step)
+        return self.steps[index - 1] if index > 0 else None
+
+    @property
+    def next_step(self) -> Step | None:
+        index = self.steps.index(self.step)
+        return self.steps[index + 1] if index + 1 < len(self.steps) else None
+
+    @property
+    def number(self) -> int:
+        return self.steps.index(self.step) + 1
+
+
+def _milestone_url_maker(step: Step, name: str):
+    """A function of a milestone's slug giving the address `name` has for it in `step`: one
+    reverse() per step rather than one per milestone. Slugs need no quoting in a path."""
+    marker = "milestone-slug-marker"
+    address = reverse(
+        name,
+        kwargs={"path_slug": step.path.slug, "step_slug": step.slug, "milestone_slug": marker},
+    )
+    before, after = address.split(marker)
+    return lambda slug: f"{before}{slug}{after}"
+
+
+def step_progress(*, learner: User | None, step: Step) -> StepProgress:
+    """A step's active milestones with the learner's progress (none for a visitor), as rows
+    (StepMilestone). Two queries; `step.path` should be loaded, as the rows' links need it."""
+    milestones = list(step.milestones.active().order_by("position", "id"))
+    progress: dict[int, MilestoneProgress] = {}
+    signed_in = learner is not None and learner.is_authenticated
+    if signed_in and milestones:
+        progress = {
+            p.milestone_id: p
+            for p in MilestoneProgress.objects.filter(
+                learner=learner, milestone__in=[m.pk for m in milestones]
+            )
+        }
+    language = get_language()
+    detail_url = _milestone_url_maker(step, "roadmap:milestone_detail")
+    status_url = _milestone_url_maker(step, "roadmap:milestone_status")
+    rows = []
+    for milestone in milestones:
+        milestone.step = step
+        row_progress = progress.get(milestone.pk)
+        status = row_progress.status if row_progress else ProgressStatus.NOT_STARTED
+        rows.append(
+            StepMilestone(
+                milestone=milestone,
+                progress=row_progress,
+                url=detail_url(milestone.slug),
+                status_url=status_url(milestone.slug),
+                kind_text=_choice_label(MilestoneKind, milestone.kind, language),
+                effort_text=_effort_text(milestone.effort_hours, language),
+                buttons=_status_buttons(status, language),
+            )
+        )
+    return StepProgress(step=step, milestones=rows)
+
+
+def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt.date) -> StepPage:
+    """One step: its milestones (with the learner's status), its courses and the path's other
+    steps for navigation. Four queries at most: the path's steps with the path and whether the
+    learner is enrolled, the step's milestones, the learner's progress on them, the courses."""
+    steps_query = (
+        Step.objects.filter(path__slug=path_slug, path__is_published=True)
+        .select_related("path")
+        .order_by("position", "id")
+    )
+    signed_in = learner is not None and learner.is_authenticated
+    if signed_in:
+        steps_query = steps_query.annotate(
+            enrolled=Exists(Enrollment.objects.filter(learner=learner, path=OuterRef("path_id")))
+        )
+    steps = list(steps_query)
+    step = next((s for s in steps if s.slug == step_slug), None)
+    if step is None:
+        # A published path has no step without steps; say which of the two is missing.
+        if not steps and not CareerPath.objects.published().filter(slug=path_slug).exists():
+            raise Http404("No such career path")
+        raise Http404("No such step")
+    path = step.path
+    for s in steps:
+        s.path = path
+    enrolled = signed_in and step.enrolled
+    progress = step_progress(learner=learner if enrolled else None, step=step)
+    courses = list(step.courses.order_by("title"))
+    return StepPage(
+        path=path,
+        step=step,
+        progress=progress,
+        courses=courses,
+        steps=steps,
+        is_enrolled=enrolled,
+        today=today,
+    )
+
+
+@dataclass
+class MilestonePage:
+    milestone: Milestone
+    resources: list[MilestoneResource]
+    state: MilestoneState
+    history: list[HistoryEntry]
+    siblings: list[Milestone]
+    is_enrolled: bool
+    today: dt.date
+    evidence: list = field(default_factory=list)
+
+    @property
+    def step(self) -> Step:
+        return self.milestone.step
+
+    @property
+    def path(self) -> CareerPath:
+        return self.milestone.step.path
+
+    @property
+    def previous(self) -> Milestone | None:
+        index = self._index
+        return self.siblings[index - 1] if index > 0 else None
+
+    @property
+    def next(self) -> Milestone | None:
+        index = self._index
+        return self.siblings[index + 1] if index + 1 < len(self.siblings) else None
+
+    @property
+    def _index(self) -> int:
+        return next(i for i, m in enumerate(self.siblings) if m.pk == self.milestone.pk)
+
+    @property
+    def number(self) -> int:
+        return self._index + 1
+
+
+def milestone_page(
+    *,
+    path_slug: str,
+    step_slug: str,
+    milestone_slug: str,
+    learner: User | None,
+    today: dt.date,
+) -> MilestonePage:
+    """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
+    history when enrolled. Seven queries at most, however many resources or events there are."""
+    milestone = published_milestone(
+        path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
+    )
+    resources = list(milestone.resources.select_related("course").order_by("position", "id"))
+    siblings = list(
+        Milestone.objects.active()
+        .filter(step_id=milestone.step_id)
+        .order_by("position", "id")
+        .only("id", "slug", "title", "step_id")
+    )
+    for sibling in siblings:
+        sibling.step = milestone.step
+    enrolled = is_enrolled(learner=learner, path=milestone.step.path)
+    state = milestone_state(learner=learner if enrolled else None, milestone=milestone)
+    history: list[HistoryEntry] = []
+    if enrolled:
+        history = _history(
+            ProgressEvent.objects.filter(learner=learner, milestone=milestone)[
+                :MILESTONE_HISTORY_EVENTS
+            ]
+        )
+    return MilestonePage(
+        milestone=milestone,
+        resources=resources,
+        state=state,
+        history=history,
+        siblings=siblings,
+        is_enrolled=enrolled,
+        today=today,
+        evidence=list(state.progress.evidence.all()) if state.progress else [],
+    )

@@ -1,0 +1,99 @@
+"""Reads of paths and milestones by their slugs, enrolment and the learner's own date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.db.models import Exists, Min, OuterRef
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from roadmap.models import (
+    CareerPath,
+    Enrollment,
+    Milestone,
+    MilestoneProgress,
+    ProgressEvent,
+)
+from roadmap.selectors.progress import (
+    MilestoneState,
+)
+
+
+def learner_today(learner: User) -> dt.date:
+    """The learner's own calendar date, which decides streaks, overdue and due this week."""
+    return timezone.localdate(timezone=learner.zone)
+
+
+def is_enrolled(*, learner: User | None, path: CareerPath) -> bool:
+    if learner is None or not learner.is_authenticated:
+        return False
+    return Enrollment.objects.filter(learner=learner, path=path).exists()
+
+
+def first_activity_day(*, learner: User, zone: zoneinfo.ZoneInfo) -> dt.date | None:
+    first = ProgressEvent.objects.filter(learner=learner).aggregate(first=Min("occurred_at"))
+    return first["first"].astimezone(zone).date() if first["first"] else None
+
+
+def published_path(*, path_slug: str) -> CareerPath:
+    try:
+        return CareerPath.objects.published().get(slug=path_slug)
+    except CareerPath.DoesNotExist:
+        raise Http404("No such career path") from None
+
+
+def _milestones_by_slugs(*, path_slug: str, step_slug: str, milestone_slug: str):
+    """The active milestone of a published path named by these slugs (none or one), with its
+    step and path."""
+    return (
+        Milestone.objects.active()
+        .select_related("step__path")
+        .filter(
+            slug=milestone_slug,
+            step__slug=step_slug,
+            step__path__slug=path_slug,
+            step__path__is_published=True,
+        )
+    )
+
+
+def published_milestone(*, path_slug: str, step_slug: str, milestone_slug: str) -> Milestone:
+    """An active milestone of a published path, by its slugs, or 404."""
+    milestones = _milestones_by_slugs(
+        path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
+    )
+    try:
+        return milestones.get()
+    except Milestone.DoesNotExist:
+        raise Http404("No such milestone") from None
+
+
+def enrolled_milestone(
+    *, learner: User, path_slug: str, step_slug: str, milestone_slug: str
+) -> Milestone:
+    """An active milestone of a published path the learner is enrolled in, by its slugs, or 404
+    (the same for a path they have not joined, so nobody changes progress there). One query:
+    every progress change starts here."""
+    enrolled = Exists(Enrollment.objects.filter(learner=learner, path=OuterRef("step__path_id")))
+    milestones = _milestones_by_slugs(
+        path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
+    )
+    try:
+        return milestones.filter(enrolled).get()
+    except Milestone.DoesNotExist:
+        raise Http404("No such milestone, or not enrolled in its path") from None
+
+
+def milestone_state(*, learner: User | None, milestone: Milestone) -> MilestoneState:
+    """The learner's state on one milestone, with its evidence. Two queries when a row exists."""
+    progress = None
+    if learner is not None and learner.is_authenticated:
+        progress = (
+            MilestoneProgress.objects.filter(learner=learner, milestone=milestone)
+            .prefetch_related("evidence")
+            .first()
+        )
+    return MilestoneState(milestone=milestone, progress=progress)
