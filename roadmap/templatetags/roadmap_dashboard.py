@@ -4,7 +4,6 @@ row per render, and the status buttons a milestone offers."""
 
 import datetime as dt
 from functools import lru_cache
-from types import SimpleNamespace
 
 from django import template
 from django.conf import settings
@@ -23,20 +22,40 @@ STATUS_BADGE = "roadmap/partials/status_badge.html"
 TARGET_BADGE = "roadmap/partials/target_badge.html"
 
 
+class PartialReadsMore(Exception):
+    """A cached badge partial read a field its cache key does not include."""
+
+
+class BadgeKey:
+    """The stand-in `state` a cached badge is rendered from: exactly the fields its cache key
+    holds. Reading any other field raises (Django's templates let only AttributeError and its
+    kin pass silently), so a partial that comes to read more fails every page test at once
+    instead of printing the field empty from the cache."""
+
+    def __init__(self, partial: str, **fields) -> None:
+        self._partial = partial
+        self.__dict__.update(fields)
+
+    def __getattr__(self, name: str):
+        raise PartialReadsMore(
+            f"{self._partial} reads state.{name}, which its cache key in "
+            f"roadmap/templatetags/roadmap_dashboard.py does not hold: add it to the key"
+        )
+
+
 # The partials are rendered by the template engine itself, so the markup is theirs to the byte;
-# only the result is kept, under everything each partial reads from `state` and `today`. The
-# stand-in state offers nothing else, so a partial that came to read more would print it empty,
-# and the tests (which compare these tags with the includes) would say so. With DEBUG on,
-# templates are read afresh on every render, and so are these.
+# only the result is kept, under everything each partial reads from `state` and `today` (the
+# BadgeKey above enforces it). With DEBUG on, templates are read afresh on every render, and so
+# are these.
 @lru_cache(maxsize=64)
 def _status_badge(status: str, language: str) -> str:
-    state = SimpleNamespace(status=status, status_label=ProgressStatus(status).label)
+    state = BadgeKey(STATUS_BADGE, status=status, status_label=ProgressStatus(status).label)
     return get_template(STATUS_BADGE).render({"state": state})
 
 
 @lru_cache(maxsize=2048)
 def _target_badge(target: dt.date | None, finished: bool, today: dt.date, language: str) -> str:
-    state = SimpleNamespace(target_date=target, is_finished=finished)
+    state = BadgeKey(TARGET_BADGE, target_date=target, is_finished=finished)
     return get_template(TARGET_BADGE).render({"state": state, "today": today})
 
 

@@ -18,6 +18,7 @@ from roadmap.presenters import activity as activity_pages
 from roadmap.selectors import paths as path_selectors
 from roadmap.selectors.progress import MilestoneState, learner_enrolled_paths, learner_overview
 from roadmap.services import progress as services
+from roadmap.templatetags import roadmap_dashboard
 from tests.roadmap.factories import (
     EnrollmentFactory,
     build_roadmap,
@@ -188,6 +189,26 @@ def test_the_badge_tags_print_the_partials(state_for, status):
 
         # then
         assert tags == [includes, includes], (status, offset)
+
+
+def test_a_badge_partial_that_reads_a_field_outside_its_cache_key_fails_loudly(
+    settings, tmp_path, state_for
+):
+    # given: the status badge partial changed to read a field its cache key does not hold
+    partial = tmp_path / "roadmap" / "partials" / "status_badge.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text("{{ state.status_label }} {{ state.notes }}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    roadmap_dashboard._status_badge.cache_clear()
+    state = state_for(ProgressStatus.IN_PROGRESS, TODAY)
+
+    # when / then: rendering the cached badge raises, naming the field, instead of printing it
+    # empty for every learner who shares the cache entry
+    try:
+        with pytest.raises(roadmap_dashboard.PartialReadsMore, match="state.notes"):
+            render("{% load roadmap_dashboard %}{% status_badge state %}", state=state)
+    finally:
+        roadmap_dashboard._status_badge.cache_clear()
 
 
 def test_the_badge_tags_read_the_partials_afresh_with_debug_on(settings, state_for):
