@@ -302,7 +302,9 @@ class CertificationRenewal(models.Model):
     # The closed cycle and its credits; empty for a certification renewed without credits.
     cycle_start = models.DateField(null=True, blank=True)
     credits_counted = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    credits_needed = models.PositiveIntegerField(null=True, blank=True)
+    credits_needed = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(CREDITS_MAX)]
+    )
     credit_name = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
