@@ -17,12 +17,13 @@ from certifications.models import LearnerCertification
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import make_api_learner
 from tests.portfolio.factories import JobApplicationFactory
+from tests.project import PROJECT_PACKAGES
 from tests.proof.test_fuzz_forms import _imported, project_form_classes
 
 HUGE = "99999999999999999999999999"
 # Model integers nobody types as a quantity: an order, a counter. The database's own range
 # (Django's backend validators) bounds them in the admin.
-UNBOUNDED_MODEL_FIELDS = {"position", "attempts"}
+UNBOUNDED_MODEL_FIELDS = {"position", "attempts", "status_code", "consecutive_failures"}
 
 
 def _has_max_validator(field: models.Field) -> bool:
@@ -73,7 +74,7 @@ def test_every_number_the_api_reads_has_an_upper_bound():
 def test_every_integer_a_model_stores_for_a_person_has_an_upper_bound():
     unbounded = []
     for config in apps.get_app_configs():
-        if not config.name.startswith(("careerpath", "roadmap", "certifications", "portfolio")):
+        if not config.name.startswith(PROJECT_PACKAGES):
             continue
         for model in config.get_models():
             for field in model._meta.get_fields():

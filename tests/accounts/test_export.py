@@ -22,6 +22,7 @@ from core.spreadsheet import csv_safe_cell
 from portfolio.models import JobApplication
 from roadmap.models import MilestoneProgress, ProgressEvent
 from tests.accounts.learner_data import full_learner_data
+from tests.project import PROJECT_PACKAGES
 from tests.roadmap.factories import build_roadmap
 from tests.test_layout import assert_shared_layout, parse  # noqa: E402
 
@@ -289,11 +290,7 @@ def test_csv_export_neutralises_formulas_and_the_json_export_keeps_them_exact(cl
 def test_every_csv_the_project_writes_goes_through_the_safe_writer():
     # A new csv.writer elsewhere would write learners' text unneutralised.
     root = Path(__file__).resolve().parents[2]
-    sources = [
-        p
-        for folder in ("careerpath", "roadmap", "certifications", "portfolio")
-        for p in (root / folder).rglob("*.py")
-    ]
+    sources = [p for folder in PROJECT_PACKAGES for p in (root / folder).rglob("*.py")]
     writers = [
         str(p.relative_to(root))
         for p in sources

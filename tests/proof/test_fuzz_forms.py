@@ -45,6 +45,7 @@ from tests.certifications.factories import (
 )
 from tests.portfolio.factories import JobApplicationFactory, ProjectFactory
 from tests.portfolio.factories_practice import InterviewQuestionFactory
+from tests.project import PROJECT_PACKAGES
 from tests.proof.test_access_matrix import database_rows
 from tests.roadmap.factories import (
     EvidenceLinkFactory,
@@ -68,16 +69,6 @@ PROOF_SETTINGS = settings(
 )
 
 ERROR_MARKERS = ('class="message message-error"', 'class="errorlist"', 'class="form-errors"')
-PROJECT_APPS = (
-    "accounts",
-    "api",
-    "core",
-    "reminders",
-    "roadmap",
-    "certifications",
-    "portfolio",
-    "curation",
-)
 
 
 # --- The world the forms act on -----------------------------------------------------------------
@@ -522,7 +513,7 @@ def project_form_classes() -> set[str]:
     """Form classes defined in a `forms` module (or a `forms` package) of a project app."""
     found = set()
     for config in apps.get_app_configs():
-        if not config.name.startswith(PROJECT_APPS):
+        if not config.name.startswith(PROJECT_PACKAGES):
             continue
         try:
             package = importlib.import_module(f"{config.name}.forms")
