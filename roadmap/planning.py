@@ -208,14 +208,19 @@ def plan_weeks(
     hours_per_week: int,
     weekdays: Sequence[int],
     today: dt.date,
+    used_this_week: float = 0.0,
 ) -> Plan:
-    """Lay the open milestones of `work` (in path order) over the weeks from `today`'s week."""
+    """Lay the open milestones of `work` (in path order) over the weeks from `today`'s week.
+    `used_this_week`: hours of this week's plan already spent on work finished since, which the
+    week no longer has room for (so finishing early never makes a week hold more than the
+    budget)."""
     check_settings(hours_per_week=hours_per_week, weekdays=weekdays)
     weekdays = tuple(sorted(set(weekdays)))
     start = week_start(today)
     first = week_capacity(
         monday=start, today=today, hours_per_week=hours_per_week, weekdays=weekdays
     )
+    first = max(0.0, min(first, hours_per_week - used_this_week))
     capacities = _Capacities(first, float(hours_per_week))
     open_work = [w for w in work if w.remaining > 0]
     order, missed = _ordered(open_work, start, capacities)

@@ -55,6 +55,15 @@ def plan_anchor_source_register(source: AnchorSource) -> None:
         _anchor_sources.append(source)
 
 
+def anchor_dates(*, learner: User) -> dict[int, dt.date]:
+    """The other apps' fixed dates for this learner, {milestone id: last day of its work}."""
+    anchors: dict[int, dt.date] = {}
+    for source in _anchor_sources:
+        for milestone_id, due in source(learner).items():
+            anchors[milestone_id] = min(due, anchors.get(milestone_id, due))
+    return anchors
+
+
 def _local_today(learner: User, now: dt.datetime) -> dt.date:
     return planning.local_today(now, learner.zone)
 
@@ -138,10 +147,7 @@ def _replan(
             learner=learner, reason=reason, previous=_snapshot(plan, rows.values()), created_at=now
         )
 
-    anchors: dict[int, dt.date] = {}
-    for source in _anchor_sources:
-        for milestone_id, due in source(learner).items():
-            anchors[milestone_id] = min(due, anchors.get(milestone_id, due))
+    anchors = anchor_dates(learner=learner)
     this_monday = planning.week_start(today)
     work = []
     for state in states:
@@ -162,8 +168,23 @@ def _replan(
                 due=due,
             )
         )
+    # This week's hours planned on work done this week are spent (prior learning never is).
+    used = sum(
+        hours
+        for row in rows.values()
+        if row.status == ProgressStatus.DONE
+        and not row.prior_learning
+        and row.completed_at is not None
+        and planning.week_start(_local_today(learner, row.completed_at)) == this_monday
+        for week_start, hours in row.plan_weeks
+        if week_start == this_monday
+    )
     result = planning.plan_weeks(
-        work=work, hours_per_week=plan.hours_per_week, weekdays=plan.weekday_list, today=today
+        work=work,
+        hours_per_week=plan.hours_per_week,
+        weekdays=plan.weekday_list,
+        today=today,
+        used_this_week=used,
     )
     placed = result.milestone_weeks()
     planned_ids = {w.milestone_id for w in work}

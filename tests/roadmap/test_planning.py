@@ -313,3 +313,17 @@ def test_the_projected_finish_is_the_study_day_of_the_last_hour():
 
     # then: 4 hours in the second week end on its Tuesday
     assert plan.projected_finish == week(1) + dt.timedelta(days=1)
+
+
+def test_hours_spent_this_week_on_finished_work_are_not_planned_again():
+    # given: 6 hours a week, 4 of this week's already spent on a milestone finished since
+    plan = plan_weeks(
+        work=[Work(2, 4), Work(3, 4)],
+        hours_per_week=6,
+        weekdays=WEEKDAYS,
+        today=MONDAY,
+        used_this_week=4,
+    )
+
+    # then: this week keeps 2 hours of room, never more than the budget in all
+    assert weeks_of(plan) == [(week(0), [(2, 2.0)]), (week(1), [(2, 2.0), (3, 4.0)])]
