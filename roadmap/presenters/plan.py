@@ -17,6 +17,7 @@ from roadmap.selectors.plan import (
     plan_revisions,
     plan_settings_of,
     plan_weeks_of,
+    projected_finish,
     this_week,
 )
 from roadmap.selectors.progress import (
@@ -69,16 +70,6 @@ class PlanPage:
         return [s.milestone for s in self.open_milestones]
 
 
-def _projected_finish(plan: LearnerPlan, weeks: list[PlanWeek]) -> dt.date | None:
-    if not weeks:
-        return None
-    last = weeks[-1]
-    days = plan.weekday_list
-    per_day = plan.hours_per_week / len(days)
-    needed = max(1, -(-last.planned_hours // per_day))
-    return last.week_start + dt.timedelta(days=days[int(min(needed, len(days))) - 1])
-
-
 def plan_page(*, learner: User, today: dt.date) -> PlanPage:
     plan = learner_plan(learner=learner)
     overview = learner_overview(learner=learner, today=today)
@@ -119,7 +110,7 @@ def plan_page(*, learner: User, today: dt.date) -> PlanPage:
         ),
         missed=missed,
         need=need,
-        projected_finish=_projected_finish(plan, weeks) if plan else None,
+        projected_finish=projected_finish(plan, weeks) if plan else None,
         remaining_hours=sum(w.remaining for w in work),
         revisions=plan_revisions(learner=learner) if plan else [],
         anchors=anchors,

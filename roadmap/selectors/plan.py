@@ -8,12 +8,13 @@ none at all for the dashboard, which takes the settings from its stamp.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from accounts.models import User
 from roadmap import planning
 from roadmap.models import GoalKind, LearnerPlan, PlanRevision
-from roadmap.selectors.progress import LearnerOverview, MilestoneState
+from roadmap.selectors.progress import LearnerOverview, MilestoneState, learner_overview
 
 __all__ = [
     "PlanSettings",
@@ -22,6 +23,8 @@ __all__ = [
     "learner_plan",
     "plan_settings_of",
     "plan_weeks_of",
+    "plan_contract",
+    "projected_finish",
     "this_week",
     "plan_digest_section",
     "plan_revisions",
@@ -79,6 +82,46 @@ def plan_weeks_of(overview: LearnerOverview, *, include_finished: bool = False) 
                 (state, hours)
             )
     return [weeks[day] for day in sorted(weeks)]
+
+
+def projected_finish(plan: LearnerPlan, weeks: list[PlanWeek]) -> dt.date | None:
+    """The study day the last planned hour falls on: the last week's hours spread evenly over
+    the study days (the same rule as roadmap.planning.Plan.projected_finish)."""
+    if not weeks:
+        return None
+    last = weeks[-1]
+    days = plan.weekday_list
+    per_day = plan.hours_per_week / len(days)
+    needed = max(1, math.ceil(last.planned_hours / per_day - 1e-9))
+    return last.week_start + dt.timedelta(days=days[min(needed, len(days)) - 1])
+
+
+def plan_contract(*, learner: User, today: dt.date) -> dict | None:
+    """The plan as the API's contract gives it (GET /api/v1/plan/); None without a plan.
+    Four queries: the plan, and the overview's three."""
+    plan = learner_plan(learner=learner)
+    if plan is None:
+        return None
+    overview = learner_overview(learner=learner, today=today)
+    weeks = plan_weeks_of(overview)
+    return {
+        "hours_per_week": plan.hours_per_week,
+        "weekdays": plan.weekday_list,
+        "finish_by": plan.finish_by,
+        "projected_finish": projected_finish(plan, weeks),
+        "weeks": [
+            {
+                "week_start": week.week_start,
+                "planned_hours": week.planned_hours,
+                "milestones": [
+                    {"id": s.milestone.pk, "title": s.milestone.title, "planned_hours": hours}
+                    for s, hours in week.items
+                ],
+            }
+            for week in weeks
+        ],
+        "missed_anchors": plan.missed_anchors,
+    }
 
 
 def _done_in(state: MilestoneState, monday: dt.date, zone: dt.tzinfo) -> bool:
