@@ -20,7 +20,7 @@ class CertificationsConfig(AppConfig):
             digest_section_provider_register,
             reminder_kind_register,
         )
-        from roadmap.services.plan import plan_anchor_source_register
+        from roadmap.selectors.plan import plan_anchor_source_register
 
         digest_section_provider_register(certification_digest_sections)
         reminder_kind_register(EXPIRY_NOTICES)

@@ -13,6 +13,7 @@ from roadmap.models import LearnerPlan, PlanRevision
 from roadmap.selectors.plan import (
     PlanWeek,
     ThisWeek,
+    anchor_dates,
     learner_plan,
     plan_revisions,
     plan_settings_of,
@@ -26,7 +27,6 @@ from roadmap.selectors.progress import (
     StepProgress,
     learner_overview,
 )
-from roadmap.services.plan import anchor_dates
 
 # A milestone this big is most people's starting point ("a relevant degree or equivalent
 # experience", 500 h): onboarding points it out.

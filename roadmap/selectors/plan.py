@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accounts.models import User
@@ -17,6 +18,8 @@ from roadmap.models import GoalKind, LearnerPlan, PlanRevision
 from roadmap.selectors.progress import LearnerOverview, MilestoneState, learner_overview
 
 __all__ = [
+    "plan_anchor_source_register",
+    "anchor_dates",
     "PlanSettings",
     "PlanWeek",
     "ThisWeek",
@@ -29,6 +32,26 @@ __all__ = [
     "plan_digest_section",
     "plan_revisions",
 ]
+
+
+# Other apps' fixed dates: each source answers {milestone id: last day its work may happen}
+# for one learner in one query (certifications: the day before a booked exam).
+AnchorSource = Callable[[User], dict[int, dt.date]]
+_anchor_sources: list[AnchorSource] = []
+
+
+def plan_anchor_source_register(source: AnchorSource) -> None:
+    if source not in _anchor_sources:
+        _anchor_sources.append(source)
+
+
+def anchor_dates(*, learner: User) -> dict[int, dt.date]:
+    """The other apps' fixed dates for this learner, {milestone id: last day of its work}."""
+    anchors: dict[int, dt.date] = {}
+    for source in _anchor_sources:
+        for milestone_id, due in source(learner).items():
+            anchors[milestone_id] = min(due, anchors.get(milestone_id, due))
+    return anchors
 
 
 @dataclass(frozen=True)

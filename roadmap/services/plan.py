@@ -15,7 +15,7 @@ Three ways a plan is redone:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from json import dumps as json_dumps
 
 from django.core.exceptions import ValidationError
@@ -33,36 +33,18 @@ from roadmap.models import (
     PlanRevisionReason,
     ProgressStatus,
 )
+from roadmap.selectors.plan import anchor_dates, plan_anchor_source_register
 from roadmap.selectors.progress import learner_overview
 from roadmap.services import progress as progress_services
 
 __all__ = [
-    "plan_anchor_source_register",
+    "plan_anchor_source_register",  # re-exported: where other apps register their dates
     "plan_settings_set",
     "plan_replan",
     "plan_recompute",
     "plan_anchor_set",
     "milestones_prior_learning_set",
 ]
-
-# Other apps' fixed dates: each source answers {milestone id: last day its work may happen}
-# for one learner in one query (certifications: the day before a booked exam).
-AnchorSource = Callable[[User], dict[int, dt.date]]
-_anchor_sources: list[AnchorSource] = []
-
-
-def plan_anchor_source_register(source: AnchorSource) -> None:
-    if source not in _anchor_sources:
-        _anchor_sources.append(source)
-
-
-def anchor_dates(*, learner: User) -> dict[int, dt.date]:
-    """The other apps' fixed dates for this learner, {milestone id: last day of its work}."""
-    anchors: dict[int, dt.date] = {}
-    for source in _anchor_sources:
-        for milestone_id, due in source(learner).items():
-            anchors[milestone_id] = min(due, anchors.get(milestone_id, due))
-    return anchors
 
 
 def _local_today(learner: User, now: dt.datetime) -> dt.date:
