@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import DateField, SingleLineField
-from roadmap.models import ProgressStatus
+from core.widgets import IsoDateInput
+from roadmap.models import GoalKind, ProgressStatus
 from roadmap.services.progress import (
     EVIDENCE_LABEL_MAX_LENGTH,
     EVIDENCE_URL_MAX_LENGTH,
@@ -81,6 +82,20 @@ class PlanSettingsForm(forms.Form):
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    goal_kind = forms.ChoiceField(
+        label=_("Weekly goal"),
+        choices=GoalKind.choices,
+        initial=GoalKind.HOURS,
+        required=False,
+        help_text=_("Your hours a week, or a number of milestones."),
+    )
+    goal_milestones = forms.IntegerField(
+        label=_("Milestones a week (for a goal in milestones)"),
+        required=False,
+        min_value=1,
+        max_value=20,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 20, "inputmode": "numeric"}),
     )
     finish_by = forms.DateField(
         label=_("Finish by (optional)"),

@@ -29,6 +29,8 @@ def _settings_form(request: HttpRequest, plan: LearnerPlan | None) -> PlanSettin
             "hours_per_week": plan.hours_per_week,
             "weekdays": plan.weekday_list,
             "finish_by": plan.finish_by,
+            "goal_kind": plan.goal_kind,
+            "goal_milestones": plan.goal_milestones,
         }
     return PlanSettingsForm(initial=initial)
 
@@ -42,6 +44,8 @@ def _save_settings(request: HttpRequest, form: PlanSettingsForm) -> bool:
             hours_per_week=data["hours_per_week"],
             weekdays=data["weekdays"],
             finish_by=data["finish_by"],
+            goal_kind=data.get("goal_kind") or None,
+            goal_milestones=data.get("goal_milestones"),
         ),
         _("Your plan is saved: every open milestone is planned from this week."),
     )

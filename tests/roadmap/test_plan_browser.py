@@ -83,6 +83,8 @@ def test_enrol_plan_work_fall_behind_and_replan(live_server, browser, tmp_path):
         assert len(rows) == 4  # 3.5 h this Wednesday-to-Friday, 6, 6 and 4.5
         assert m[0].title not in journey.css("#plan-weeks").text
         check_both_widths(journey, "04-plan")
+        driver.execute_script("document.getElementById('plan-weeks').scrollIntoView()")
+        check_both_widths(journey, "04b-plan-weeks")
 
         # and the dashboard's first panel is this week
         driver.get(live_server.url + "/dashboard/")

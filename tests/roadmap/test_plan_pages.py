@@ -231,3 +231,24 @@ def test_rows_show_the_planned_week(client, path):
     html = client.get(step.get_absolute_url()).content.decode()
 
     assert f"planned: week of {monday:%-d %b}" in html
+
+
+def test_a_weekly_goal_in_milestones(client, path):
+    learner = enrolled_learner(path)
+    client.force_login(learner)
+    client.post(
+        PLAN,
+        {
+            "hours_per_week": "6",
+            "weekdays": ["0", "1", "2", "3", "4", "5", "6"],
+            "goal_kind": "milestones",
+            "goal_milestones": "2",
+        },
+    )
+    services.milestone_status_set(
+        learner=learner, milestone=path_milestones(path)[0], status=ProgressStatus.DONE
+    )
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert "1 of 2 milestones done" in html
