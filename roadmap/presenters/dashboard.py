@@ -28,12 +28,10 @@ from roadmap.presenters.activity import (
     project_finish,
     recent_activity,
 )
-from roadmap.selectors.paths import first_activity_day, learner_today
+from roadmap.selectors.paths import learner_today
 from roadmap.selectors.plan import (
     PlanSettings,
     ThisWeek,
-    learner_plan,
-    plan_settings_of,
     this_week,
 )
 from roadmap.selectors.progress import (
@@ -67,24 +65,19 @@ def learner_dashboard(
     *, learner: User, today: dt.date | None = None, stamp: DashboardStamp | None = None
 ) -> Dashboard:
     """Everything the dashboard shows. Six queries whatever the number of paths, milestones and
-    events: enrolments, milestones, progress, activity by day, first activity, recent events;
-    five when the page's `stamp` already read the first activity and the plan's settings. One
-    more when a recent event is on a milestone the overview does not show (retired, or on a path
-    the learner left)."""
+    events: enrolments, milestones, progress, activity by day, the stamp (first activity and the
+    plan's settings), recent events; five when the page's `stamp` is given. One more when a
+    recent event is on a milestone the overview does not show (retired, or on a path the
+    learner left)."""
     zone = learner.zone
     today = today or learner_today(learner)
     overview = learner_overview(learner=learner, today=today)
     heatmap = activity_heatmap(learner=learner, today=today, zone=zone)
-    if stamp is not None:
-        first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
-    else:
-        first = first_activity_day(learner=learner, zone=zone)
+    # The stamp's one query brings the first activity and the plan's settings.
+    stamp = stamp or dashboard_stamp(learner=learner, today=today)
+    first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
     projection = project_finish(overview=overview, first_activity=first, zone=zone)
-    if stamp is not None:
-        plan_settings = stamp.plan
-    else:
-        plan = learner_plan(learner=learner)
-        plan_settings = plan_settings_of(plan, zone) if plan else None
+    plan_settings = stamp.plan
     return Dashboard(
         week=this_week(overview=overview, settings=plan_settings, zone=zone)
         if plan_settings
