@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -252,3 +254,29 @@ def test_a_weekly_goal_in_milestones(client, path):
     html = client.get(DASHBOARD).content.decode()
 
     assert "1 of 2 milestones done" in html
+
+
+def test_a_status_change_redoes_the_plan_in_a_fixed_number_of_queries(client):
+    # given: planned learners on a path of 30 and of 300 milestones
+    counts = []
+    for steps, per_step in ((6, 5), (10, 30)):
+        big = build_roadmap(steps=steps, milestones_per_step=per_step, courses_per_step=0)
+        learner = enrolled_learner(big)
+        plan_services.plan_settings_set(learner=learner, hours_per_week=10, weekdays=range(7))
+        client.force_login(learner)
+        milestone = path_milestones(big)[0]
+
+        # when: an in-place status change
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                milestone.get_absolute_url() + "status/",
+                {"status": "done", "fragment": "row"},
+                HTTP_HX_REQUEST="true",
+            )
+        assert response.status_code == 200
+        counts.append(len(queries.captured_queries))
+
+    # then: the same count at both sizes: the plain change's 10, and the re-plan's nine (its
+    # savepoint and release, the plan's row locked, enrolments, milestones, progress, the exam
+    # anchors, one update of the changed rows, the plan saved)
+    assert counts[0] == counts[1] <= 10 + 9, counts
