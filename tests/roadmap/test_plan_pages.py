@@ -231,8 +231,10 @@ def test_rows_show_the_planned_week(client, path):
     monday = planning.week_start(timezone.localdate())
 
     html = client.get(step.get_absolute_url()).content.decode()
+    outline = client.get(path.get_absolute_url()).content.decode()
 
     assert f"planned: week of {monday:%-d %b}" in html
+    assert f"planned: week of {monday:%-d %b}" in outline
 
 
 def test_a_weekly_goal_in_milestones(client, path):
