@@ -282,3 +282,23 @@ def test_a_status_change_redoes_the_plan_in_a_fixed_number_of_queries(client):
     # savepoint and release, the plan's row locked, enrolments, milestones, progress, the exam
     # anchors, one update of the changed rows, the plan saved)
     assert counts[0] == counts[1] <= 10 + 9, counts
+
+
+def test_a_change_of_plan_settings_alone_shows_on_the_cached_dashboard_at_once(client, path):
+    # given: the dashboard cached with an hours goal
+    learner = enrolled_learner(path)
+    plan_services.plan_settings_set(learner=learner, hours_per_week=6, weekdays=range(7))
+    client.force_login(learner)
+    assert "0 of 6 hours done" in client.get(DASHBOARD).content.decode()
+
+    # when: only the goal changes (no progress row does)
+    plan_services.plan_settings_set(
+        learner=learner,
+        hours_per_week=6,
+        weekdays=range(7),
+        goal_kind="milestones",
+        goal_milestones=3,
+    )
+
+    # then: the plan's row is in the page's stamp
+    assert "0 of 3 milestones done" in client.get(DASHBOARD).content.decode()
