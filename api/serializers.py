@@ -333,8 +333,16 @@ class PlanSerializer(serializers.Serializer):
 
 
 class PlanUpdateSerializer(StrictInputSerializer):
-    # The range is the service's to check, so its message is the site's.
-    hours_per_week = serializers.IntegerField(required=False, help_text="From 1 to 40.")
+    hours_per_week = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=40,
+        help_text="From 1 to 40.",
+        error_messages={
+            "min_value": "Hours a week must be a whole number from 1 to 40.",
+            "max_value": "Hours a week must be a whole number from 1 to 40.",
+        },
+    )
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
@@ -342,6 +350,6 @@ class PlanUpdateSerializer(StrictInputSerializer):
         max_length=7,
         help_text="Days you study, 0 (Monday) to 6; at least one.",
     )
-    finish_by = serializers.DateField(
+    finish_by = DateField(
         required=False, allow_null=True, help_text="Today or later in your timezone; null clears."
     )

@@ -3,6 +3,8 @@ apps' services inside one transaction, so a refused field leaves everything as i
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -234,6 +236,11 @@ class PlanReplan(LearnerApiView):
 
     @extend_schema(request=None, responses={200: PlanSerializer, **OBJECT_ERRORS})
     def post(self, request: Request) -> Response:
+        # The operation takes no body, but a JSON body it is sent is still read (a malformed or
+        # hostile one refused with a JSON 400) before anything changes, as on every write; a
+        # body of another type is ignored.
+        with contextlib.suppress(exceptions.UnsupportedMediaType):
+            request.data  # noqa: B018
         try:
             plan_services.plan_replan(learner=request.user)
         except LearnerPlan.DoesNotExist:

@@ -4,7 +4,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import DateField, SingleLineField
-from core.widgets import IsoDateInput
 from roadmap.models import GoalKind, ProgressStatus
 from roadmap.services.progress import (
     EVIDENCE_LABEL_MAX_LENGTH,
@@ -70,10 +69,14 @@ class PlanSettingsForm(forms.Form):
     hours_per_week = forms.IntegerField(
         label=_("Hours a week"),
         help_text=_("From 1 to 40."),
+        min_value=1,
+        max_value=40,
         widget=forms.NumberInput(attrs={"min": 1, "max": 40, "inputmode": "numeric"}),
         error_messages={
             "required": _("Give the hours a week you can study, from 1 to 40."),
             "invalid": _("Hours a week must be a whole number from 1 to 40."),
+            "min_value": _("Hours a week must be a whole number from 1 to 40."),
+            "max_value": _("Hours a week must be a whole number from 1 to 40."),
         },
     )
     weekdays = forms.TypedMultipleChoiceField(
@@ -97,10 +100,9 @@ class PlanSettingsForm(forms.Form):
         max_value=20,
         widget=forms.NumberInput(attrs={"min": 1, "max": 20, "inputmode": "numeric"}),
     )
-    finish_by = forms.DateField(
+    finish_by = DateField(
         label=_("Finish by (optional)"),
         required=False,
-        widget=IsoDateInput(),
         help_text=_("We tell you the hours a week it takes."),
         error_messages={"invalid": _("Enter a date such as 2027-06-30.")},
     )
@@ -108,9 +110,8 @@ class PlanSettingsForm(forms.Form):
 
 class PlanAnchorForm(forms.Form):
     milestone = forms.TypedChoiceField(label=_("Milestone"), coerce=int, choices=())
-    due = forms.DateField(
+    due = DateField(
         label=_("Done by"),
-        widget=IsoDateInput(),
         error_messages={"invalid": _("Enter a date such as 2027-06-30.")},
     )
 
