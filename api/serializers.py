@@ -294,3 +294,62 @@ class ApplicationUpdateSerializer(StrictInputSerializer):
         max_length=_max_length(JobApplication, "notes"),
         trim_whitespace=False,
     )
+
+
+# --- The personal plan --------------------------------------------------------------------------
+
+
+class PlanMilestoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    planned_hours = serializers.FloatField()
+
+
+class PlanWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="A Monday, in your timezone.")
+    planned_hours = serializers.FloatField(help_text="Never more than hours_per_week.")
+    milestones = PlanMilestoneSerializer(many=True)
+
+
+class MissedAnchorSerializer(serializers.Serializer):
+    milestone_id = serializers.IntegerField()
+    due = serializers.DateField()
+    finishes_week = serializers.DateField()
+
+
+class PlanSerializer(serializers.Serializer):
+    """Your plan: every open milestone's remaining hours laid over your weeks."""
+
+    hours_per_week = serializers.IntegerField(min_value=1, max_value=40)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), help_text="0 is Monday."
+    )
+    finish_by = serializers.DateField(allow_null=True)
+    projected_finish = serializers.DateField(allow_null=True)
+    weeks = PlanWeekSerializer(many=True)
+    missed_anchors = MissedAnchorSerializer(
+        many=True, help_text="Fixed dates the plan cannot keep at your hours a week."
+    )
+
+
+class PlanUpdateSerializer(StrictInputSerializer):
+    hours_per_week = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=40,
+        help_text="From 1 to 40.",
+        error_messages={
+            "min_value": "Hours a week must be a whole number from 1 to 40.",
+            "max_value": "Hours a week must be a whole number from 1 to 40.",
+        },
+    )
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        allow_empty=True,
+        max_length=7,
+        help_text="Days you study, 0 (Monday) to 6; at least one.",
+    )
+    finish_by = DateField(
+        required=False, allow_null=True, help_text="Today or later in your timezone; null clears."
+    )

@@ -32,7 +32,10 @@ urlpatterns = [
         views.ApplicationDetail.as_view(),
         name="application_detail",
     ),
+    path("plan/", views.Plan.as_view(), name="plan"),
+    path("plan/replan/", views.PlanReplan.as_view(), name="plan_replan"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerDocs.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", not_found, name="not_found"),
+    # [\s\S], not ".": an address with a line break in it (%0A) is an unknown API address too.
+    re_path(r"^[\s\S]*$", not_found, name="not_found"),
 ]

@@ -3,6 +3,8 @@ apps' services inside one transaction, so a refused field leaves everything as i
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +27,8 @@ from api.serializers import (
     MilestoneUpdateSerializer,
     PathDetailSerializer,
     PathSerializer,
+    PlanSerializer,
+    PlanUpdateSerializer,
 )
 from api.throttling import CountRefusedCredentials
 from certifications import selectors as certification_selectors
@@ -33,9 +37,11 @@ from certifications.models import CertStatus
 from portfolio.models import ApplicationStatus
 from portfolio.selectors import applications as application_selectors
 from portfolio.services import applications as application_services
-from roadmap.models import ProgressStatus
+from roadmap.models import LearnerPlan, ProgressStatus
 from roadmap.selectors.paths import learner_today
+from roadmap.selectors.plan import learner_plan, plan_contract
 from roadmap.selectors.progress import learner_overview
+from roadmap.services import plan as plan_services
 from roadmap.services import progress as progress_services
 
 
@@ -177,6 +183,69 @@ class MilestoneDetail(LearnerApiView):
         except DjangoValidationError as error:
             raise validation_error(error, field=field) from None
         return Response(MilestoneSerializer(self._milestone(pk)).data)
+
+
+# --- The personal plan --------------------------------------------------------------------------
+
+
+def _plan_or_404(learner) -> dict:
+    data = plan_contract(learner=learner, today=learner_today(learner))
+    if data is None:
+        raise exceptions.NotFound(_("You have no plan yet: PATCH hours_per_week and weekdays."))
+    return data
+
+
+@extend_schema(tags=["plan"])
+class Plan(LearnerApiView):
+    """Your personal plan. Weeks start on Monday in your timezone; a week's planned_hours never
+    exceeds hours_per_week; every open milestone's remaining hours are planned. Only your own
+    plan is ever read or changed here; without one, GET answers 404."""
+
+    serializer_class = PlanSerializer
+
+    @extend_schema(responses={200: PlanSerializer, **OBJECT_ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(PlanSerializer(_plan_or_404(request.user)).data)
+
+    @extend_schema(request=PlanUpdateSerializer, responses={200: PlanSerializer, **WRITE_ERRORS})
+    def patch(self, request: Request) -> Response:
+        """Set hours_per_week (1-40), weekdays and finish_by, and re-plan from this week. A
+        first PATCH makes the plan (6 hours, Monday to Friday, unless given)."""
+        data = _validated(PlanUpdateSerializer, request)
+        plan = learner_plan(learner=request.user)
+        current = {
+            "hours_per_week": plan.hours_per_week if plan else 6,
+            "weekdays": plan.weekday_list if plan else [0, 1, 2, 3, 4],
+            "finish_by": plan.finish_by if plan else None,
+        }
+        try:
+            plan_services.plan_settings_set(learner=request.user, **{**current, **data})
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(
+                {e.code or "non_field_errors": e.messages for e in error.error_list}
+            ) from None
+        return Response(PlanSerializer(_plan_or_404(request.user)).data)
+
+
+@extend_schema(tags=["plan"])
+class PlanReplan(LearnerApiView):
+    """Re-plan from the current week: all progress kept, unfinished work moved forward, the
+    old plan kept in the history."""
+
+    serializer_class = PlanSerializer
+
+    @extend_schema(request=None, responses={200: PlanSerializer, **OBJECT_ERRORS})
+    def post(self, request: Request) -> Response:
+        # The operation takes no body, but a JSON body it is sent is still read (a malformed or
+        # hostile one refused with a JSON 400) before anything changes, as on every write; a
+        # body of another type is ignored.
+        with contextlib.suppress(exceptions.UnsupportedMediaType):
+            request.data  # noqa: B018
+        try:
+            plan_services.plan_replan(learner=request.user)
+        except LearnerPlan.DoesNotExist:
+            raise exceptions.NotFound(_("You have no plan yet.")) from None
+        return Response(PlanSerializer(_plan_or_404(request.user)).data)
 
 
 # --- Certifications -----------------------------------------------------------------------------

@@ -14,13 +14,16 @@ class CertificationsConfig(AppConfig):
         from accounts.ownership import learner_data_register
         from certifications.calendar import certification_events
         from certifications.learner_data import NOT_OWNED, OWNED
+        from certifications.plan_anchors import exam_anchors
         from certifications.reminders import EXPIRY_NOTICES, certification_digest_sections
         from reminders.services.registry import (
             digest_section_provider_register,
             reminder_kind_register,
         )
+        from roadmap.selectors.plan import plan_anchor_source_register
 
         digest_section_provider_register(certification_digest_sections)
         reminder_kind_register(EXPIRY_NOTICES)
         calendar_source_register(certification_events)
         learner_data_register(owned=OWNED, not_owned=NOT_OWNED)
+        plan_anchor_source_register(exam_anchors)

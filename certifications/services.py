@@ -35,6 +35,7 @@ from certifications.renewal import (
 from certifications.selectors import tracker_row
 from core.bounds import MONTHS_MAX
 from roadmap.models import ProgressStatus, http_url_validator
+from roadmap.services.plan import plan_recompute
 from roadmap.services.progress import milestone_status_set
 
 __all__ = [
@@ -156,8 +157,13 @@ def learner_certification_status_set(
         if status == CertStatus.EARNED and tracked.certification_id:
             for milestone in tracked.certification.milestones.active():
                 milestone_status_set(
-                    learner=tracked.learner, milestone=milestone, status=ProgressStatus.DONE
+                    learner=tracked.learner,
+                    milestone=milestone,
+                    status=ProgressStatus.DONE,
+                    replan=False,
                 )
+        # A booked exam is a fixed date of the plan; an earned one finishes its milestones.
+        plan_recompute(learner=tracked.learner)
     return tracked
 
 

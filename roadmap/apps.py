@@ -1,5 +1,6 @@
-"""App config for roadmap: registers the digest and the nudges with the reminder engine, the
-milestone target dates with the calendar feed, and what of the roadmap is a learner's own."""
+"""App config for roadmap: registers the digest and the nudges with the reminder engine,
+milestone target dates and planned work with the calendar feed, and what of the roadmap is a
+learner's own."""
 
 from django.apps import AppConfig
 

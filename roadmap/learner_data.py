@@ -31,6 +31,19 @@ OWNED: tuple[OwnedTable, ...] = (
         "The history of every progress change.",
         labels=("milestone__title",),
     ),
+    OwnedTable(
+        "learner_plan",
+        "roadmap.LearnerPlan",
+        "learner",
+        "The personal plan: hours a week, study days, finish-by date, weekly goal. Each "
+        "milestone's planned weeks are in milestone_progress (plan_week, plan_hours).",
+    ),
+    OwnedTable(
+        "plan_revisions",
+        "roadmap.PlanRevision",
+        "learner",
+        "The plan as it was before each re-plan or change of settings.",
+    ),
 )
 NOT_OWNED: dict[str, str] = {
     "roadmap.CareerPath": "Roadmap catalogue, curated by admins.",

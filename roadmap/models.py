@@ -1,5 +1,7 @@
 """Career paths, their ordered steps and milestones, the course catalogue, and learner progress."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
@@ -240,6 +242,15 @@ class MilestoneProgress(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     target_date = models.DateField(null=True, blank=True, validators=[date_in_window])
     notes = models.TextField(blank=True, max_length=10_000)
+    # "I already have this": done before joining, so it never counts as this week's work.
+    prior_learning = models.BooleanField(default=False)
+    # The personal plan's weeks for this milestone (roadmap/planning.py), distinct from the
+    # learner's own target date: the Monday of the first planned week and the hours planned in
+    # it and each following week. `planned_at` marks a row the learner's plan has placed (or
+    # found finished), so a progress change knows to re-plan without asking for the plan.
+    plan_week = models.DateField(null=True, blank=True)
+    plan_hours = models.JSONField(default=list, blank=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -254,6 +265,84 @@ class MilestoneProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} / {self.milestone}: {self.status}"
+
+    @property
+    def plan_weeks(self) -> list[tuple[dt.date, float]]:
+        """The planned (week start, hours), in order; empty when not planned."""
+        if self.plan_week is None:
+            return []
+        return [
+            (self.plan_week + dt.timedelta(weeks=n), float(hours))
+            for n, hours in enumerate(self.plan_hours)
+        ]
+
+    @property
+    def plan_last_week(self) -> dt.date | None:
+        weeks = self.plan_weeks
+        return weeks[-1][0] if weeks else None
+
+
+class GoalKind(models.TextChoices):
+    HOURS = "hours", _("Hours a week")
+    MILESTONES = "milestones", _("Milestones a week")
+
+
+class LearnerPlan(models.Model):
+    """A learner's plan settings: their weekly hours, study days, finish-by date and weekly goal.
+    The planned weeks themselves are on their MilestoneProgress rows."""
+
+    learner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_plan"
+    )
+    hours_per_week = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(40)]
+    )
+    # Study days as digits, 0 = Monday: "01234" is Monday to Friday.
+    weekdays = models.CharField(max_length=7, default="01234")
+    finish_by = models.DateField(null=True, blank=True)
+    goal_kind = models.CharField(max_length=10, choices=GoalKind.choices, default=GoalKind.HOURS)
+    # Milestones a week when goal_kind is milestones; an hours goal is the weekly budget.
+    goal_milestones = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    # The Monday the plan was last made from (Re-plan from this week moves it).
+    starts_on = models.DateField()
+    # Anchors the plan cannot keep: [{"milestone_id", "due", "finishes_week"}].
+    missed_anchors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.learner}: {self.hours_per_week} h a week"
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return sorted(int(d) for d in self.weekdays)
+
+
+class PlanRevisionReason(models.TextChoices):
+    CREATED = "created", _("Plan made")
+    SETTINGS = "settings", _("Settings changed")
+    REPLAN = "replan", _("Re-planned from this week")
+
+
+class PlanRevision(models.Model):
+    """The plan as it was before a re-plan or a change of settings: the history."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan_revisions"
+    )
+    reason = models.CharField(max_length=10, choices=PlanRevisionReason.choices)
+    # The settings and weeks in force until this revision: {"hours_per_week", "weekdays",
+    # "finish_by", "starts_on", "weeks": [{"week_start", "milestones": [[id, hours], ...]}]}
+    previous = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.reason} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class EvidenceLink(models.Model):

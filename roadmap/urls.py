@@ -6,7 +6,7 @@ milestone slug can never be mistaken for an action.
 
 from django.urls import include, path
 
-from roadmap import views
+from roadmap import plan_views, views
 
 app_name = "roadmap"
 
@@ -22,8 +22,19 @@ milestone_actions = [
     ),
 ]
 
+plan_pages = [
+    path("", plan_views.plan, name="plan"),
+    path("replan/", plan_views.plan_replan, name="plan_replan"),
+    path("fixed-date/", plan_views.plan_anchor, name="plan_anchor"),
+    path("setup/", plan_views.plan_setup, name="plan_setup"),
+    path("setup/prior/<int:index>/", plan_views.plan_setup_prior, name="plan_setup_prior"),
+    path("setup/time/", plan_views.plan_setup_time, name="plan_setup_time"),
+    path("setup/dates/", plan_views.plan_setup_dates, name="plan_setup_dates"),
+]
+
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("plan/", include(plan_pages)),
     path("paths/", views.path_list, name="path_list"),
     path("paths/<slug:path_slug>/", views.path_detail, name="path_detail"),
     path("enrol/<slug:path_slug>/", views.path_enrol, name="path_enrol"),

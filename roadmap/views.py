@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
 from roadmap.presenters import dashboard as dashboard_pages
 from roadmap.selectors import paths as path_selectors
+from roadmap.selectors import plan as plan_selectors
 from roadmap.services import progress as services
 
 # Past-tense confirmations for a status change, shown as a message or announced after a swap.
@@ -132,10 +133,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def path_enrol(request: HttpRequest, path_slug: str) -> HttpResponse:
     path = path_selectors.published_path(path_slug=path_slug)
     services.path_enrol(learner=request.user, path=path)
+    if not plan_selectors.learner_plan(learner=request.user):
+        # Right after a first enrolment: the plan's onboarding (skippable).
+        messages.success(
+            request,
+            _("You are enrolled in %(path)s. Now let us make your plan: it takes a minute.")
+            % {"path": path.title},
+        )
+        return redirect("roadmap:plan_setup")
     messages.success(
         request,
-        _("You are enrolled in %(path)s. Pick a milestone and mark it started when you begin.")
-        % {"path": path.title},
+        _("You are enrolled in %(path)s. Its milestones are in your plan.") % {"path": path.title},
     )
     return redirect_back(request, path.get_absolute_url())
 

@@ -11,9 +11,11 @@ from django.utils.translation import get_language
 
 from accounts.models import User
 from core.db import PreparedQuery
+from roadmap import planning
 from roadmap.models import (
     CareerPath,
     Enrollment,
+    LearnerPlan,
     MilestoneProgress,
     ProgressEvent,
     ProgressStatus,
@@ -26,7 +28,12 @@ from roadmap.presenters.activity import (
     project_finish,
     recent_activity,
 )
-from roadmap.selectors.paths import first_activity_day, learner_today
+from roadmap.selectors.paths import learner_today
+from roadmap.selectors.plan import (
+    PlanSettings,
+    ThisWeek,
+    this_week,
+)
 from roadmap.selectors.progress import (
     LearnerOverview,
     MilestoneState,
@@ -42,6 +49,8 @@ class Dashboard:
     projection: Projection
     next_actions: list[MilestoneState]
     recent: list[HistoryEntry]
+    # The personal plan's first panel; None for a learner who has not made a plan.
+    week: ThisWeek | None = None
 
     @property
     def is_enrolled(self) -> bool:
@@ -56,19 +65,23 @@ def learner_dashboard(
     *, learner: User, today: dt.date | None = None, stamp: DashboardStamp | None = None
 ) -> Dashboard:
     """Everything the dashboard shows. Six queries whatever the number of paths, milestones and
-    events: enrolments, milestones, progress, activity by day, first activity, recent events;
-    five when the page's `stamp` already read the first activity. One more when a recent event
-    is on a milestone the overview does not show (retired, or on a path the learner left)."""
+    events: enrolments, milestones, progress, activity by day, the stamp (first activity and the
+    plan's settings), recent events; five when the page's `stamp` is given. One more when a
+    recent event is on a milestone the overview does not show (retired, or on a path the
+    learner left)."""
     zone = learner.zone
     today = today or learner_today(learner)
     overview = learner_overview(learner=learner, today=today)
     heatmap = activity_heatmap(learner=learner, today=today, zone=zone)
-    if stamp is not None:
-        first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
-    else:
-        first = first_activity_day(learner=learner, zone=zone)
+    # The stamp's one query brings the first activity and the plan's settings.
+    stamp = stamp or dashboard_stamp(learner=learner, today=today)
+    first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
     projection = project_finish(overview=overview, first_activity=first, zone=zone)
+    plan_settings = stamp.plan
     return Dashboard(
+        week=this_week(overview=overview, settings=plan_settings, zone=zone)
+        if plan_settings
+        else None,
         today=today,
         overview=overview,
         heatmap=heatmap,
@@ -96,23 +109,29 @@ class DashboardStamp:
 
     key: str
     first_activity_at: dt.datetime | None
+    plan: PlanSettings | None = None
 
 
 def _stamp_sql() -> str:
     # Plain SQL, built once: through the ORM the same statement costs more to compile than the
     # cached page it guards costs to serve. Three one-row aggregates, each on an index of the
     # learner's rows; events are append-only, so their count and latest time show a new one.
+    # The plan's settings come along (its one row by its unique learner), so the page needs no
+    # query of its own for them, and any change of them gives a new key.
     event = ProgressEvent._meta.db_table
+    plan = LearnerPlan._meta.db_table
     progress = MilestoneProgress._meta.db_table
     enrolment = Enrollment._meta.db_table
     path = CareerPath._meta.db_table
     return (
-        "SELECT * FROM"
+        "SELECT events.*, progress.*, enrolments.*, lp.updated_at, lp.hours_per_week,"
+        " lp.weekdays, lp.goal_kind, lp.goal_milestones, lp.created_at FROM"
         f" (SELECT MIN(occurred_at), MAX(occurred_at), COUNT(*) FROM {event}"
         "  WHERE learner_id = %(id)s) events,"
         f" (SELECT COUNT(*), MAX(updated_at) FROM {progress} WHERE learner_id = %(id)s) progress,"
         f" (SELECT COUNT(*), MAX(e.id), MAX(p.updated_at) FROM {enrolment} e"
         f"  JOIN {path} p ON p.id = e.path_id WHERE e.learner_id = %(id)s) enrolments"
+        f" LEFT JOIN {plan} lp ON lp.learner_id = %(id)s"
     )
 
 
@@ -127,5 +146,23 @@ def dashboard_stamp(*, learner: User, today: dt.date) -> DashboardStamp:
         first_event_at = dt.datetime.fromisoformat(first_event_at)
     if first_event_at is not None and timezone.is_naive(first_event_at):
         first_event_at = first_event_at.replace(tzinfo=dt.UTC)
-    parts = [learner.pk, get_language(), learner.timezone, today.isoformat(), *row]
-    return DashboardStamp(key=":".join(str(p) for p in parts), first_activity_at=first_event_at)
+    parts = [learner.pk, get_language(), learner.timezone, today.isoformat(), *row[:-5]]
+    plan = None
+    hours, weekdays, goal_kind, goal_milestones, created_at = row[-5:]
+    if hours is not None:
+        plan = PlanSettings(
+            hours_per_week=hours,
+            weekdays=tuple(int(d) for d in weekdays),
+            goal_kind=goal_kind,
+            goal_milestones=goal_milestones,
+            since=planning.week_start(_aware(created_at).astimezone(learner.zone).date()),
+        )
+    return DashboardStamp(
+        key=":".join(str(p) for p in parts), first_activity_at=first_event_at, plan=plan
+    )
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):  # SQLite hands back the stored text
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)

@@ -44,6 +44,8 @@ EVIDENCE_LABEL_MAX_LENGTH = EvidenceLink._meta.get_field("label").max_length
 EVENT_DETAIL_MAX_LENGTH = ProgressEvent._meta.get_field("detail").max_length
 # Evidence events share one kind; the detail says which way it went, e.g. "added https://...".
 EVIDENCE_ADDED = "added"
+# A status event's detail when the learner already had the milestone before joining.
+PRIOR_LEARNING = "prior learning"
 EVIDENCE_REMOVED = "removed"
 
 
@@ -56,7 +58,12 @@ def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
         raise ValidationError(_("This career path is not open for enrolment."))
     with transaction.atomic():
         # get_or_create retries the read after an IntegrityError, so a double click is harmless.
-        enrollment, _created = Enrollment.objects.get_or_create(learner=learner, path=path)
+        enrollment, created = Enrollment.objects.get_or_create(learner=learner, path=path)
+        if created:
+            # The new path's milestones join the learner's plan, if they have one.
+            from roadmap.services.plan import plan_recompute
+
+            plan_recompute(learner=learner)
     return enrollment
 
 
@@ -95,15 +102,35 @@ def _event(
     )
 
 
+def _replan_if_planned(*, learner: User, progress: MilestoneProgress, now: dt.datetime) -> None:
+    """Redo the learner's plan after a change, if this row is part of one (its planned_at tells
+    without a query, so learners without a plan pay nothing)."""
+    if progress.planned_at is None:
+        return
+    # Imported here: the plan's services build on these ones.
+    from roadmap.services.plan import plan_recompute
+
+    plan_recompute(learner=learner, now=now)
+
+
 def milestone_status_set(
-    *, learner: User, milestone: Milestone, status: str, now: dt.datetime | None = None
+    *,
+    learner: User,
+    milestone: Milestone,
+    status: str,
+    now: dt.datetime | None = None,
+    prior_learning: bool = False,
+    replan: bool = True,
 ) -> MilestoneProgress:
     """Move the milestone to `status` for this learner.
 
     started_at is set the first time work starts (in progress or done) and kept after that;
     completed_at is set on done and cleared when leaving done. Resetting to not started clears
     both, because the learner says the work has not begun. Setting the current status again
-    changes nothing and records nothing.
+    changes nothing and records nothing. `prior_learning` marks a milestone done before joining
+    ("I already have this"); leaving done clears it. The learner's plan, if they have one, is
+    redone in the same transaction unless `replan` is off (a caller changing many at once
+    redoes it once at the end).
     """
     if status not in ProgressStatus.values:
         raise ValidationError(
@@ -124,15 +151,22 @@ def milestone_status_set(
             progress.completed_at = None
         if status == ProgressStatus.NOT_STARTED:
             progress.started_at = None
-        progress.save(update_fields=["status", "started_at", "completed_at", "updated_at"])
+        fields = ["status", "started_at", "completed_at", "updated_at"]
+        if progress.prior_learning != (prior_learning and status == ProgressStatus.DONE):
+            progress.prior_learning = not progress.prior_learning
+            fields.append("prior_learning")
+        progress.save(update_fields=fields)
         _event(
             learner=learner,
             milestone=milestone,
             kind=ProgressEventKind.STATUS,
             from_status=previous,
             to_status=status,
+            detail=PRIOR_LEARNING if progress.prior_learning else "",
             occurred_at=now,
         )
+        if replan:
+            _replan_if_planned(learner=learner, progress=progress, now=now)
     return progress
 
 
@@ -169,6 +203,8 @@ def milestone_target_date_set(
             detail=target_date.isoformat() if target_date else "",
             occurred_at=now,
         )
+        # A target date is an anchor the plan keeps.
+        _replan_if_planned(learner=learner, progress=progress, now=now)
     return progress
 
 
@@ -200,7 +236,8 @@ def milestone_notes_set(
     return progress
 
 
-def _clean_evidence_url(url: str) -> str:
+def clean_evidence_url(url: str) -> str:
+    """The evidence link, trimmed, or a ValidationError that says what is wrong with it."""
     url = url.strip()
     if not url:
         raise ValidationError(_("Enter the address of your evidence."), code="required")
@@ -233,7 +270,7 @@ def milestone_evidence_add(
     now: dt.datetime | None = None,
 ) -> EvidenceLink:
     """Attach a link (a repository, a certificate, a write-up) to the learner's milestone."""
-    url = _clean_evidence_url(url)
+    url = clean_evidence_url(url)
     label = label.strip()
     if len(label) > EVIDENCE_LABEL_MAX_LENGTH:
         raise ValidationError(

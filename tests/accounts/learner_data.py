@@ -39,7 +39,9 @@ from roadmap.models import (
     CareerPath,
     Enrollment,
     EvidenceLink,
+    LearnerPlan,
     MilestoneProgress,
+    PlanRevision,
     ProgressEvent,
     ProgressStatus,
     ReminderKind,
@@ -102,6 +104,10 @@ def full_learner_data(
             to_status=ProgressStatus.IN_PROGRESS,
             occurred_at=now,
         )
+    LearnerPlan.objects.get_or_create(learner=learner, defaults={"starts_on": today})
+    PlanRevision.objects.create(
+        learner=learner, reason="replan", previous={"hours_per_week": 6}, created_at=now
+    )
     ReminderDelivery.objects.create(
         learner=learner,
         kind=ReminderKind.DIGEST,

@@ -16,6 +16,7 @@ from accounts.tokens import fingerprint
 from certifications.models import CertStatus, LearnerCertification
 from portfolio.models import ApplicationStatus, JobApplication
 from roadmap.models import MilestoneProgress, ProgressStatus
+from roadmap.services.plan import plan_settings_set
 from roadmap.services.progress import milestone_target_date_set
 from tests.accounts.factories import UserFactory
 from tests.accounts.learner_data import full_learner_data
@@ -274,3 +275,20 @@ def test_calendar_page_shares_the_layout_with_and_without_the_address(client):
     shown = client.post(PAGE_URL, {"action": "reset"}, follow=True).content.decode()
     assert 'id="feed-url"' in shown
     assert_shared_layout(parse(shown), logged_in=True)
+
+
+def test_planned_work_is_in_the_feed_as_its_own_events(client):
+    # given: a learner with a plan of 2 hours a week on Wednesdays
+    data = full_learner_data()
+    plan_settings_set(learner=data.learner, hours_per_week=2, weekdays=[2])
+
+    # when
+    events = events_of(client.get(feed_url(data.calendar_secret)))
+
+    # then: one event per milestone and week, on Wednesdays, apart from the target dates
+    planned = [e for uid, e in events.items() if uid.startswith("plan-")]
+    assert planned
+    assert all(e["DTSTART"].dt.weekday() == 2 for e in planned)
+    assert all(str(e["SUMMARY"]).startswith("Planned: ") for e in planned)
+    assert "(2 h this week)" in str(planned[-1]["SUMMARY"])
+    assert any(uid.startswith("milestone-") for uid in events)

@@ -75,3 +75,14 @@ def test_path_query_counts_do_not_grow_with_the_roadmap(db, django_assert_max_nu
         # token, enrolment, milestones, progress
         with django_assert_max_num_queries(4):
             assert learner.get(f"/api/v1/paths/{learner.path.slug}/").status_code == 200
+
+
+@pytest.mark.parametrize("address", ["/api/v1/nothing-here/", "/api/v1/paths/a%0Ab/"])
+def test_an_unknown_api_address_is_a_json_404_even_with_a_line_break(api_learner, address):
+    # when: an address no operation has, also one holding a line break (%0A), which a plain
+    # ".*" pattern does not match
+    response = api_learner.get(address)
+
+    # then: the API's own 404, not the site's HTML page
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"

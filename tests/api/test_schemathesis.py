@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from careerpath.wsgi import application
 from certifications.models import CertStatus
 from portfolio.services.applications import application_create
+from roadmap.services.plan import plan_settings_set
 from roadmap.services.progress import milestone_status_set
 from tests.api.conftest import make_api_learner
 from tests.certifications.factories import LearnerCertificationFactory, pmp
@@ -65,6 +66,7 @@ def learner_with_data(db):
     application_create(
         learner=learner.learner, data={"company": "Acme", "role": "AI PM", "status": "applied"}
     )
+    plan_settings_set(learner=learner.learner, hours_per_week=6, weekdays=[0, 2, 4])
     return learner
 
 
@@ -85,6 +87,7 @@ def test_no_generated_request_gets_a_server_error(case, data, learner_with_data)
     # in most cases, the id of one of the learner's own objects (a random id is only a 404)
     headers = {"Authorization": f"Bearer {learner_with_data.token}"}
     own = {
+        "plan": [],
         "milestones": [m.pk for m in learner_with_data.milestones],
         "certifications": list(
             learner_with_data.learner.certifications.values_list("pk", flat=True)

@@ -220,6 +220,17 @@ REGISTRY: dict[str, Access] = {
         data=lambda w: {"url": "https://example.com/mine", "label": "Mine"}
     ),
     "roadmap:milestone_evidence_delete": owned(data=lambda w: {}),
+    "roadmap:plan": login("the learner's own plan; there is no address for anyone else's"),
+    "roadmap:plan_replan": login("re-plans the requester's own plan"),
+    "roadmap:plan_anchor": login(
+        "fixes a date on the requester's milestone; another learner's is refused by the service"
+    ),
+    "roadmap:plan_setup": login("the requester's own plan set-up"),
+    "roadmap:plan_setup_prior": login(
+        "prior learning on the requester's own paths", literal={"index": "0"}
+    ),
+    "roadmap:plan_setup_time": login("the requester's own plan settings"),
+    "roadmap:plan_setup_dates": login("the requester's own fixed dates"),
     # The learner's data, calendar feed, tokens and account
     "accounts:data": login("the learner's own data page"),
     "accounts:export_json": login("the learner's own data, as JSON"),
@@ -242,6 +253,8 @@ REGISTRY: dict[str, Access] = {
     "api:certification_detail": api("owned", data=lambda w: {"status": "studying"}),
     "api:application_list": api("login", why="the learner's applications"),
     "api:application_detail": api("owned", data=lambda w: {"status": "applied"}),
+    "api:plan": api("login", why="the learner's own plan; no address names anyone else's"),
+    "api:plan_replan": api("login", why="re-plans the learner's own plan"),
     "api:schema": public("the OpenAPI schema"),
     "api:docs": public("the API's documentation page"),
     "api:not_found": public("a JSON 404 for any other address under /api/v1/"),

@@ -170,6 +170,14 @@ FORMS: dict[str, Target] = {
     ),
     "roadmap.forms.NotesForm": _roadmap("notes", _imported("roadmap.forms.NotesForm")),
     "roadmap.forms.EvidenceForm": _roadmap("evidence_add", _imported("roadmap.forms.EvidenceForm")),
+    "roadmap.forms.PlanSettingsForm": Target(
+        url=lambda w: reverse("roadmap:plan"),
+        bind=lambda w, data: _imported("roadmap.forms.PlanSettingsForm")(data),
+    ),
+    "roadmap.forms.PlanAnchorForm": Target(
+        url=lambda w: reverse("roadmap:plan_anchor"),
+        bind=lambda w, data: _imported("roadmap.forms.PlanAnchorForm")(data),
+    ),
     "certifications.forms.CatalogueFilterForm": Target(
         url=lambda w: reverse("certifications:catalogue"),
         bind=lambda w, data: _imported("certifications.forms.CatalogueFilterForm")(

@@ -16,6 +16,7 @@ from roadmap.models import (
     ProgressStatus,
 )
 from roadmap.services import progress as services
+from roadmap.services.plan import plan_settings_set
 from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import (
     CareerPathFactory,
@@ -175,9 +176,9 @@ def test_a_logged_in_learner_enrols_with_one_post_and_can_join_several_paths(cli
     client.post(reverse("roadmap:path_enrol", args=[path.slug]))  # a second click
     client.post(reverse("roadmap:path_enrol", args=[second.slug]))
 
-    # then
+    # then: the first enrolment leads to the plan's onboarding
     assert response.status_code == 302
-    assert response.url == path.get_absolute_url()
+    assert response.url == reverse("roadmap:plan_setup")
     assert Enrollment.objects.filter(learner=learner).count() == 2
     html = client.get(reverse("roadmap:dashboard")).content.decode()
     assert path.title in html and second.title in html
@@ -192,7 +193,10 @@ def test_enrolling_needs_a_post_and_a_login(client, path):
 
 
 def test_enrolling_from_a_milestone_page_returns_there(client, path, milestone):
-    client.force_login(UserFactory())
+    # given: a learner who has a plan already (so no onboarding)
+    learner = UserFactory()
+    plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0])
+    client.force_login(learner)
 
     response = client.post(
         reverse("roadmap:path_enrol", args=[path.slug]),
