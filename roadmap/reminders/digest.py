@@ -25,10 +25,11 @@ from reminders.models import ReminderDelivery
 from reminders.selectors import learner_zone
 from reminders.services.email import RenderedEmail, reminder_headers
 from reminders.services.layouts import LAYOUTS
-from reminders.services.registry import DigestSection, digest_sections
+from reminders.services.registry import DigestItem, DigestSection, digest_sections
 from reminders.services.unsubscribe import UnsubscribeKind, UnsubscribeLinks, absolute_url
-from roadmap.models import Milestone, ProgressStatus, Step
+from roadmap.models import LearnerPlan, Milestone, ProgressStatus, Step
 from roadmap.selectors import reminders as selectors
+from roadmap.selectors.plan import plan_digest_section
 from roadmap.selectors.progress import DUE_SOON_DAYS, MilestoneState
 
 
@@ -245,6 +246,44 @@ class _DigestFragments:
         return found
 
 
+def _plan_section(section: dict, *, plan_url: str) -> DigestSection:
+    """The digest's "This week's plan" block: the week's planned work, last week's goal, and
+    Re-plan from this week once the learner is two weeks behind."""
+    items = [
+        DigestItem(
+            text=item["title"],
+            url=absolute_url(item["url"]),
+            note=_("%(hours)s h planned") % {"hours": f"{item['hours']:g}"},
+        )
+        for item in section["planned"]
+    ]
+    goal = section["last_week_goal"]
+    if goal["counted"]:
+        unit = _("hours") if goal["kind"] == "hours" else _("milestones")
+        items.append(
+            DigestItem(
+                text=(_("Last week's goal met") if goal["met"] else _("Last week's goal missed")),
+                note=_("%(done)s of %(target)s %(unit)s")
+                % {"done": f"{goal['done']:g}", "target": goal["target"], "unit": unit},
+            )
+        )
+    if section["offer_replan"]:
+        items.append(
+            DigestItem(
+                text=_("Re-plan from this week"),
+                url=plan_url,
+                note=ngettext(
+                    "your plan is %(n)s week behind",
+                    "your plan is %(n)s weeks behind",
+                    section["weeks_behind"],
+                )
+                % {"n": section["weeks_behind"]},
+            )
+        )
+    title = _("This week's plan: %(hours)s hours") % {"hours": f"{section['planned_hours']:g}"}
+    return DigestSection(title=title, items=tuple(items))
+
+
 def digests_render(
     *, requests: Sequence[DigestRequest], now: dt.datetime
 ) -> dict[int, RenderedEmail | None]:
@@ -258,6 +297,8 @@ def digests_render(
     last_sent = selectors.last_digest_sent_at(learner_ids=today)
     streaks = selectors.streaks(learners=learners, today_by_learner=today)
     sections: dict[int, list[DigestSection]] = digest_sections(learners, now)
+    plans = {plan.learner_id: plan for plan in LearnerPlan.objects.filter(learner__in=learners)}
+    plan_url = absolute_url(reverse("roadmap:plan"))
     links = Links()
     words = _digest_words()
     fragments = _DigestFragments(words=words, links=links)
@@ -268,6 +309,9 @@ def digests_render(
         learner = request.learner
         overview = overviews[learner.pk]
         extra = sections.get(learner.pk, [])
+        plan = plan_digest_section(learner=learner, overview=overview, plan=plans.get(learner.pk))
+        if plan is not None and (plan["planned"] or plan["offer_replan"]):
+            extra = [_plan_section(plan, plan_url=plan_url), *extra]
         if overview.total == 0 or (overview.is_complete and not extra):
             rendered[learner.pk] = None
             continue

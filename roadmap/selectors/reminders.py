@@ -164,12 +164,34 @@ class ProgressRow:
     """The fields of a progress row that an email reads, in place of a MilestoneProgress model
     instance: a batch reads thousands of rows, and building models was most of its cost."""
 
-    __slots__ = ("status", "target_date", "completed_at")
+    __slots__ = (
+        "status",
+        "target_date",
+        "completed_at",
+        "prior_learning",
+        "plan_week",
+        "plan_hours",
+    )
 
-    def __init__(self, status: str, target_date: dt.date | None, completed_at) -> None:
+    def __init__(
+        self,
+        status: str,
+        target_date: dt.date | None,
+        completed_at,
+        prior_learning: bool = False,
+        plan_week: dt.date | None = None,
+        plan_hours: list | None = None,
+    ) -> None:
         self.status = status
         self.target_date = target_date
         self.completed_at = completed_at
+        self.prior_learning = prior_learning
+        self.plan_week = plan_week
+        self.plan_hours = plan_hours or []
+
+    # The plan's reading of a row, shared with the model (the digest's "this week's plan").
+    plan_weeks = MilestoneProgress.plan_weeks
+    plan_last_week = MilestoneProgress.plan_last_week
 
 
 def learner_overviews(
@@ -209,14 +231,23 @@ def learner_overviews(
     if path_ids - paths.keys():  # enrolled on a path with no milestones (yet)
         paths.update(CareerPath.objects.in_bulk(path_ids - paths.keys()))
     rows_by_learner: dict[int, dict[int, ProgressRow]] = defaultdict(dict)
-    for learner_id, milestone_id, status, target_date, completed_at in (
+    for learner_id, milestone_id, *columns in (
         MilestoneProgress.objects.filter(
             learner_id__in=ids, milestone__in=[m.pk for m in milestones]
         )
         .order_by()
-        .values_list("learner_id", "milestone_id", "status", "target_date", "completed_at")
+        .values_list(
+            "learner_id",
+            "milestone_id",
+            "status",
+            "target_date",
+            "completed_at",
+            "prior_learning",
+            "plan_week",
+            "plan_hours",
+        )
     ):
-        rows_by_learner[learner_id][milestone_id] = ProgressRow(status, target_date, completed_at)
+        rows_by_learner[learner_id][milestone_id] = ProgressRow(*columns)
     # A milestone nobody has started reads the same for every learner: one state each (they
     # are immutable), so only the learner's own rows cost a new object.
     step_items = {

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from roadmap.models import ProgressStatus
+from roadmap.reminders.digest import digest_preview
 from roadmap.selectors.plan import learner_plan, plan_digest_section
 from roadmap.selectors.progress import learner_overview
 from roadmap.services import plan as plan_services
@@ -68,3 +69,36 @@ def test_this_weeks_plan_last_weeks_goal_and_the_replan_offer_after_two_weeks_be
     assert week3["last_week_goal"]["met"] is False
     assert (week3["weeks_behind"], week3["offer_replan"]) == (2, True)
     assert section_at(learner, MONDAY + dt.timedelta(weeks=2))["offer_replan"] is False
+
+
+def test_the_digest_email_shows_this_weeks_plan_and_offers_the_replan_when_behind():
+    # given: the same plan as above, the first milestone done in week 0
+    path = build_roadmap(steps=1, milestones_per_step=4, courses_per_step=0)
+    learner = enrolled_learner(path)
+    m = path_milestones(path)
+    plan_services.plan_settings_set(
+        learner=learner, hours_per_week=4, weekdays=range(7), now=MONDAY
+    )
+    services.milestone_status_set(
+        learner=learner, milestone=m[0], status=ProgressStatus.DONE, now=MONDAY + dt.timedelta(1)
+    )
+
+    # when: the digest of the Monday after, and of two weeks later
+    week1 = digest_preview(learner=learner, now=MONDAY + dt.timedelta(weeks=1))
+    week3 = digest_preview(learner=learner, now=MONDAY + dt.timedelta(weeks=3))
+
+    # then: this week's planned milestone and last week's goal; the re-plan only when behind
+    assert "This week's plan: 4 hours" in week1.text
+    assert m[1].title in week1.text.split("This week's plan")[1]
+    assert "Last week's goal met" in week1.text
+    assert "Re-plan from this week" not in week1.text
+    assert "Re-plan from this week" in week3.text
+    assert "/plan/" in week3.html
+
+
+def test_a_learner_without_a_plan_gets_the_digest_without_the_plan_section():
+    learner = enrolled_learner(build_roadmap(steps=1, milestones_per_step=2))
+
+    email = digest_preview(learner=learner, now=MONDAY)
+
+    assert email is not None and "This week's plan" not in email.text
