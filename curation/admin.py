@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_readonly import ReadOnlyAdminMixin
 from curation import insights
 from curation.insights import STALL_DAYS
 from curation.models import (
@@ -83,19 +84,10 @@ class LinkCheckAdmin(admin.ModelAdmin):
 # --- Insights: how learners use what admins curate ----------------------------------------------
 
 
-class InsightAdmin(admin.ModelAdmin):
+class InsightAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A read-only list whose figures are annotations on its one query."""
 
     list_per_page = 50
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(CourseInsight)

@@ -2,14 +2,14 @@
 the error of a failed delivery is kept here until its retry succeeds."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from core.admin_readonly import ReadOnlyAdminMixin
 from reminders.models import ReminderDelivery
 from reminders.services.registry import kind_label
 
 
 @admin.register(ReminderDelivery)
-class ReminderDeliveryAdmin(admin.ModelAdmin):
+class ReminderDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "claimed_at",
         "learner_email",
@@ -40,15 +40,6 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     # Only the sender writes here: an edit could make a learner miss or repeat an email.
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="learner", ordering="learner__email")
     def learner_email(self, obj: ReminderDelivery) -> str:

@@ -164,6 +164,7 @@ class ProgressRow:
     """The fields of a progress row that an email reads, in place of a MilestoneProgress model
     instance: a batch reads thousands of rows, and building models was most of its cost."""
 
+    # The columns read, in the order the constructor takes them.
     __slots__ = (
         "status",
         "target_date",
@@ -236,16 +237,7 @@ def learner_overviews(
             learner_id__in=ids, milestone__in=[m.pk for m in milestones]
         )
         .order_by()
-        .values_list(
-            "learner_id",
-            "milestone_id",
-            "status",
-            "target_date",
-            "completed_at",
-            "prior_learning",
-            "plan_week",
-            "plan_hours",
-        )
+        .values_list("learner_id", "milestone_id", *ProgressRow.__slots__)
     ):
         rows_by_learner[learner_id][milestone_id] = ProgressRow(*columns)
     # A milestone nobody has started reads the same for every learner: one state each (they
