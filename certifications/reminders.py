@@ -34,9 +34,10 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from certifications.models import CertStatus, CreditActivity, LearnerCertification
 from certifications.selectors import tracker_row
+from core.email import RenderedEmail
 from reminders import selectors as reminder_selectors
 from reminders.models import ReminderDelivery
-from reminders.services.email import RenderedEmail, reminder_headers
+from reminders.services.email import reminder_headers
 from reminders.services.registry import DigestItem, DigestSection, DueReminder, ReminderKindSpec
 from reminders.services.unsubscribe import UnsubscribeKind, absolute_url, unsubscribe_url
 

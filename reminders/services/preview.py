@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from accounts.models import User
-from reminders.services.email import RenderedEmail
+from core.email import RenderedEmail
 from reminders.services.registry import previewed_kind
 from reminders.services.unsubscribe import OPT_OUTS
 

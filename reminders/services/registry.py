@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from reminders.services.email import RenderedEmail
+    from core.email import RenderedEmail
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.email import RenderedEmail
 from reminders.models import DeliveryStatus, ReminderDelivery
 from reminders.services import registry
-from reminders.services.email import RenderedEmail
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,10 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import DigestFrequency, User
+from core.email import RenderedEmail
 from reminders.models import ReminderDelivery
 from reminders.selectors import learner_zone
-from reminders.services.email import RenderedEmail, reminder_headers
+from reminders.services.email import reminder_headers
 from reminders.services.layouts import LAYOUTS
 from reminders.services.registry import DigestItem, DigestSection, digest_sections
 from reminders.services.unsubscribe import UnsubscribeKind, UnsubscribeLinks, absolute_url

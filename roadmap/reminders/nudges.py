@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
 
+from core.email import RenderedEmail
 from reminders.models import ReminderDelivery
 from reminders.selectors import learner_zone
-from reminders.services.email import RenderedEmail, reminder_headers
+from reminders.services.email import reminder_headers
 from reminders.services.unsubscribe import UnsubscribeKind, unsubscribe_url
 from roadmap.models import ProgressStatus, ReminderKind
 from roadmap.reminders.digest import Links, short_date

@@ -9,8 +9,8 @@ import string
 import pytest
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
 
-from reminders.services import email as reminder_email
-from reminders.services.email import RenderedEmail
+from core import email as reminder_email
+from core.email import RenderedEmail
 
 SUBJECT = " ".join(["3 milestones done since yesterday · due Tue 1 Dec: Évaluer — 数据 ✓ 🚀"] * 2)
 LONG_URL = "https://careerpath.example.com/reminders/unsubscribe/digest/" + "x" * 80 + "/"
