@@ -8,7 +8,6 @@ from functools import lru_cache
 
 from django.db.models import Choices, Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
-from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -27,6 +26,8 @@ from roadmap.models import (
     Step,
 )
 from roadmap.presenters.activity import MILESTONE_HISTORY_EVENTS, HistoryEntry, _history
+from roadmap.presenters.addresses import milestone_url_maker
+from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors.paths import (
     is_enrolled,
     milestone_state,
@@ -94,6 +95,7 @@ class PathPage:
     outline: PathProgress
     is_enrolled: bool
     today: dt.date
+    map: PathMap | None = None
 
     @property
     def effort_hours(self) -> int:
@@ -134,7 +136,13 @@ def path_page(*, path_slug: str, learner: User | None, today: dt.date) -> PathPa
             .order_by("step__position", "step_id", "position", "id")
         )
         outline = _outline(path=path, milestones=milestones, progress={})
-    return PathPage(path=path, outline=outline, is_enrolled=enrolled, today=today)
+    return PathPage(
+        path=path,
+        outline=outline,
+        is_enrolled=enrolled,
+        today=today,
+        map=path_map(outline=outline, today=today, shows_progress=enrolled),
+    )
 
 
 @dataclass(frozen=True)
@@ -225,18 +233,6 @@ class StepPage:
         return self.steps.index(self.step) + 1
 
 
-def _milestone_url_maker(step: Step, name: str):
-    """A function of a milestone's slug giving the address `name` has for it in `step`: one
-    reverse() per step rather than one per milestone. Slugs need no quoting in a path."""
-    marker = "milestone-slug-marker"
-    address = reverse(
-        name,
-        kwargs={"path_slug": step.path.slug, "step_slug": step.slug, "milestone_slug": marker},
-    )
-    before, after = address.split(marker)
-    return lambda slug: f"{before}{slug}{after}"
-
-
 def step_progress(*, learner: User | None, step: Step) -> StepProgress:
     """A step's active milestones with the learner's progress (none for a visitor), as rows
     (StepMilestone). Two queries; `step.path` should be loaded, as the rows' links need it."""
@@ -251,8 +247,8 @@ def step_progress(*, learner: User | None, step: Step) -> StepProgress:
             )
         }
     language = get_language()
-    detail_url = _milestone_url_maker(step, "roadmap:milestone_detail")
-    status_url = _milestone_url_maker(step, "roadmap:milestone_status")
+    detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
+    status_url = milestone_url_maker(step, "roadmap:milestone_status")
     rows = []
     for milestone in milestones:
         milestone.step = step

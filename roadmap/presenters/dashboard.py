@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,10 +26,12 @@ from roadmap.presenters.activity import (
     project_finish,
     recent_activity,
 )
+from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors.paths import first_activity_day, learner_today
 from roadmap.selectors.progress import (
     LearnerOverview,
     MilestoneState,
+    PathProgress,
     learner_overview,
 )
 
@@ -42,6 +44,11 @@ class Dashboard:
     projection: Projection
     next_actions: list[MilestoneState]
     recent: list[HistoryEntry]
+    maps: list[PathMap] = field(default_factory=list)  # one per path, in overview.paths' order
+
+    @property
+    def path_sections(self) -> list[tuple[PathProgress, PathMap]]:
+        return list(zip(self.overview.paths, self.maps, strict=True))
 
     @property
     def is_enrolled(self) -> bool:
@@ -77,6 +84,7 @@ def learner_dashboard(
         recent=recent_activity(
             learner=learner, milestones={m.milestone.pk: m.milestone for m in overview.milestones}
         ),
+        maps=[path_map(outline=p, today=today) for p in overview.paths],
     )
 
 
