@@ -92,7 +92,7 @@ class PathMap:
     steps: tuple[MapStep, ...]
     position: MapNode | None
     shows_progress: bool  # a visitor's map has no states, legend or position
-    legend: tuple[tuple[str, str], ...]
+    legend: tuple[tuple[str, str], ...]  # (state, text) of the states the map shows
 
     @property
     def is_empty(self) -> bool:
@@ -113,7 +113,7 @@ def path_map(
     if shows_progress:
         upcoming = LearnerOverview(today=today, paths=[outline]).next_actions(1)
         position_state = upcoming[0] if upcoming else None
-    steps, position, number = [], None, 0
+    steps, position, number, used = [], None, 0, set()
     for step_number, step_progress in enumerate(outline.steps, start=1):
         step = step_progress.step
         step_url = reverse(
@@ -136,6 +136,7 @@ def path_map(
             )
             if node.is_position:
                 position = node
+            used.add(value)
             nodes.append(node)
         steps.append(
             MapStep(
@@ -153,5 +154,5 @@ def path_map(
         steps=tuple(steps),
         position=position,
         shows_progress=shows_progress,
-        legend=tuple((s, texts[s]) for s in MAP_STATES) if shows_progress else (),
+        legend=tuple((s, texts[s]) for s in MAP_STATES if s in used) if shows_progress else (),
     )

@@ -64,6 +64,8 @@ def test_each_node_shows_its_state_and_the_position_is_the_next_milestone():
     assert data.steps[0].nodes[0].url == m[0].get_absolute_url()
     assert data.steps[1].url == m[4].step.get_absolute_url()
     assert (data.steps[0].done, data.steps[0].total) == (1, 4)
+    # and the legend names the states shown, in order
+    assert [state for state, _text in data.legend] == list(map_pages.MAP_STATES)
 
 
 def test_a_visitor_map_has_no_states_position_or_legend():
@@ -86,6 +88,7 @@ def test_a_finished_path_has_no_position():
     data = map_pages.path_map(outline=outline, today=TODAY)
 
     assert data.position is None and data.steps[0].is_finished
+    assert data.legend == (("done", "Done"),)
 
 
 @pytest.mark.parametrize(("steps", "per_step"), [(6, 5), (10, 30)], ids=["30", "300"])
