@@ -25,6 +25,7 @@ from roadmap.models import (
     ProgressStatus,
     Step,
 )
+from roadmap.presenters.actions import ActionLink, milestone_actions
 from roadmap.presenters.activity import MILESTONE_HISTORY_EVENTS, HistoryEntry, _history
 from roadmap.presenters.addresses import milestone_url_maker
 from roadmap.presenters.path_map import PathMap, path_map
@@ -316,6 +317,7 @@ class MilestonePage:
     is_enrolled: bool
     today: dt.date
     evidence: list = field(default_factory=list)
+    actions: tuple[ActionLink, ...] = ()  # the tools the milestone offers
 
     @property
     def step(self) -> Step:
@@ -384,4 +386,7 @@ def milestone_page(
         is_enrolled=enrolled,
         today=today,
         evidence=list(state.progress.evidence.all()) if state.progress else [],
+        actions=milestone_actions(
+            milestone, signed_in=learner is not None and learner.is_authenticated
+        ),
     )
