@@ -220,3 +220,12 @@ def test_the_tools_add_no_query_to_the_milestone_page(
     with django_assert_max_num_queries(2 + 7 if signed_in else 4):
         html = client.get(milestone.get_absolute_url()).content.decode()
     assert "Track PMP" in html and "Open your application board" in html
+
+
+def test_the_admin_shows_a_milestones_tools_without_letting_them_be_edited(admin_client):
+    milestone = _pmp_milestone()
+
+    html = admin_client.get(f"/admin/roadmap/milestone/{milestone.pk}/change/").content.decode()
+
+    assert "certification: pmp, cv-check, interview: leadership" in html
+    assert 'name="actions"' not in html
