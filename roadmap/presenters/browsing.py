@@ -164,6 +164,7 @@ class StepMilestone(MilestoneState):
     kind_text: str = ""
     effort_text: str = ""
     buttons: tuple[StatusButton, ...] = ()
+    actions: tuple[ActionLink, ...] = ()  # the milestone's tools, compact on the row
 
 
 # Labels depend only on the value and the active language, and the catalogues are loaded once
@@ -264,6 +265,7 @@ def step_progress(*, learner: User | None, step: Step) -> StepProgress:
                 kind_text=_choice_label(MilestoneKind, milestone.kind, language),
                 effort_text=_effort_text(milestone.effort_hours, language),
                 buttons=_status_buttons(status, language),
+                actions=milestone_actions(milestone, signed_in=signed_in),
             )
         )
     return StepProgress(step=step, milestones=rows)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.conf import settings
+from django.urls import reverse
 
 from certifications.milestone_actions import CERTIFICATION_ACTION
 from roadmap import actions as registry
@@ -229,3 +230,32 @@ def test_the_admin_shows_a_milestones_tools_without_letting_them_be_edited(admin
 
     assert "certification: pmp, cv-check, interview: leadership" in html
     assert 'name="actions"' not in html
+
+
+def test_a_step_page_row_offers_its_milestones_tools_within_the_pages_pin(
+    client, django_assert_max_num_queries
+):
+    # given: a learner on the path, and the PMP milestone among the step's rows
+    milestone = _pmp_milestone()
+    MilestoneFactory(step=milestone.step)
+    learner = UserFactory()
+    EnrollmentFactory(learner=learner, path=milestone.step.path)
+    client.force_login(learner)
+
+    # when: the step page (pinned at session, user and four reads in test_views.py)
+    with django_assert_max_num_queries(2 + 4):
+        html = client.get(milestone.step.get_absolute_url()).content.decode()
+
+    # then: the row carries the tools, and so does the row a status change swaps in
+    row = html[html.index(f'id="milestone-{milestone.pk}"') :]
+    assert '<ul class="action-chips"' in row and "Track PMP" in row
+    assert f'href="/portfolio/applications/?from={milestone.pk}"' in row
+    swapped = client.post(
+        reverse(
+            "roadmap:milestone_status",
+            args=[milestone.step.path.slug, milestone.step.slug, milestone.slug],
+        ),
+        {"status": "done", "fragment": "row"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "Track PMP" in swapped
