@@ -1,6 +1,7 @@
 """App config for certifications: adds the "Certifications expiring" section to the digest,
 sends expiry notices through the reminder engine, puts exam and expiry dates in the calendar
-feed and declares what of certifications is a learner's own."""
+feed, declares what of certifications is a learner's own and offers "Track <certification>"
+as a milestone action."""
 
 from django.apps import AppConfig
 
@@ -14,12 +15,14 @@ class CertificationsConfig(AppConfig):
         from accounts.ownership import learner_data_register
         from certifications.calendar import certification_events
         from certifications.learner_data import NOT_OWNED, OWNED
+        from certifications.milestone_actions import CERTIFICATION_ACTION
         from certifications.plan_anchors import exam_anchors
         from certifications.reminders import EXPIRY_NOTICES, certification_digest_sections
         from reminders.services.registry import (
             digest_section_provider_register,
             reminder_kind_register,
         )
+        from roadmap.actions import milestone_action_kind_register
         from roadmap.selectors.plan import plan_anchor_source_register
 
         digest_section_provider_register(certification_digest_sections)
@@ -27,3 +30,4 @@ class CertificationsConfig(AppConfig):
         calendar_source_register(certification_events)
         learner_data_register(owned=OWNED, not_owned=NOT_OWNED)
         plan_anchor_source_register(exam_anchors)
+        milestone_action_kind_register(CERTIFICATION_ACTION)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,7 +34,7 @@ from certifications.models import (
     RenewalCategory,
 )
 from core.form_actions import form_action, form_errors_text, refuse
-from roadmap.selectors.paths import learner_today
+from roadmap.selectors.paths import learner_today, milestone_from
 
 COMPARE_MAX = 3
 
@@ -76,6 +77,10 @@ def track(request: HttpRequest, slug: str) -> HttpResponse:
     certification = selectors.published_certification(slug=slug)
     tracked = services.learner_certification_add(learner=request.user, certification=certification)
     messages.success(request, _("%(name)s is on your list.") % {"name": certification.name})
+    # Opened from a milestone's "Track ..." button: its tracker page links back to it.
+    source = request.POST.get("from", "")
+    if source.isdigit() and len(source) <= 18:
+        return redirect(f"{tracked.get_absolute_url()}?{urlencode({'from': source})}")
     return redirect(tracked)
 
 
@@ -148,6 +153,7 @@ def tracker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The expiry a renewal set shows as renewed, not as "set by you".
         "expiry_renewed": bool(renewals)
         and tracked.expires_on_override == renewals[0].new_expires_on,
+        "from_milestone": milestone_from(request.GET.get("from")),
     }
     return render(request, "certifications/tracker_detail.html", context)
 

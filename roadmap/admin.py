@@ -221,9 +221,21 @@ class MilestoneAdmin(admin.ModelAdmin):
         "effort_hours",
         "position",
         "retired_at",
+        "tools",
     ]
+    # Set by the data file's loader only (roadmap/data/README.md, "Actions"): shown, not edited.
+    readonly_fields = ["tools"]
     inlines = [MilestoneResourceInline]
     actions = ["retire", "restore"]
+
+    @admin.display(description=_("tools offered (from the data file)"))
+    def tools(self, obj: Milestone) -> str:
+        offered = [
+            f"{a.get('kind')}: {a.get('target')}" if a.get("target") else str(a.get("kind"))
+            for a in obj.actions or []
+            if isinstance(a, dict)
+        ]
+        return ", ".join(offered) or "—"
 
     @admin.display(description=_("active"), boolean=True, ordering="retired_at")
     def is_active(self, obj: Milestone) -> bool:

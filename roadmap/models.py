@@ -94,6 +94,10 @@ class Milestone(models.Model):
     position = models.PositiveIntegerField(default=0)
     # Removed from the data file: hidden from the roadmap, never deleted, so progress survives.
     retired_at = models.DateTimeField(null=True, blank=True)
+    # The tools the milestone offers (roadmap/actions.py), set by the data file's loader only:
+    # [{"kind": "certification", "target": "pmp", "name": "PMP"}, ...]. Read with the milestone,
+    # so a page shows them without a query of its own.
+    actions = models.JSONField(default=list, blank=True, editable=False)
 
     objects = MilestoneQuerySet.as_manager()
 

@@ -28,7 +28,7 @@ from portfolio.forms.applications import (
 from portfolio.models import ApplicationContact, ApplicationStatus
 from portfolio.selectors import applications as selectors
 from portfolio.services import applications as services
-from roadmap.selectors.paths import learner_today
+from roadmap.selectors.paths import learner_today, milestone_from
 
 PAGE_SIZE = 25
 
@@ -53,6 +53,7 @@ def _board_context(request: HttpRequest) -> dict:
         # Labels translated once: every card's select lists all seven.
         "statuses": [(value, str(label)) for value, label in ApplicationStatus.choices],
         "today": learner_today(request.user),
+        "from_milestone": milestone_from(request.GET.get("from")),
     }
 
 

@@ -23,6 +23,7 @@ from portfolio.models import JobApplication
 from portfolio.selectors import cv_checks as selectors
 from portfolio.selectors.applications import application_get, applications_for
 from portfolio.services import cv_checks as services
+from roadmap.selectors.paths import milestone_from
 
 PAGE_SIZE = 20
 
@@ -42,11 +43,14 @@ def _own_application(request: HttpRequest, value: str | None) -> JobApplication 
     return None if pk is None else application_get(learner=request.user, pk=pk, details=False)
 
 
-def _form_page(request: HttpRequest, form: CVCheckForm, application=None) -> HttpResponse:
+def _form_page(
+    request: HttpRequest, form: CVCheckForm, application=None, from_milestone=None
+) -> HttpResponse:
     context = {
         "form": form,
         "application": application,
         "max_chars": f"{MAX_CHARS:,}",
+        "from_milestone": from_milestone,
     }
     return render(request, "portfolio/cv_check_form.html", context)
 
@@ -55,6 +59,8 @@ def _form_page(request: HttpRequest, form: CVCheckForm, application=None) -> Htt
 @require_http_methods(["GET", "POST"])
 def cv_check_new(request: HttpRequest) -> HttpResponse:
     applications = applications_for(learner=request.user)
+    # Opened from a milestone ("Check your CV against a job ad"): the way back, to the result.
+    from_milestone = milestone_from(request.POST.get("from") or request.GET.get("from"))
     if request.method == "POST":
         # Naming someone else's application is a 404, not a form error: ids are not probed.
         application = _own_application(request, request.POST.get("application"))
@@ -76,8 +82,10 @@ def cv_check_new(request: HttpRequest) -> HttpResponse:
                     message = _("Your CV scored %(score)s out of 100 for this job. Start with "
                                 "the terms it lacks.") % {"score": check.score}  # fmt: skip
                 messages.success(request, message)
+                if from_milestone is not None:
+                    return redirect(f"{check.get_absolute_url()}?from={from_milestone.pk}")
                 return redirect(check)
-        return _form_page(request, form, application)
+        return _form_page(request, form, application, from_milestone)
 
     again_pk = _pk(request.GET.get("again"))
     again = selectors.cv_check_get(learner=request.user, pk=again_pk) if again_pk else None
@@ -91,7 +99,7 @@ def cv_check_new(request: HttpRequest) -> HttpResponse:
         },
         applications=applications,
     )
-    return _form_page(request, form, prefill.application)
+    return _form_page(request, form, prefill.application, from_milestone)
 
 
 @login_required
@@ -102,6 +110,7 @@ def cv_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "check": check,
         "result": check.result,
         "current": check.result.get("version") == RESULT_VERSION,
+        "from_milestone": milestone_from(request.GET.get("from")),
     }
     return render(request, "portfolio/cv_check_detail.html", context)
 

@@ -23,6 +23,7 @@ from portfolio.forms.interview import PracticeAnswerForm, QuestionFilterForm
 from portfolio.models import InterviewQuestion, PracticeAnswer
 from portfolio.selectors import interview as selectors
 from portfolio.services import interview as services
+from roadmap.selectors.paths import milestone_from
 
 
 @login_required
@@ -32,7 +33,9 @@ def question_bank(request: HttpRequest) -> HttpResponse:
     form = QuestionFilterForm(request.GET or None, categories=bank.categories)
     if form.is_bound and form.is_valid():
         bank = bank.filtered(selectors.BankFilters(**form.cleaned_data))
-    return render(request, "portfolio/practice/question_bank.html", {"bank": bank, "form": form})
+    from_milestone = milestone_from(request.GET.get("from"))  # opened from a milestone
+    context = {"bank": bank, "form": form, "from_milestone": from_milestone}
+    return render(request, "portfolio/practice/question_bank.html", context)
 
 
 def _question_page(

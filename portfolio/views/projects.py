@@ -21,8 +21,18 @@ from portfolio.selectors import projects as selectors
 from portfolio.services import projects as services
 
 
-def _project_form_page(request: HttpRequest, form: ProjectForm, project=None) -> HttpResponse:
-    return render(request, "portfolio/project_form.html", {"form": form, "project": project})
+def _project_form_page(
+    request: HttpRequest, form: ProjectForm, project=None, from_milestone=None
+) -> HttpResponse:
+    context = {"form": form, "project": project, "from_milestone": from_milestone}
+    return render(request, "portfolio/project_form.html", context)
+
+
+def _from_milestone(request: HttpRequest, milestones: list):
+    """The milestone a new project was started from (a milestone's "Start a portfolio project"
+    sends ?from=<id>), among those the learner may link: no query of its own."""
+    raw = request.POST.get("from") or request.GET.get("from") or ""
+    return next((m for m in milestones if str(m.pk) == raw), None)
 
 
 @login_required
@@ -41,8 +51,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def project_new(request: HttpRequest) -> HttpResponse:
     milestones = selectors.linkable_milestones(learner=request.user)
+    source = _from_milestone(request, milestones)
     if request.method == "GET":
-        return _project_form_page(request, ProjectForm(milestones=milestones))
+        initial = {"milestones": [source.pk]} if source else None
+        form = ProjectForm(initial=initial, milestones=milestones)
+        return _project_form_page(request, form, from_milestone=source)
     form = ProjectForm(request.POST, milestones=milestones)
     project = form_save(
         request,
@@ -50,7 +63,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
         lambda data: services.project_create(learner=request.user, data=data),
     )
     if project is None:
-        return _project_form_page(request, form)
+        return _project_form_page(request, form, from_milestone=source)
     messages.success(request, _("“%(title)s” is in your portfolio.") % {"title": project.title})
     return redirect(project)
 

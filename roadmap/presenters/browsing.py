@@ -8,12 +8,12 @@ from functools import lru_cache
 
 from django.db.models import Choices, Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
-from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from roadmap import planning
 from roadmap.models import (
     CareerPath,
     Course,
@@ -26,7 +26,10 @@ from roadmap.models import (
     ProgressStatus,
     Step,
 )
+from roadmap.presenters.actions import ActionLink, milestone_actions
 from roadmap.presenters.activity import MILESTONE_HISTORY_EVENTS, HistoryEntry, _history
+from roadmap.presenters.addresses import milestone_url_maker
+from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors.paths import (
     is_enrolled,
     milestone_state,
@@ -94,6 +97,7 @@ class PathPage:
     outline: PathProgress
     is_enrolled: bool
     today: dt.date
+    map: PathMap | None = None
 
     @property
     def effort_hours(self) -> int:
@@ -134,7 +138,22 @@ def path_page(*, path_slug: str, learner: User | None, today: dt.date) -> PathPa
             .order_by("step__position", "step_id", "position", "id")
         )
         outline = _outline(path=path, milestones=milestones, progress={})
-    return PathPage(path=path, outline=outline, is_enrolled=enrolled, today=today)
+    # The map marks the milestones the learner's plan puts in this week.
+    monday = planning.week_start(today)
+    planned = {
+        state.milestone.pk
+        for step in outline.steps
+        for state in step.milestones
+        if state.progress is not None
+        and any(week == monday for week, _ in state.progress.plan_weeks)
+    }
+    return PathPage(
+        path=path,
+        outline=outline,
+        is_enrolled=enrolled,
+        today=today,
+        map=path_map(outline=outline, today=today, shows_progress=enrolled, planned=planned),
+    )
 
 
 @dataclass(frozen=True)
@@ -155,6 +174,7 @@ class StepMilestone(MilestoneState):
     kind_text: str = ""
     effort_text: str = ""
     buttons: tuple[StatusButton, ...] = ()
+    actions: tuple[ActionLink, ...] = ()  # the milestone's tools, compact on the row
 
 
 # Labels depend only on the value and the active language, and the catalogues are loaded once
@@ -225,18 +245,6 @@ class StepPage:
         return self.steps.index(self.step) + 1
 
 
-def _milestone_url_maker(step: Step, name: str):
-    """A function of a milestone's slug giving the address `name` has for it in `step`: one
-    reverse() per step rather than one per milestone. Slugs need no quoting in a path."""
-    marker = "milestone-slug-marker"
-    address = reverse(
-        name,
-        kwargs={"path_slug": step.path.slug, "step_slug": step.slug, "milestone_slug": marker},
-    )
-    before, after = address.split(marker)
-    return lambda slug: f"{before}{slug}{after}"
-
-
 def step_progress(*, learner: User | None, step: Step) -> StepProgress:
     """A step's active milestones with the learner's progress (none for a visitor), as rows
     (StepMilestone). Two queries; `step.path` should be loaded, as the rows' links need it."""
@@ -251,8 +259,8 @@ def step_progress(*, learner: User | None, step: Step) -> StepProgress:
             )
         }
     language = get_language()
-    detail_url = _milestone_url_maker(step, "roadmap:milestone_detail")
-    status_url = _milestone_url_maker(step, "roadmap:milestone_status")
+    detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
+    status_url = milestone_url_maker(step, "roadmap:milestone_status")
     rows = []
     for milestone in milestones:
         milestone.step = step
@@ -267,6 +275,7 @@ def step_progress(*, learner: User | None, step: Step) -> StepProgress:
                 kind_text=_choice_label(MilestoneKind, milestone.kind, language),
                 effort_text=_effort_text(milestone.effort_hours, language),
                 buttons=_status_buttons(status, language),
+                actions=milestone_actions(milestone, signed_in=signed_in),
             )
         )
     return StepProgress(step=step, milestones=rows)
@@ -320,6 +329,7 @@ class MilestonePage:
     is_enrolled: bool
     today: dt.date
     evidence: list = field(default_factory=list)
+    actions: tuple[ActionLink, ...] = ()  # the tools the milestone offers
 
     @property
     def step(self) -> Step:
@@ -388,4 +398,7 @@ def milestone_page(
         is_enrolled=enrolled,
         today=today,
         evidence=list(state.progress.evidence.all()) if state.progress else [],
+        actions=milestone_actions(
+            milestone, signed_in=learner is not None and learner.is_authenticated
+        ),
     )

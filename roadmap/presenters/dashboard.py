@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,6 +28,7 @@ from roadmap.presenters.activity import (
     project_finish,
     recent_activity,
 )
+from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors.paths import learner_today
 from roadmap.selectors.plan import (
     PlanSettings,
@@ -37,6 +38,7 @@ from roadmap.selectors.plan import (
 from roadmap.selectors.progress import (
     LearnerOverview,
     MilestoneState,
+    PathProgress,
     learner_overview,
 )
 
@@ -51,6 +53,11 @@ class Dashboard:
     recent: list[HistoryEntry]
     # The personal plan's first panel; None for a learner who has not made a plan.
     week: ThisWeek | None = None
+    maps: list[PathMap] = field(default_factory=list)  # one per path, in overview.paths' order
+
+    @property
+    def path_sections(self) -> list[tuple[PathProgress, PathMap]]:
+        return list(zip(self.overview.paths, self.maps, strict=True))
 
     @property
     def is_enrolled(self) -> bool:
@@ -78,10 +85,13 @@ def learner_dashboard(
     first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
     projection = project_finish(overview=overview, first_activity=first, zone=zone)
     plan_settings = stamp.plan
+    week = (
+        this_week(overview=overview, settings=plan_settings, zone=zone) if plan_settings else None
+    )
+    # The map marks what the plan puts in this week.
+    planned = {state.milestone.pk for state, _ in week.planned} if week else set()
     return Dashboard(
-        week=this_week(overview=overview, settings=plan_settings, zone=zone)
-        if plan_settings
-        else None,
+        week=week,
         today=today,
         overview=overview,
         heatmap=heatmap,
@@ -90,6 +100,7 @@ def learner_dashboard(
         recent=recent_activity(
             learner=learner, milestones={m.milestone.pk: m.milestone for m in overview.milestones}
         ),
+        maps=[path_map(outline=p, today=today, planned=planned) for p in overview.paths],
     )
 
 

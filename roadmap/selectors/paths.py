@@ -97,3 +97,17 @@ def milestone_state(*, learner: User | None, milestone: Milestone) -> MilestoneS
             .first()
         )
     return MilestoneState(milestone=milestone, progress=progress)
+
+
+def milestone_from(raw: str | None) -> Milestone | None:
+    """The active milestone of a published path whose id a tool's page was given as `from` (the
+    milestone it was opened from), for the page's link back; None for anything else, so a bad
+    value only loses the link. One query when `raw` is an id, none otherwise."""
+    if not raw or not raw.isdigit() or len(raw) > 18:
+        return None
+    return (
+        Milestone.objects.active()
+        .select_related("step__path")
+        .filter(pk=int(raw), step__path__is_published=True)
+        .first()
+    )

@@ -20,6 +20,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from roadmap.actions import milestone_action_kinds
 from roadmap.models import (
     CareerPath,
     Course,
@@ -56,7 +57,9 @@ MILESTONE_KEYS = {
     "kind": None,
     "effort_hours": None,
     "resources": None,
+    "actions": None,
 }
+ACTIONS_MAX = 4
 COURSE_KEYS = {
     "slug": 50,
     "title": 200,
@@ -216,6 +219,10 @@ class _Checker:
 
 def roadmap_validate(*, data: Any) -> list[str]:
     """Every problem in a parsed data file, each prefixed with its location; [] when valid."""
+    return _validate(data, _ActionTargets())
+
+
+def _validate(data: Any, action_targets: _ActionTargets) -> list[str]:
     c = _Checker()
     if not c.mapping("file", data, TOP_KEYS, ["version", "path", "steps"]):
         return c.errors
@@ -252,6 +259,8 @@ def roadmap_validate(*, data: Any) -> list[str]:
             _validate_milestone(
                 c, f"{where}.milestones[{j}]", milestone, milestone_slugs, resource_course_refs
             )
+            if isinstance(milestone, dict) and milestone.get("actions") is not None:
+                _validate_actions(c, f"{where}.milestones[{j}]", milestone, action_targets)
 
     courses = data.get("courses")
     course_slugs: dict[str, str] = {}
@@ -259,6 +268,11 @@ def roadmap_validate(*, data: Any) -> list[str]:
         c.error("courses", "must be a list")
     for i, course in enumerate(courses if isinstance(courses, list) else []):
         _validate_course(c, f"courses[{i}]", course, course_slugs, step_slugs)
+
+    action_targets.resolve()
+    for where, kind, target in action_targets.pending:
+        if action_targets.name(kind, target) is None:
+            c.error(where, f"unknown {kind} {target!r} (not in the {kind} catalogue)")
 
     for where, ref in resource_course_refs:
         if isinstance(ref, str) and ref not in course_slugs:
@@ -306,6 +320,76 @@ def _validate_milestone(
                     c.https_url(f"{r_where}.link", value["url"])
         else:
             c.error(r_where, f"unknown resource type {key!r} (course or link)")
+
+
+class _ActionTargets:
+    """The targets a file's actions name, collected while checking, then looked up once per
+    kind (the kind answers from its own data file, or the database for what the file lacks)."""
+
+    def __init__(self) -> None:
+        self.kinds = milestone_action_kinds()
+        self.pending: list[tuple[str, str, str]] = []  # (where, kind, target)
+        self._names: dict[str, dict[str, str]] = {}
+
+    def want(self, where: str, kind: str, target: str) -> None:
+        self.pending.append((where, kind, target))
+
+    def resolve(self) -> None:
+        wanted: dict[str, set[str]] = {}
+        for _where, kind, target in self.pending:
+            wanted.setdefault(kind, set()).add(target)
+        self._names = {kind: self.kinds[kind].targets(slugs) for kind, slugs in wanted.items()}
+
+    def name(self, kind: str, target: str) -> str | None:
+        return self._names.get(kind, {}).get(target)
+
+
+def parse_action(item: Any) -> tuple[str, Any] | None:
+    """(kind, target) of one `actions` entry: a kind alone (`- cv-check`) or a one-key mapping
+    (`- certification: pmp`); None when it is neither."""
+    if isinstance(item, str):
+        return item, None
+    if isinstance(item, dict) and len(item) == 1:
+        ((kind, target),) = item.items()
+        return kind, target
+    return None
+
+
+def _validate_actions(c: _Checker, where: str, milestone: dict, known: _ActionTargets) -> None:
+    # Named by the milestone's slug as well as its place, so the author finds it at once.
+    where = f"{where} ({milestone.get('slug')!r}).actions"
+    actions = milestone["actions"]
+    if not isinstance(actions, list):
+        c.error(where, "must be a list")
+        return
+    if len(actions) > ACTIONS_MAX:
+        c.error(where, f"at most {ACTIONS_MAX} actions, got {len(actions)}")
+    names = ", ".join(sorted(known.kinds)) or "none registered"
+    seen: set[tuple[str, Any]] = set()
+    for k, item in enumerate(actions):
+        a_where = f"{where}[{k}]"
+        parsed = parse_action(item)
+        if parsed is None:
+            c.error(
+                a_where,
+                "must be a kind (- cv-check) or one kind with its target (- certification: pmp)",
+            )
+            continue
+        kind, target = parsed
+        if kind not in known.kinds:
+            c.error(a_where, f"unknown action kind {kind!r} (one of {names})")
+            continue
+        if not known.kinds[kind].takes_target:
+            if target is not None:
+                c.error(a_where, f"the {kind} action takes no target, got {target!r}")
+        elif not isinstance(target, str) or not target:
+            c.error(a_where, f"the {kind} action needs a target (- {kind}: <slug>)")
+        else:
+            known.want(a_where, kind, target)  # checked once every target is known
+        if isinstance(target, str | None):
+            if (kind, target) in seen:
+                c.error(a_where, f"the same action twice: {kind} {target or ''}".rstrip())
+            seen.add((kind, target))
 
 
 def _validate_course(
@@ -398,14 +482,16 @@ def roadmap_load_file(*, path: Path) -> LoadReport:
 
 def roadmap_load(*, data: dict) -> LoadReport:
     """Validates the whole file, then upserts it in one transaction. See the module docstring."""
-    errors = roadmap_validate(data=data)
+    # The actions' targets are read once, for both the checks and the names stored.
+    known = _ActionTargets()
+    errors = _validate(data, known)
     if errors:
         raise ContentError(errors)
     with transaction.atomic():
-        return _load(data, now=timezone.now())
+        return _load(data, now=timezone.now(), known=known)
 
 
-def _load(data: dict, *, now: dt.datetime) -> LoadReport:
+def _load(data: dict, *, now: dt.datetime, known: _ActionTargets) -> LoadReport:
     spec = data["path"]
     report = LoadReport(path_slug=spec["slug"], version=str(data["version"]))
 
@@ -427,7 +513,9 @@ def _load(data: dict, *, now: dt.datetime) -> LoadReport:
         report.paths.unchanged += 1
 
     steps_by_slug = _load_steps(path, data["steps"], report)
-    milestones_by_slug = _load_milestones(path, data["steps"], steps_by_slug, report, now=now)
+    milestones_by_slug = _load_milestones(
+        path, data["steps"], steps_by_slug, report, now=now, known=known
+    )
     courses_by_slug = _load_courses(data.get("courses") or [], report)
     _link_courses(data.get("courses") or [], courses_by_slug, steps_by_slug)
     _load_resources(data["steps"], milestones_by_slug, courses_by_slug, report)
@@ -469,6 +557,7 @@ def _load_milestones(
     report: LoadReport,
     *,
     now: dt.datetime,
+    known: _ActionTargets,
 ) -> dict[str, Milestone]:
     # Matched across the whole path, so a milestone moved to another step keeps its id (and with
     # it every learner's progress).
@@ -482,7 +571,17 @@ def _load_milestones(
         if m.slug not in existing or m.step_id == target_step.get(m.slug):
             existing[m.slug] = m
 
-    fields_ = ["step", "title", "why", "how", "kind", "effort_hours", "position", "retired_at"]
+    fields_ = [
+        "step",
+        "title",
+        "why",
+        "how",
+        "kind",
+        "effort_hours",
+        "position",
+        "retired_at",
+        "actions",
+    ]
     to_create, to_update = [], []
     for step_spec in step_specs:
         step = steps_by_slug[step_spec["slug"]]
@@ -495,6 +594,7 @@ def _load_milestones(
                 "kind": spec["kind"],
                 "effort_hours": spec["effort_hours"],
                 "position": position,
+                "actions": _actions(spec.get("actions") or [], known),
             }
             milestone = existing.get(spec["slug"])
             if milestone is None:
@@ -527,6 +627,16 @@ def _load_milestones(
             m.slug: m for m in Milestone.objects.filter(step__path=path, retired_at__isnull=True)
         }
     return {slug: m for slug, m in existing.items() if slug in target_step}
+
+
+def _actions(items: list, known: _ActionTargets) -> list[dict[str, str]]:
+    """A milestone's validated actions as stored: kind, target and the target's display name."""
+    actions = []
+    for item in items:
+        kind, target = parse_action(item)
+        name = (known.name(kind, target) or target) if target else ""
+        actions.append({"kind": kind, "target": target or "", "name": name})
+    return actions
 
 
 def _course_values(spec: dict) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def test_fresh_load_creates_the_whole_path(django_assert_max_num_queries):
 
     # then the path, its six steps in file order and every milestone exist
     path = CareerPath.objects.get(slug="ai-project-manager")
-    assert path.source_version == "2"
+    assert path.source_version == "3"
     assert report.paths.created == 1
     assert report.steps.created == 6
     assert [s.slug for s in path.steps.order_by("position")] == [
@@ -223,7 +223,7 @@ def test_changed_title_updates_in_place(data):
 
     # when a title changes and the version is bumped
     _milestone(data, "neural-networks")["title"] = "Understand neural networks"
-    data["version"] = 3
+    data["version"] = 4
     report = roadmap_load(data=data)
 
     # then the same row is updated and nothing else moves
@@ -233,7 +233,7 @@ def test_changed_title_updates_in_place(data):
     assert report.milestones.updated == 1
     assert report.milestones.created == report.milestones.retired == 0
     assert report.paths.updated == 1
-    assert CareerPath.objects.get().source_version == "3"
+    assert CareerPath.objects.get().source_version == "4"
 
 
 def test_new_milestone_is_added(data):
@@ -464,7 +464,7 @@ def test_command_loads_the_data_folder_and_reports_one_line_per_model(capsys):
     second = capsys.readouterr().out
 
     # then the first run created everything and the second changed nothing
-    assert "ai-project-manager.yaml: loaded path 'ai-project-manager' (version 2)" in first
+    assert "ai-project-manager.yaml: loaded path 'ai-project-manager' (version 3)" in first
     assert "steps:      6 created, 0 updated, 0 unchanged" in first
     for model in ("paths:", "steps:", "milestones:", "courses:", "resources:"):
         assert sum(line.strip().startswith(model) for line in first.splitlines()) == 1

@@ -483,7 +483,12 @@ def test_the_dashboard_shows_the_numbers_charts_and_their_text(client, path, lea
     # then
     assert '<p class="stat-value" data-testid="overall-percent">8%</p>' in html
     assert "1 of 12 milestones done" in html
-    assert html.count("<progress") == 1 + 1 + 3  # overall, the path, its three steps
+    assert html.count("<progress") == 1 + 1  # overall, the path
+    # and the path's compact map: its three steps, a dot per milestone, each a link
+    assert html.count('<li class="map-step') == 3
+    assert html.count('<li class="map-node ') == 12
+    assert html.count('class="map-node map-done') == 1
+    assert html.count('class="map-node map-in_progress map-here') == 1  # the work started
     assert len(re.findall(r'<rect class="heat heat-\d"[^>]* data-day=', html)) == 84
     assert "<title>" in html and "2 changes on 1 of the last 84 days." in html
     assert "Not enough history yet" in html

@@ -1,0 +1,158 @@
+"""The visual roadmap: a path's steps and milestones as a map of nodes coloured by state.
+
+Built from a PathProgress already read (learner_overview or the path page's outline), so the map
+adds no query at all: every link comes from one reverse() per step and a node's state from the
+progress row already loaded. The path page shows it whole, the dashboard compact; both render
+the same data with templates/roadmap/partials/path_map.html.
+
+Node states, in order of precedence: done, skipped, overdue (a target date passed), in progress,
+planned (see below), not started.
+
+The "planned this week" hook: a caller that knows which milestones the learner planned for the
+current week passes their ids as `planned`; an open, not overdue, not yet started milestone among
+them shows as `planned`. Nothing in roadmap sets it today: the personal plan fills it in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from roadmap.models import ProgressStatus
+from roadmap.presenters.addresses import milestone_url_maker
+from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress
+
+__all__ = ["MAP_STATES", "MapNode", "MapStep", "PathMap", "node_state", "path_map"]
+
+DONE, SKIPPED, OVERDUE = "done", "skipped", "overdue"
+IN_PROGRESS, PLANNED, NOT_STARTED = "in_progress", "planned", "not_started"
+# The legend's order: how far along a node is.
+MAP_STATES = (DONE, IN_PROGRESS, PLANNED, OVERDUE, SKIPPED, NOT_STARTED)
+
+
+def _state_texts() -> dict[str, str]:
+    return {
+        DONE: _("Done"),
+        IN_PROGRESS: _("In progress"),
+        PLANNED: _("Planned this week"),
+        OVERDUE: _("Overdue"),
+        SKIPPED: _("Skipped"),
+        NOT_STARTED: _("Not started"),
+    }
+
+
+def node_state(state: MilestoneState, *, today: dt.date, planned: Collection[int] = ()) -> str:
+    """One of MAP_STATES for a milestone; see the module docstring for the precedence."""
+    status = state.status
+    if status == ProgressStatus.DONE:
+        return DONE
+    if status == ProgressStatus.SKIPPED:
+        return SKIPPED
+    if state.is_overdue(today):
+        return OVERDUE
+    if status == ProgressStatus.IN_PROGRESS:
+        return IN_PROGRESS
+    if state.milestone.pk in planned:
+        return PLANNED
+    return NOT_STARTED
+
+
+@dataclass(frozen=True)
+class MapNode:
+    number: int  # within the path, from 1
+    title: str
+    url: str
+    state: str
+    state_text: str
+    is_position: bool  # the learner's next milestone: "you are here"
+
+
+@dataclass(frozen=True)
+class MapStep:
+    number: int
+    title: str
+    url: str
+    nodes: tuple[MapNode, ...]
+    done: int
+    total: int
+
+    @property
+    def is_finished(self) -> bool:
+        return self.total > 0 and all(n.state in (DONE, SKIPPED) for n in self.nodes)
+
+
+@dataclass(frozen=True)
+class PathMap:
+    title: str
+    url: str
+    steps: tuple[MapStep, ...]
+    position: MapNode | None
+    shows_progress: bool  # a visitor's map has no states, legend or position
+    legend: tuple[tuple[str, str], ...]  # (state, text) of the states the map shows
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(step.nodes for step in self.steps)
+
+
+def path_map(
+    *,
+    outline: PathProgress,
+    today: dt.date,
+    shows_progress: bool = True,
+    planned: Collection[int] = (),
+) -> PathMap:
+    """The map of one path from its outline (steps with their milestones' states). No query:
+    `outline` must carry each step's path, as learner_overview and path_page leave it."""
+    texts = _state_texts()
+    position_state = None
+    if shows_progress:
+        upcoming = LearnerOverview(today=today, paths=[outline]).next_actions(1)
+        position_state = upcoming[0] if upcoming else None
+    steps, position, number, used = [], None, 0, set()
+    for step_number, step_progress in enumerate(outline.steps, start=1):
+        step = step_progress.step
+        step_url = reverse(
+            "roadmap:step_detail", kwargs={"path_slug": outline.path.slug, "step_slug": step.slug}
+        )
+        detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
+        nodes = []
+        for state in step_progress.milestones:
+            number += 1
+            value = (
+                node_state(state, today=today, planned=planned) if shows_progress else NOT_STARTED
+            )
+            node = MapNode(
+                number=number,
+                title=state.milestone.title,
+                url=detail_url(state.milestone.slug),
+                state=value,
+                state_text=texts[value],
+                is_position=state is position_state,
+            )
+            if node.is_position:
+                position = node
+            used.add(value)
+            nodes.append(node)
+        steps.append(
+            MapStep(
+                number=step_number,
+                title=step.title,
+                url=step_url,
+                nodes=tuple(nodes),
+                done=step_progress.done,
+                total=step_progress.total,
+            )
+        )
+    return PathMap(
+        title=outline.path.title,
+        url=reverse("roadmap:path_detail", kwargs={"path_slug": outline.path.slug}),
+        steps=tuple(steps),
+        position=position,
+        shows_progress=shows_progress,
+        legend=tuple((s, texts[s]) for s in MAP_STATES if s in used) if shows_progress else (),
+    )

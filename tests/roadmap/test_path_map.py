@@ -1,0 +1,155 @@
+"""The visual roadmap: node states, the learner's position, the plan's hook, and its cost (no
+query of its own) on the path page and the dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from roadmap.models import MilestoneProgress, ProgressStatus
+from roadmap.presenters import browsing as browsing_pages
+from roadmap.presenters import path_map as map_pages
+from roadmap.selectors.progress import learner_overview
+from tests.roadmap.factories import (
+    EnrollmentFactory,
+    build_roadmap,
+    enrolled_learner,
+    path_milestones,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 3, 11)
+
+
+def _set(learner, milestone, status, target=None) -> None:
+    MilestoneProgress.objects.update_or_create(
+        learner=learner, milestone=milestone, defaults={"status": status, "target_date": target}
+    )
+
+
+def test_each_node_shows_its_state_and_the_position_is_the_next_milestone():
+    # given: one milestone in each state, and one planned for this week
+    path = build_roadmap(steps=2, milestones_per_step=4)
+    learner = enrolled_learner(path)
+    m = path_milestones(path)
+    _set(learner, m[0], ProgressStatus.DONE)
+    _set(learner, m[1], ProgressStatus.SKIPPED)
+    _set(learner, m[2], ProgressStatus.IN_PROGRESS, target=TODAY - dt.timedelta(days=1))
+    _set(learner, m[3], ProgressStatus.IN_PROGRESS)
+    _set(learner, m[4], ProgressStatus.DONE, target=TODAY - dt.timedelta(days=5))
+    outline = learner_overview(learner=learner, today=TODAY, paths=[path]).paths[0]
+
+    # when
+    data = map_pages.path_map(outline=outline, today=TODAY, planned={m[5].pk, m[3].pk})
+
+    # then: precedence done > skipped > overdue > in progress > planned > not started
+    states = [node.state for step in data.steps for node in step.nodes]
+    assert states == [
+        "done",
+        "skipped",
+        "overdue",
+        "in_progress",
+        "done",
+        "planned",
+        "not_started",
+        "not_started",
+    ]
+    # the position is the next action: started work first, the earliest target date first
+    assert data.position is not None and data.position.title == m[2].title
+    assert [n.number for s in data.steps for n in s.nodes] == list(range(1, 9))
+    assert data.steps[0].nodes[0].url == m[0].get_absolute_url()
+    assert data.steps[1].url == m[4].step.get_absolute_url()
+    assert (data.steps[0].done, data.steps[0].total) == (1, 4)
+    # and the legend names the states shown, in order
+    assert [state for state, _text in data.legend] == list(map_pages.MAP_STATES)
+
+
+def test_a_visitor_map_has_no_states_position_or_legend():
+    path = build_roadmap(steps=2, milestones_per_step=2)
+
+    page = browsing_pages.path_page(path_slug=path.slug, learner=None, today=TODAY)
+
+    assert page.map is not None and not page.map.shows_progress
+    assert page.map.position is None and page.map.legend == ()
+    assert {n.state for s in page.map.steps for n in s.nodes} == {"not_started"}
+
+
+def test_a_finished_path_has_no_position():
+    path = build_roadmap(steps=1, milestones_per_step=2)
+    learner = enrolled_learner(path)
+    for milestone in path_milestones(path):
+        _set(learner, milestone, ProgressStatus.DONE)
+    outline = learner_overview(learner=learner, today=TODAY, paths=[path]).paths[0]
+
+    data = map_pages.path_map(outline=outline, today=TODAY)
+
+    assert data.position is None and data.steps[0].is_finished
+    assert data.legend == (("done", "Done"),)
+
+
+@pytest.mark.parametrize(("steps", "per_step"), [(6, 5), (10, 30)], ids=["30", "300"])
+def test_the_map_reads_nothing_of_its_own(steps, per_step, django_assert_max_num_queries):
+    # given: an outline already read, with progress on every other milestone
+    path = build_roadmap(steps=steps, milestones_per_step=per_step)
+    learner = enrolled_learner(path)
+    MilestoneProgress.objects.bulk_create(
+        MilestoneProgress(learner=learner, milestone=m, status=ProgressStatus.DONE)
+        for m in path_milestones(path)[::2]
+    )
+    outline = learner_overview(learner=learner, today=TODAY, paths=[path]).paths[0]
+
+    # when / then
+    with django_assert_max_num_queries(0):
+        data = map_pages.path_map(outline=outline, today=TODAY)
+    assert sum(len(s.nodes) for s in data.steps) == steps * per_step
+
+
+@pytest.mark.parametrize(("steps", "per_step"), [(6, 5), (10, 30)], ids=["30", "300"])
+def test_the_pages_draw_every_node_as_a_link_within_their_query_pins(
+    client, steps, per_step, django_assert_max_num_queries
+):
+    # given: a learner on two paths, the first one half done
+    path = build_roadmap(steps=steps, milestones_per_step=per_step)
+    learner = enrolled_learner(path)
+    EnrollmentFactory(learner=learner, path=build_roadmap(steps=2, milestones_per_step=3))
+    milestones = path_milestones(path)
+    MilestoneProgress.objects.bulk_create(
+        MilestoneProgress(learner=learner, milestone=m, status=ProgressStatus.DONE)
+        for m in milestones[::2]
+    )
+    client.force_login(learner)
+
+    # when / then: the path page and the dashboard keep their pins (session, user, the page's
+    # own reads), and every milestone is a node linking to its page
+    for address, limit, nodes in [
+        (path.get_absolute_url(), 2 + 4, len(milestones)),
+        (reverse("roadmap:dashboard"), 2 + 6, len(milestones) + 6),
+    ]:
+        with django_assert_max_num_queries(limit):
+            response = client.get(address)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert len(re.findall(r'<li class="map-node map-', html)) == nodes, address
+        assert milestones[-1].get_absolute_url() in html
+        assert html.count('aria-current="step"') == (1 if address == path.get_absolute_url() else 2)
+        assert "css/map.css" in html
+
+
+def test_node_links_carry_their_state_as_text_for_screen_readers(client):
+    path = build_roadmap(steps=1, milestones_per_step=2)
+    learner = enrolled_learner(path)
+    first, second = path_milestones(path)
+    _set(learner, first, ProgressStatus.DONE)
+    client.force_login(learner)
+
+    html = client.get(path.get_absolute_url()).content.decode()
+
+    node = re.search(r'<li class="map-node map-done">(.*?)</li>', html, re.S).group(1)
+    assert first.title in node and '<span class="visually-hidden">: Done</span>' in node
+    here = re.search(r'<li class="map-node map-not_started map-here">(.*?)</li>', html, re.S)
+    assert second.title in here.group(1) and "you are here" in here.group(1)
+    assert "You are here:" in html  # the position, in words, above the map
