@@ -69,6 +69,7 @@ class MapNode:
     state: str
     state_text: str
     is_position: bool  # the learner's next milestone: "you are here"
+    planned_week: dt.date | None = None  # the plan's first week for open work (roadmap/planning)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,11 @@ def path_map(
                 state=value,
                 state_text=texts[value],
                 is_position=state is position_state,
+                planned_week=(
+                    state.progress.plan_week
+                    if shows_progress and state.progress is not None and not state.is_finished
+                    else None
+                ),
             )
             if node.is_position:
                 position = node
