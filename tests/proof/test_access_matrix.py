@@ -242,6 +242,7 @@ REGISTRY: dict[str, Access] = {
     "api:certification_detail": api("owned", data=lambda w: {"status": "studying"}),
     "api:application_list": api("login", why="the learner's applications"),
     "api:application_detail": api("owned", data=lambda w: {"status": "applied"}),
+    "api:index": public("the API's index: links to the schema, the docs and each collection"),
     "api:schema": public("the OpenAPI schema"),
     "api:docs": public("the API's documentation page"),
     "api:not_found": public("a JSON 404 for any other address under /api/v1/"),
