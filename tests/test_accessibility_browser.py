@@ -154,3 +154,66 @@ def test_pages_stay_axe_clean_right_after_an_action(live_server, browser, tmp_pa
     found += audit(driver, tmp_path, "after-status-change")
 
     assert found == [], "\n".join(found)
+
+
+def phone(driver) -> None:
+    """A 390 px wide phone viewport (an iPhone 12 to 15's CSS width)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+
+
+def too_wide(driver) -> str:
+    """Empty when the page fits its viewport; otherwise the widths and the widest offenders."""
+    return driver.execute_script(
+        "var w = document.documentElement.clientWidth, s = document.documentElement.scrollWidth;"
+        "if (s <= w) return '';"
+        "var out = [];"
+        "document.querySelectorAll('body *').forEach(function (e) {"
+        "  var r = e.getBoundingClientRect();"
+        "  if (r.right > w + 1 && out.length < 5) out.push(e.tagName + '.' + e.className);"
+        "});"
+        "return s + ' > ' + w + ': ' + out.join(', ');"
+    )
+
+
+def test_no_page_scrolls_sideways_on_a_390px_phone_and_the_header_is_compact(
+    live_server, browser, tmp_path, demo_world
+):
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    phone(driver)
+    problems: list[str] = []
+
+    def measure(who: str, index: int, address: str) -> None:
+        driver.get(live_server.url + address)
+        save_screenshot(driver, tmp_path, f"phone-{who}-{index:02d}")
+        if width := too_wide(driver):
+            problems.append(f"{who} {address} scrolls sideways: {width}")
+        # (the API docs page is Swagger UI's own, without the site's header)
+        for header in driver.find_elements(By.CSS_SELECTOR, ".site-header"):
+            if header.size["height"] > 64:
+                problems.append(f"{who} {address}: header {header.size['height']} px tall")
+
+    # given: a visitor, then the demo learner, on every main page at 390 px
+    for index, address in enumerate(demo_world["visitor"]):
+        measure("visitor", index, address)
+    log_in(driver, live_server.url)
+    for index, address in enumerate(demo_world["learner"]):
+        measure("learner", index, address)
+
+    # then: nothing is wider than the phone, and the header stays one compact row
+    assert problems == [], "\n".join(problems)
+
+    # when: the learner opens the menu (a <details>: no script needed)
+    menu = driver.find_element(By.CSS_SELECTOR, ".nav-menu > summary")
+    assert menu.is_displayed()
+    menu.click()
+
+    # then: the main links show, and axe is still clean with it open
+    assert driver.find_element(
+        By.CSS_SELECTOR, ".nav-menu-panel a[href='/dashboard/']"
+    ).is_displayed()
+    assert axe_violations(driver) == []

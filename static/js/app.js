@@ -3,13 +3,13 @@
   "use strict";
   // Close the account menu when focus or a click leaves it (keyboard users expect that).
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.account-menu[open], details.nav-menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.account-menu[open], details.nav-menu[open]").forEach(function (menu) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     });
