@@ -36,3 +36,33 @@
     if (control) control.focus();
   });
 })();
+
+// --- Copy buttons (the calendar feed address, a new token) ---
+// The buttons are hidden in the HTML and shown here, so without script (or without a clipboard)
+// nothing is offered that cannot work; the read-only field can still be selected by hand.
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) return;
+    var label = button.textContent;
+    // A status region that exists before it changes, so "Copied" is announced.
+    var status = document.createElement("span");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    button.insertAdjacentElement("afterend", status);
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = button.getAttribute("data-copied");
+        status.textContent = button.getAttribute("data-copied");
+        window.setTimeout(function () {
+          button.textContent = label;
+          status.textContent = "";
+        }, 2000);
+      }, function () {
+        field.select();
+      });
+    });
+  });
+})();
