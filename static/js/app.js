@@ -66,3 +66,14 @@
     });
   });
 })();
+
+// --- The public portfolio: a print button (the print stylesheet makes a one-page CV) ---
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+})();
