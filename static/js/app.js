@@ -77,3 +77,19 @@
     });
   });
 })();
+
+// --- Sign-up: pre-select the browser's timezone (the server still checks it is one we know) ---
+(function () {
+  "use strict";
+  var select = document.querySelector("select[data-detect-timezone]");
+  if (!select || !window.Intl) return;
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Only replace the default: a value the learner already chose (a form shown again) stays.
+  if (!zone || select.value !== "UTC") return;
+  for (var i = 0; i < select.options.length; i++) {
+    if (select.options[i].value === zone) {
+      select.value = zone;
+      return;
+    }
+  }
+})();
