@@ -26,7 +26,17 @@
     var target = event.detail.target;
     pendingId = target && target.id ? target.id : null;
   });
+  var hideTimer = null;
   document.addEventListener("htmx:afterSettle", function () {
+    // The confirmation pinned at the bottom of the screen (#live-status) goes after a while, so
+    // it never hides the content under it for long; screen readers have announced it by then.
+    var live = document.getElementById("live-status");
+    if (live && live.textContent.trim()) {
+      window.clearTimeout(hideTimer);
+      hideTimer = window.setTimeout(function () {
+        live.textContent = "";
+      }, 6000);
+    }
     if (!pendingId) return;
     var swapped = document.getElementById(pendingId);
     pendingId = null;
