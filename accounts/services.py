@@ -42,6 +42,11 @@ def profile_update(*, user: User, display_name: str, timezone: str) -> User:
     return _update(user, PROFILE_FIELDS, {"display_name": display_name, "timezone": timezone})
 
 
+def profile_timezone_set(*, user: User, timezone: str) -> User:
+    """The timezone chosen at sign-up (validated by the form and again by the model)."""
+    return _update(user, ("timezone",), {"timezone": timezone})
+
+
 def reminder_preferences_update(*, user: User, **preferences) -> User:
     unknown = set(preferences) - set(REMINDER_FIELDS)
     if unknown:

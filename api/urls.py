@@ -16,6 +16,7 @@ class SwaggerDocs(SpectacularSwaggerSplitView):
 
 
 urlpatterns = [
+    path("", views.api_index, name="index"),
     path("paths/", views.PathList.as_view(), name="path_list"),
     path("paths/<slug:slug>/", views.PathDetail.as_view(), name="path_detail"),
     path("milestones/", views.MilestoneList.as_view(), name="milestone_list"),

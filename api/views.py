@@ -7,10 +7,12 @@ import contextlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -43,6 +45,37 @@ from roadmap.selectors.plan import learner_plan, plan_contract
 from roadmap.selectors.progress import learner_overview
 from roadmap.services import plan as plan_services
 from roadmap.services import progress as progress_services
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "HEAD"])
+@authentication_classes([])
+@permission_classes([])
+def api_index(request: Request) -> Response:
+    """/api/v1/ itself: where the schema, the docs and each collection are, so the API's root
+    address explains itself instead of answering 404. Public: it names addresses, no data."""
+
+    def url(name: str) -> str:
+        return request.build_absolute_uri(reverse(name))
+
+    return Response(
+        {
+            "name": "careerpath API",
+            "version": "v1",
+            "schema": url("api:schema"),
+            "docs": url("api:docs"),
+            "authentication": _(
+                "A personal access token (Authorization: Bearer <token>, made on the "
+                "settings page) or the browser's logged-in session."
+            ),
+            "endpoints": {
+                "paths": url("api:path_list"),
+                "milestones": url("api:milestone_list"),
+                "certifications": url("api:certification_list"),
+                "applications": url("api:application_list"),
+            },
+        }
+    )
 
 
 class LearnerApiView(CountRefusedCredentials, generics.GenericAPIView):

@@ -31,6 +31,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import add_months
+from core.numbers import whole_percent
 
 DUE_WITHIN_DAYS = 60
 RENEWAL_WINDOW_DAYS = 180
@@ -99,7 +100,7 @@ class RenewalProgress:
 
     @property
     def percent(self) -> int:
-        return int(self.bar_value * 100 / self.needed) if self.needed else 100
+        return whole_percent(self.bar_value, self.needed) if self.needed else 100
 
     @property
     def verdict_label(self) -> str:

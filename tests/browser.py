@@ -119,3 +119,29 @@ def page_replaced(old_html):
         return False
 
     return condition
+
+
+# axe-core is vendored (tests/vendor/axe.min.js, MPL-2.0, licence header kept) so the suite runs
+# offline and CI needs no npm step; the version is in the file's first line.
+AXE_SOURCE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def axe_violations(driver, *, skip_rules: tuple[str, ...] = ()) -> list[str]:
+    """axe's WCAG 2.1 AA and best-practice violations on the current page, one line each
+    ("rule (impact): selector, ..."). Injected through the driver, so the page's CSP allows it.
+    `skip_rules` is for markup the site does not write (a third-party widget's), each named."""
+    driver.set_script_timeout(30)
+    driver.execute_script(AXE_SOURCE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "var rules = {}; arguments[1].forEach(function (id) { rules[id] = {enabled: false}; });"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, rules: rules})"
+        ".then(function (r) { done(r.violations.map(function (v) {"
+        "  return v.id + ' (' + v.impact + '): ' + v.nodes.map(function (n) {"
+        "    return n.target.join(' '); }).slice(0, 8).join(', '); })); })"
+        ".catch(function (e) { done(['axe failed: ' + e]); });",
+        AXE_TAGS,
+        list(skip_rules),
+    )
+    return list(result)

@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db
 FOCUSABLE = {"a", "button", "input", "select", "textarea", "summary"}
 NEEDS_LABEL = {"input", "select", "textarea"}
 NO_LABEL_TYPES = {"hidden", "submit", "button", "reset", "image"}
+# The header's navigation: inline for wide screens, then again inside the phone's menu button
+# (CSS shows one of the two).
+HEADER_NAVS = ["Main", "Account", "Main", "Account"]
 
 
 @dataclass
@@ -83,7 +86,8 @@ def assert_shared_layout(page: Page, *, logged_in: bool) -> None:
     tag, attrs = page.first_focusable
     assert (tag, attrs.get("href"), attrs.get("class")) == ("a", "#main", "skip-link")
     assert "main" in page.ids
-    assert page.nav_labels == ["Main", "Account"]
+    assert page.nav_labels == HEADER_NAVS
+    assert "nav-menu" in page.classes and "nav-inline" in page.classes
     # exactly one h1, unique ids
     assert page.h1_count == 1
     duplicates = {i for i in page.ids if page.ids.count(i) > 1}

@@ -147,6 +147,11 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a mail scanner following the link must not confirm it
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Confirming the address logs the learner in, when it happens in the browser session that signed
+# up (allauth keeps the pending login there); a link opened elsewhere still asks for the password.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# What next after sign-up: choosing a path to enrol in.
+ACCOUNT_SIGNUP_REDIRECT_URL = "roadmap:path_list"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[careerpath] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"

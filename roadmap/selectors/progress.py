@@ -16,6 +16,7 @@ from functools import cached_property
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
+from core.numbers import whole_percent
 from roadmap.models import (
     CareerPath,
     Enrollment,
@@ -44,14 +45,15 @@ FINISHED = frozenset({ProgressStatus.DONE, ProgressStatus.SKIPPED})
 
 
 def percent_complete(*, total: int, done: int, skipped: int) -> int:
-    """Whole percent of the milestones the learner means to do. Skipped ones leave the count,
-    so skipping the last open milestone finishes the path (100%), and an empty path is 0%."""
+    """Whole percent of the milestones the learner means to do, by the site's one rounding rule
+    (core.numbers.whole_percent). Skipped ones leave the count, so skipping the last open
+    milestone finishes the path (100%), and an empty path is 0%."""
     counted = total - skipped
     if total == 0:
         return 0
     if counted <= 0:
         return 100
-    return (100 * done) // counted
+    return whole_percent(done, counted)
 
 
 @dataclass(frozen=True)

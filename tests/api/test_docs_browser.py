@@ -61,5 +61,5 @@ def test_docs_render_without_console_errors_and_try_it_out_works(live_server, br
     body = css(".live-responses-table .microlight").text
     save_screenshot(driver, tmp_path, "02-try-it-out")
     assert status.startswith("200")
-    assert '"percent": 16' in body
+    assert '"percent": 17' in body
     assert console_errors(driver) == []

@@ -1,6 +1,7 @@
 """`manage.py seedportfoliodemo`: the demo learner's projects, public page and applications."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -51,3 +52,21 @@ def test_the_demo_portfolio_is_complete_and_a_rerun_replaces_it(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Support-ticket triage chatbot" in html and "Labelling vendor selection" not in html
+
+
+def test_the_last_numbers_printed_are_the_ones_the_dashboard_shows(client):
+    # given: the demo data as scripts/start loads it: the roadmap story, then the portfolio,
+    # whose finished side project marks one more milestone done
+    call_command("seeddemo", force=True, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seedportfoliodemo", force=True, stdout=out)
+    printed = out.getvalue().strip().splitlines()[-1]
+    done, total, percent = re.search(r"(\d+) of (\d+) milestones done \((\d+)%\)", printed).groups()
+
+    # when: the demo learner opens the dashboard
+    client.login(email="demo@careerpath.local", password="demo-learner-2026!")
+    html = client.get("/dashboard/").content.decode()
+
+    # then: the same done count, total and percent
+    assert f"{done} of {total} milestones done" in html
+    assert f'data-testid="overall-percent">{percent}%<' in html

@@ -255,6 +255,7 @@ REGISTRY: dict[str, Access] = {
     "api:application_detail": api("owned", data=lambda w: {"status": "applied"}),
     "api:plan": api("login", why="the learner's own plan; no address names anyone else's"),
     "api:plan_replan": api("login", why="re-plans the learner's own plan"),
+    "api:index": public("the API's index: links to the schema, the docs and each collection"),
     "api:schema": public("the OpenAPI schema"),
     "api:docs": public("the API's documentation page"),
     "api:not_found": public("a JSON 404 for any other address under /api/v1/"),

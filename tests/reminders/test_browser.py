@@ -79,7 +79,7 @@ def test_preview_page_shows_the_email_under_the_csp(browser, live_server, learne
     assert expected.subject in browser.find_element(By.CLASS_NAME, "email-subject").text
     frame = browser.find_element(By.CSS_SELECTOR, "iframe.email-frame")
     browser.switch_to.frame(frame)
-    assert "Overall: 16% complete" in browser.find_element(By.TAG_NAME, "body").text
+    assert "Overall: 17% complete" in browser.find_element(By.TAG_NAME, "body").text
     browser.switch_to.default_content()
     save_screenshot(browser, tmp_path, "preview")
     assert console_errors(browser) == []

@@ -76,7 +76,7 @@ def test_digest_says_what_happened_what_is_late_and_what_is_next(path, dispatch)
     assert "Your streak: 3 days in a row." in text
     assert "Overall: 33% complete" in text  # 2 of 6, from the shared percent rule
     assert "AI Project Manager: 33% (2/6)" in text
-    assert " 66%  Step 1" in text and "  0%  Step 2" in text
+    assert " 67%  Step 1" in text and "  0%  Step 2" in text
     assert "Learn Scrum basics (was due Sun 8 Mar)" in text
     assert "Due in the next 7 days:" in text and "(Fri 13 Mar)" in text
     assert f"Your next action: {m[3].title}" in text  # in progress beats not started
@@ -128,7 +128,7 @@ def test_quiet_digest_subject_names_the_percent_and_next_action(path, dispatch):
     dispatch()
     # then
     [email] = outbox_for(learner.email)
-    assert email.subject == f"16% done · next: {m[1].title}"
+    assert email.subject == f"17% done · next: {m[1].title}"
     assert "No milestones finished since your last digest" in email.body
 
 

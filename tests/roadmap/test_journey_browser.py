@@ -132,7 +132,7 @@ def test_a_visitor_becomes_a_learner_and_tracks_progress(live_server, browser, t
     check_page(driver, tmp_path, "09-milestone-without-js")
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
     driver.get(live_server.url + step.get_absolute_url())
-    assert "66% · 2 of 3 done" in css(driver, ".step-progress").text
+    assert "67% · 2 of 3 done" in css(driver, ".step-progress").text
     statuses = dict(
         MilestoneProgress.objects.filter(milestone__step=step).values_list("milestone", "status")
     )

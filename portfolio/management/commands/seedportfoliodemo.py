@@ -19,7 +19,7 @@ from accounts.models import User
 from portfolio.models import JobApplication, Project, PublicPortfolio
 from portfolio.services import applications as application_services
 from portfolio.services import projects as project_services
-from roadmap.management.commands.seeddemo import DEMO_EMAIL, DEMO_PATH
+from roadmap.management.commands.seeddemo import DEMO_EMAIL, DEMO_PATH, dashboard_summary
 from roadmap.models import Milestone
 
 DEMO_SLUG = "demo-learner"
@@ -77,6 +77,8 @@ class Command(BaseCommand):
                 f"{len(applications)} applications on the board."
             )
         )
+        # The finished side project marked its milestone done: say what the dashboard shows now.
+        self.stdout.write(self.style.SUCCESS(f"Dashboard now: {dashboard_summary(learner)}"))
 
     def _projects(self, learner: User, *, today: dt.date, now: dt.datetime) -> list[Project]:
         milestone = (

@@ -105,16 +105,8 @@ class Command(BaseCommand):
             story = build_story(learner=learner, path=path, now=now)
             self._write(story)
 
-        dashboard = learner_dashboard(learner=learner)
-        overview = dashboard.overview
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo learner ready on {path.title}: {overview.done} of {overview.total} "
-                f"milestones done ({overview.percent}%), {dashboard.in_progress} in progress, "
-                f"{len(overview.overdue)} overdue, {len(overview.due_soon)} due this week, "
-                f"a {dashboard.heatmap.streak}-day streak."
-            )
-        )
+        summary = dashboard_summary(learner)
+        self.stdout.write(self.style.SUCCESS(f"Demo learner ready on {path.title}: {summary}"))
         self.stdout.write("Log in at /accounts/login/ with")
         self.stdout.write(f"  email:    {DEMO_EMAIL}")
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
@@ -148,6 +140,19 @@ class Command(BaseCommand):
             # created_at is auto_now_add; the story's date is when the link was added.
             EvidenceLink.objects.filter(pk=link.pk).update(created_at=created_at)
         ProgressEvent.objects.bulk_create(story.events)
+
+
+def dashboard_summary(learner: User) -> str:
+    """The demo learner's numbers exactly as their dashboard shows them (the same presenter), so
+    what the command prints is what the learner sees; seedportfoliodemo prints it again after
+    its finished side project marks one more milestone done."""
+    dashboard = learner_dashboard(learner=learner)
+    overview = dashboard.overview
+    return (
+        f"{overview.done} of {overview.total} milestones done ({overview.percent}%), "
+        f"{dashboard.in_progress} in progress, {len(overview.overdue)} overdue, "
+        f"{len(overview.due_soon)} due this week, a {dashboard.heatmap.streak}-day streak."
+    )
 
 
 def build_story(*, learner: User, path: CareerPath, now: dt.datetime) -> Story:
