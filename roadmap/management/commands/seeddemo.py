@@ -22,13 +22,16 @@ from roadmap.models import (
     CareerPath,
     Enrollment,
     EvidenceLink,
+    LearnerPlan,
     Milestone,
     MilestoneProgress,
+    PlanRevision,
     ProgressEvent,
     ProgressEventKind,
     ProgressStatus,
 )
 from roadmap.presenters.dashboard import learner_dashboard
+from roadmap.services.plan import plan_settings_set
 from roadmap.services.progress import EVIDENCE_ADDED, path_enrol
 
 DEMO_EMAIL = "demo@careerpath.local"
@@ -104,6 +107,8 @@ class Command(BaseCommand):
             now = timezone.now()
             story = build_story(learner=learner, path=path, now=now)
             self._write(story)
+            # A plan too, so the dashboard opens on this week's work.
+            plan_settings_set(learner=learner, hours_per_week=8, weekdays=[0, 1, 3, 5], now=now)
 
         summary = dashboard_summary(learner)
         self.stdout.write(self.style.SUCCESS(f"Demo learner ready on {path.title}: {summary}"))
@@ -129,6 +134,8 @@ class Command(BaseCommand):
         ProgressEvent.objects.filter(learner=learner).delete()
         MilestoneProgress.objects.filter(learner=learner).delete()  # evidence goes with it
         Enrollment.objects.filter(learner=learner).delete()
+        PlanRevision.objects.filter(learner=learner).delete()
+        LearnerPlan.objects.filter(learner=learner).delete()
 
     def _write(self, story: Story) -> None:
         rows = MilestoneProgress.objects.bulk_create(story.progress)
