@@ -107,8 +107,9 @@ class Command(BaseCommand):
             now = timezone.now()
             story = build_story(learner=learner, path=path, now=now)
             self._write(story)
-            # A plan too, so the dashboard opens on this week's work.
-            plan_settings_set(learner=learner, hours_per_week=8, weekdays=[0, 1, 3, 5], now=now)
+            # A plan too, so the dashboard opens on this week's work (every day a study day, so
+            # there is work this week whatever day the demo is seeded).
+            plan_settings_set(learner=learner, hours_per_week=8, weekdays=range(7), now=now)
 
         summary = dashboard_summary(learner)
         self.stdout.write(self.style.SUCCESS(f"Demo learner ready on {path.title}: {summary}"))
