@@ -179,7 +179,7 @@ def populate(n: int) -> dict:
                 SELECT id, id %% %s AS k FROM accounts_user
             )
             INSERT INTO roadmap_milestoneprogress (learner_id, milestone_id, status, started_at,
-                completed_at, target_date, notes, updated_at)
+                completed_at, target_date, notes, updated_at, plan_hours, prior_learning)
             SELECT u.id, m.id,
                 CASE WHEN m.r <= u.k THEN 'done' WHEN m.r = u.k + 1 THEN 'in_progress'
                      ELSE 'not_started' END,
@@ -188,7 +188,7 @@ def populate(n: int) -> dict:
                      THEN now() - ((u.id * m.r) %% 14) * interval '1 day' END,
                 CASE WHEN m.r = u.k + 1 THEN current_date + (u.id %% 10 - 3)::int
                      WHEN m.r = u.k + 2 THEN current_date + (u.id %% 20 + 5)::int END,
-                '', now()
+                '', now(), '[]', false
             FROM u JOIN m ON m.r <= u.k + 2
             """,
             [path.pk, max(1, milestones - 2)],
