@@ -4,10 +4,11 @@
     REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/load/benchmark.py
 
 It (re)creates the scratch database named in DATABASE_URL (its name must start with cp_ and
-contain "bench"), seeds 1,000 learners with realistic progress (bench/load/kit.py), starts
-gunicorn exactly as production does (careerpath.wsgi, gunicorn.conf.py, production settings,
-BENCH_BASELINE on) and runs wrk (Debian package `wrk`) with 32 connections for the same
-duration on each page, one after the other:
+contain "bench"), empties the Redis database in REDIS_URL (a scratch one too), seeds 1,000
+learners with realistic progress (bench/load/kit.py), starts gunicorn exactly as production
+does (careerpath.wsgi, gunicorn.conf.py, production settings, BENCH_BASELINE on) and runs wrk
+(Debian package `wrk`) with 32 connections for the same duration on each page, one after the
+other:
 
   bare       GET /fortunes/        the external yardstick: a bare TechEmpower-style "fortunes"
                                    Django app (bench/load/bare: no middleware, one query, 13
@@ -318,6 +319,7 @@ def main() -> None:
     env = kit.production_env(database=database, redis=redis)
     t0 = time.perf_counter()
     kit.database_recreate(database)
+    kit.cache_flush(redis)
     prepared = kit.prepare(env, learners=args.learners, sessions=args.sessions)
     kit.fortunes_create(database)
     print(f"seeded in {time.perf_counter() - t0:.0f}s: {prepared['seeded']}", flush=True)

@@ -84,6 +84,14 @@ def scratch_services(default_database: str) -> tuple[str, str]:
     return database, redis
 
 
+def cache_flush(url: str) -> None:
+    """Empty the scratch Redis database: copies of users and sessions from an earlier run (the
+    same ids, other password hashes) would log the new run's learners out."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 def check_scratch_name(url: str) -> None:
     name = urlsplit(url).path.lstrip("/")
     if not (name.startswith("cp_") and ("bench" in name or "soak" in name)):
@@ -221,7 +229,7 @@ def seed_learners(n: int) -> dict:
                 SELECT id, id %% %s AS k FROM accounts_user WHERE email LIKE 'bench%%'
             )
             INSERT INTO roadmap_milestoneprogress (learner_id, milestone_id, status, started_at,
-                completed_at, target_date, notes, updated_at)
+                completed_at, target_date, notes, prior_learning, plan_hours, updated_at)
             SELECT u.id, m.id,
                 CASE WHEN m.r <= u.k THEN 'done' WHEN m.r = u.k + 1 THEN 'in_progress'
                      ELSE 'not_started' END,
@@ -232,7 +240,7 @@ def seed_learners(n: int) -> dict:
                      WHEN m.r = u.k + 2 THEN current_date + (u.id %% 20 + 9)::int END,
                 CASE WHEN m.r %% 4 = 0 THEN 'Notes on what I learnt and what to try next.'
                      ELSE '' END,
-                now()
+                false, '[]'::jsonb, now()
             FROM u JOIN m ON m.r <= u.k + 2
             """,
             [path.pk, max(1, min(40, milestones - 1))],
