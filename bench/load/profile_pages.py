@@ -159,6 +159,8 @@ def inner(prepared: dict, runs: int, top: int, dump: Path | None) -> None:
             f"{statistics.median(cpus):.2f} ms CPU per view; {len(queries)} queries; "
             f"profiled {runs} views, {total / runs * 1000:.2f} ms each under cProfile"
         )
+        for sql in queries:
+            print(f"  query: {sql[:150]}")
         print("time by area (own time of the functions in it), ms per view under cProfile:")
         for name_, seconds in sorted(by_area.items(), key=lambda kv: -kv[1]):
             print(f"  {name_:<32} {seconds / runs * 1000:6.2f}  {seconds / total:5.1%}")
