@@ -403,13 +403,17 @@ def main() -> None:
     if not args.keep:
         kit.database_drop(database)
 
+    # gunicorn.conf.py's count unless --workers says otherwise
+    workers = args.workers or int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
     print()
     for connections, results in passes.items():
         threads = min(args.threads, connections)
         table(
             results,
-            title=f"wrk -t{threads} -c{connections} -d{args.duration}s, gunicorn "
-            f"{args.workers or 'default'} workers, {os.cpu_count()} cores:",
+            title=f"wrk -t{threads} -c{connections} -d{args.duration}s "
+            f"(the loop: -t{connections}), "
+            f"gunicorn {workers} workers for each server (the bare page's too), "
+            f"{os.cpu_count()} cores:",
         )
     print(f"5xx lines in the access log: {server_errors}")
     if args.json:
