@@ -84,6 +84,14 @@ def scratch_services(default_database: str) -> tuple[str, str]:
     return database, redis
 
 
+def cache_flush(url: str) -> None:
+    """Empty the scratch Redis database: copies of users and sessions from an earlier run (the
+    same ids, other password hashes) would log the new run's learners out."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 def check_scratch_name(url: str) -> None:
     name = urlsplit(url).path.lstrip("/")
     if not (name.startswith("cp_") and ("bench" in name or "soak" in name)):
@@ -91,6 +99,34 @@ def check_scratch_name(url: str) -> None:
             f"refusing to drop and recreate {name!r}: the scratch database's name must start "
             "with cp_ and contain 'bench' or 'soak'"
         )
+
+
+def fortunes_create(url: str) -> None:
+    """The bare page's table (bench/load/bare), TechEmpower's twelve fortunes, in the scratch
+    database."""
+    import psycopg2
+
+    from bench.load.bare.rows import FORTUNES
+
+    parts = urlsplit(url)
+    conn = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname=parts.path.lstrip("/"),
+    )
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS bench_fortune "
+            "(id integer PRIMARY KEY, message varchar(2048) NOT NULL)"
+        )
+        cur.execute("DELETE FROM bench_fortune")
+        cur.executemany(
+            "INSERT INTO bench_fortune (id, message) VALUES (%s, %s)",
+            list(enumerate(FORTUNES, start=1)),
+        )
+    conn.close()
 
 
 # --- Production settings in a child process -----------------------------------------------------
@@ -193,7 +229,7 @@ def seed_learners(n: int) -> dict:
                 SELECT id, id %% %s AS k FROM accounts_user WHERE email LIKE 'bench%%'
             )
             INSERT INTO roadmap_milestoneprogress (learner_id, milestone_id, status, started_at,
-                completed_at, target_date, notes, updated_at)
+                completed_at, target_date, notes, prior_learning, plan_hours, updated_at)
             SELECT u.id, m.id,
                 CASE WHEN m.r <= u.k THEN 'done' WHEN m.r = u.k + 1 THEN 'in_progress'
                      ELSE 'not_started' END,
@@ -204,7 +240,7 @@ def seed_learners(n: int) -> dict:
                      WHEN m.r = u.k + 2 THEN current_date + (u.id %% 20 + 9)::int END,
                 CASE WHEN m.r %% 4 = 0 THEN 'Notes on what I learnt and what to try next.'
                      ELSE '' END,
-                now()
+                false, '[]'::jsonb, now()
             FROM u JOIN m ON m.r <= u.k + 2
             """,
             [path.pk, max(1, min(40, milestones - 1))],
@@ -275,9 +311,12 @@ def roadmap_urls() -> dict:
         .select_related("step__path")
         .order_by("step__position", "position")
     )
+    milestones = list(milestones)
     return {
         "steps": [s.get_absolute_url() for s in steps],
         "milestones": [m.get_absolute_url() for m in milestones],
+        # (step page, milestone page) for each milestone: the working loop's stops.
+        "pairs": [[m.step.get_absolute_url(), m.get_absolute_url()] for m in milestones],
     }
 
 
@@ -362,11 +401,22 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """`gunicorn careerpath.wsgi` as production runs it (gunicorn.conf.py: 2 x cores + 1 sync
-    workers), on a free local port; stdout/stderr (the access log) go to `log_path`."""
+    """`gunicorn careerpath.wsgi` (or another `app`) as production runs it (gunicorn.conf.py:
+    2 x cores + 1 sync workers), on a free local port; stdout/stderr (the access log) go to
+    `log_path`; ready when `probe` answers."""
 
-    def __init__(self, env: dict[str, str], *, log_path: Path, workers: int | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        log_path: Path,
+        workers: int | None = None,
+        app: str = "careerpath.wsgi",
+        probe: str = "/health/",
+    ):
         self.env = env
+        self.app = app
+        self.probe = probe
         self.port = free_port()
         self.log_path = log_path
         self.workers = workers
@@ -379,7 +429,7 @@ class Gunicorn:
     def start(self, timeout: float = 30.0) -> Gunicorn:
         args = [
             str(Path(PYTHON).with_name("gunicorn")),
-            "careerpath.wsgi",
+            self.app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--no-control-socket",
@@ -397,7 +447,7 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited:\n{self.log()[-3000:]}")
             with contextlib.suppress(OSError):
                 probe = urllib.request.Request(
-                    self.base_url + "/health/", headers={"X-Forwarded-Proto": "https"}
+                    self.base_url + self.probe, headers={"X-Forwarded-Proto": "https"}
                 )
                 with urllib.request.urlopen(probe, timeout=2) as response:
                     if response.status in (200, 503):

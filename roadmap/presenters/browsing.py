@@ -33,7 +33,7 @@ from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors.paths import (
     is_enrolled,
     milestone_state,
-    published_milestone,
+    published_milestone_and_enrolment,
     published_path,
 )
 from roadmap.selectors.progress import (
@@ -367,9 +367,9 @@ def milestone_page(
     today: dt.date,
 ) -> MilestonePage:
     """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
-    history when enrolled. Seven queries at most, however many resources or events there are."""
-    milestone = published_milestone(
-        path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
+    history when enrolled. Six queries at most, however many resources or events there are."""
+    milestone, enrolled = published_milestone_and_enrolment(
+        learner=learner, path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
     )
     resources = list(milestone.resources.select_related("course").order_by("position", "id"))
     siblings = list(
@@ -380,7 +380,6 @@ def milestone_page(
     )
     for sibling in siblings:
         sibling.step = milestone.step
-    enrolled = is_enrolled(learner=learner, path=milestone.step.path)
     state = milestone_state(learner=learner if enrolled else None, milestone=milestone)
     history: list[HistoryEntry] = []
     if enrolled:

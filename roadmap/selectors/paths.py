@@ -60,15 +60,26 @@ def _milestones_by_slugs(*, path_slug: str, step_slug: str, milestone_slug: str)
     )
 
 
-def published_milestone(*, path_slug: str, step_slug: str, milestone_slug: str) -> Milestone:
-    """An active milestone of a published path, by its slugs, or 404."""
+def published_milestone_and_enrolment(
+    *, learner: User | None, path_slug: str, step_slug: str, milestone_slug: str
+) -> tuple[Milestone, bool]:
+    """An active milestone of a published path, by its slugs, or 404; and whether the learner
+    is enrolled in its path. One query: the milestone page starts here."""
     milestones = _milestones_by_slugs(
         path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
     )
+    signed_in = learner is not None and learner.is_authenticated
+    if signed_in:
+        milestones = milestones.annotate(
+            learner_enrolled=Exists(
+                Enrollment.objects.filter(learner=learner, path=OuterRef("step__path_id"))
+            )
+        )
     try:
-        return milestones.get()
+        milestone = milestones.get()
     except Milestone.DoesNotExist:
         raise Http404("No such milestone") from None
+    return milestone, signed_in and milestone.learner_enrolled
 
 
 def enrolled_milestone(

@@ -546,13 +546,14 @@ def test_pages_run_a_fixed_number_of_queries(
         MilestoneResourceFactory(milestone=milestone, course=CourseFactory())
         MilestoneResourceFactory(milestone=m, course=None, url="https://guide.example")
 
-    # when / then: session + user + the page's own reads
+    # when / then: session + user + the page's own reads (the milestone page finds its
+    # milestone and the learner's enrolment in one of them)
     pages_and_limits = [
         (reverse("roadmap:dashboard"), 2 + 6),
         (reverse("roadmap:path_list"), 2 + 4),
         (path.get_absolute_url(), 2 + 4),
         (milestone.step.get_absolute_url(), 2 + 4),
-        (milestone.get_absolute_url(), 2 + 7),
+        (milestone.get_absolute_url(), 2 + 6),
     ]
     for address, limit in pages_and_limits:
         with django_assert_max_num_queries(limit):
@@ -585,3 +586,24 @@ def test_visitor_pages_run_a_fixed_number_of_queries(
     ):
         with django_assert_max_num_queries(4):
             assert client.get(address).status_code == 200
+
+
+def test_the_milestone_page_knows_enrolment_per_learner_and_per_path(client, path, milestone):
+    # given: a learner enrolled in the path, another enrolled only in another path, a visitor
+    enrolled = enrolled_learner(path)
+    elsewhere = enrolled_learner(build_roadmap(steps=1, milestones_per_step=1))
+    status_url = url("milestone_status", milestone).encode()
+
+    # when / then: only the enrolled learner gets the status controls and the target date
+    client.force_login(enrolled)
+    page = client.get(milestone.get_absolute_url())
+    assert page.status_code == 200
+    assert status_url in page.content and b'id="target-heading"' in page.content
+    client.force_login(elsewhere)
+    page = client.get(milestone.get_absolute_url())
+    assert page.status_code == 200
+    assert status_url not in page.content and b'id="target-heading"' not in page.content
+    client.logout()
+    page = client.get(milestone.get_absolute_url())
+    assert page.status_code == 200
+    assert status_url not in page.content and b'id="target-heading"' not in page.content

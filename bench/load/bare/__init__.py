@@ -1,0 +1,1 @@
+"""The load benchmark's external yardstick: a bare TechEmpower "fortunes" Django page."""

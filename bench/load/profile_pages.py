@@ -1,0 +1,210 @@
+"""Where a learner page's time goes: each page served in-process, as gunicorn would, and profiled.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cp_profile_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/load/profile_pages.py
+
+It (re)creates the scratch database (as bench/load/benchmark.py does, with fewer learners),
+then, in a child process with production settings, calls Django's WSGI handler directly (no
+test client: its template signal would add a cost per template) with a seeded learner's session
+cookie and X-Forwarded-Proto: https. For each page it prints the median wall and CPU time per
+view and the SQL query count, then profiles --runs views with cProfile and prints the time by
+area (templates, widgets and forms, translation, the database, middleware, our code) and the
+functions that take most of it. The learner has about 15 milestones done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.load import kit  # noqa: E402
+
+# Areas a function's file falls in, first match wins (a path fragment, the area's name).
+AREAS = [
+    ("django/forms/", "forms and widgets"),
+    ("django/template/", "templates (Django's engine)"),
+    ("django/templatetags/", "templates (Django's engine)"),
+    ("django/utils/translation", "translation"),
+    ("django/db/", "database (ORM)"),
+    ("psycopg", "database (driver)"),
+    ("django/contrib/sessions", "session and auth"),
+    ("django/contrib/auth", "session and auth"),
+    ("allauth", "session and auth"),
+    ("django/middleware", "middleware"),
+    ("whitenoise", "middleware"),
+    ("django/urls", "URL resolving and reverse()"),
+    ("django/core/cache", "cache (Redis)"),
+    ("redis", "cache (Redis)"),
+    ("django/utils/safestring", "escaping and safe strings"),
+    ("django/utils/html", "escaping and safe strings"),
+    ("django/utils/functional", "lazy objects"),
+    ("django/", "Django, other"),
+    ("site-packages/", "other libraries"),
+    ("/lib/python3", "Python standard library"),
+    ("/roadmap/", "careerpath code"),
+    ("/core/", "careerpath code"),
+    ("/accounts/", "careerpath code"),
+    ("/certifications/", "careerpath code"),
+    ("/portfolio/", "careerpath code"),
+]
+
+
+def area(filename: str) -> str:
+    for fragment, name in AREAS:
+        if fragment in filename:
+            return name
+    return (
+        "built-ins (getattr, isinstance, str methods ...)" if filename.startswith("~") else "other"
+    )
+
+
+def environ_for(path: str, cookies: str, method: str = "GET", body: bytes = b"") -> dict:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_COOKIE": cookies,
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    if body:
+        environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return environ
+
+
+def inner(prepared: dict, runs: int, top: int, dump: Path | None) -> None:
+    kit._django()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    from accounts.models import User
+
+    handler = WSGIHandler()
+    # A learner with about 15 milestones done (seed: learner g has done g mod 40).
+    session = next(
+        s
+        for s in prepared["sessions"]
+        if User.objects.get(email=s["email"]).pk % 40 in range(14, 17)
+    )
+    cookies = f"sessionid={session['session']}; csrftoken={session['csrf']}"
+    step, milestone = prepared["pairs"][len(prepared["pairs"]) // 3]
+    pages = {"dashboard": "/dashboard/", "step page": step, "milestone page": milestone}
+
+    def view(path: str) -> None:
+        status = []
+        body = b"".join(handler(environ_for(path, cookies), lambda s, h: status.append((s, h))))
+        if not status[0][0].startswith("200"):
+            raise SystemExit(f"{path} answered {status[0]}")
+        if any(k == "Set-Cookie" and v.startswith(" sessionid=") for k, v in status[0][1]):
+            raise SystemExit(f"{path}: the learner was logged out")
+        if len(body) < 100:
+            raise SystemExit(f"{path}: short body")
+
+    for name, path in pages.items():
+        for _ in range(20):
+            view(path)  # warm: templates compiled, per-process caches filled
+        walls, cpus = [], []
+        for _ in range(runs):
+            w0, c0 = time.perf_counter(), time.process_time()
+            view(path)
+            walls.append((time.perf_counter() - w0) * 1000)
+            cpus.append((time.process_time() - c0) * 1000)
+        queries = []  # Django empties connection.queries at each request: count them as they run
+
+        def count(run, sql, *rest, queries=queries):
+            queries.append(sql)
+            return run(sql, *rest)
+
+        with connection.execute_wrapper(count):
+            view(path)
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(runs):
+            view(path)
+        profile.disable()
+        if dump:
+            profile.dump_stats(dump / f"{name.replace(' ', '-')}.prof")
+        stats = pstats.Stats(profile)
+        total = sum(v[2] for v in stats.stats.values())  # tottime of every function
+        by_area: dict[str, float] = defaultdict(float)
+        for (filename, _line, _func), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+            by_area[area(filename)] += tottime
+        print(f"## {name} ({path})")
+        print(
+            f"median {statistics.median(walls):.2f} ms wall, "
+            f"{statistics.median(cpus):.2f} ms CPU per view; {len(queries)} queries; "
+            f"profiled {runs} views, {total / runs * 1000:.2f} ms each under cProfile"
+        )
+        for sql in queries:
+            print(f"  query: {sql[:150]}")
+        print("time by area (own time of the functions in it), ms per view under cProfile:")
+        for name_, seconds in sorted(by_area.items(), key=lambda kv: -kv[1]):
+            print(f"  {name_:<32} {seconds / runs * 1000:6.2f}  {seconds / total:5.1%}")
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+        print(out.getvalue().split("\n", 6)[-1].rstrip())
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(top)
+        print(out.getvalue().split("\n", 6)[-1].rstrip())
+        print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=200, help="views per page (200)")
+    parser.add_argument("--top", type=int, default=25, help="functions listed (25)")
+    parser.add_argument("--learners", type=int, default=80)
+    parser.add_argument("--dump", type=Path, help="also write each page's .prof here")
+    parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner:
+        inner(json.loads(args.inner.read_text()), args.runs, args.top, args.dump)
+        return
+    database, redis = kit.scratch_services("postgres://postgres@127.0.0.1:5432/cp_profile_bench")
+    print("$ " + " ".join(sys.argv), flush=True)
+    env = kit.production_env(database=database, redis=redis)
+    kit.database_recreate(database)
+    kit.cache_flush(redis)
+    try:
+        prepared = kit.prepare(env, learners=args.learners, sessions=args.learners)
+        state = Path(os.environ.get("TMPDIR", "/tmp")) / f"cp-profile-{os.getpid()}.json"
+        state.write_text(json.dumps(prepared))
+        try:
+            dump = ["--dump", str(args.dump.resolve())] if args.dump else []
+            subprocess.run(
+                [kit.PYTHON, __file__, "--inner", str(state), "--runs", str(args.runs),
+                 "--top", str(args.top), *dump],
+                cwd=kit.ROOT, env=env, check=True,
+            )  # fmt: skip
+        finally:
+            state.unlink()
+    finally:
+        kit.database_drop(database)
+
+
+if __name__ == "__main__":
+    main()
