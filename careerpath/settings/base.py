@@ -81,6 +81,18 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The pages a learner uses most (docs/architecture.md, "Templates"), rendered with
+        # using="jinja2"; Django's engine above stays first, for everything else.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "core.jinja2.environment",
+            "libraries": ["roadmap.jinja2"],
+        },
+    },
 ]
 
 # --- Data ---

@@ -1,0 +1,20 @@
+"""The roadmap's helpers for its Jinja2 pages (core/jinja2.py loads this module, as Django's
+engine loads roadmap/templatetags/): the same functions, so both engines print the same."""
+
+from roadmap.templatetags import roadmap_dashboard, roadmap_progress
+
+globals = {
+    "status_badge": roadmap_dashboard.status_badge,
+    "target_badge": roadmap_dashboard.target_badge,
+    "heatmap_cells": roadmap_progress.heatmap_cells,
+}
+
+filters = {
+    "status_buttons": roadmap_dashboard.status_buttons,
+    "day_text": roadmap_dashboard.day_text,
+    "overdue_on": roadmap_progress.overdue_on,
+    "due_soon_on": roadmap_progress.due_soon_on,
+    "days_until": roadmap_progress.days_until,
+    "absolute": roadmap_progress.absolute,
+    "course_level": roadmap_progress.course_level,
+}

@@ -1,0 +1,130 @@
+"""The Jinja2 pages (core/jinja2.py): the same frame and the same printing as Django's engine,
+and one template language per template name."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import constants, storage
+from django.template import engines
+from django.test import RequestFactory, override_settings
+from django.urls import resolve
+from django.utils import timezone, translation
+
+from tests.accounts.factories import UserFactory
+
+JINJA_DIR = Path(settings.BASE_DIR) / "templates" / "jinja2"
+PAGE = (
+    '{% extends "base.html" %}{% block head_title %}A page{% endblock %}'
+    "{% block content %}<p>Body</p>{% endblock %}"
+)
+
+
+def _request(user, path: str, with_messages: bool):
+    request = RequestFactory().get(path, secure=True)
+    request.user = user
+    request.resolver_match = resolve(path)
+    request.session = {}
+    request._messages = storage.default_storage(request)
+    if with_messages:
+        request._messages.add(constants.SUCCESS, "Saved <b>it</b>.")
+        request._messages.add(constants.ERROR, "That did not work.")
+    return request
+
+
+def _without_csrf(html: str) -> str:
+    # A CSRF token is masked afresh each time it is printed.
+    return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1-", html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["visitor", "learner", "staff"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/",
+        "/paths/",
+        "/plan/",
+        "/certifications/",
+        "/portfolio/",
+        "/portfolio/applications/",
+    ],
+)
+@pytest.mark.parametrize("with_messages", [False, True])
+def test_the_jinja2_frame_prints_what_base_html_prints(who, path, with_messages):
+    user = {
+        "visitor": AnonymousUser,
+        "learner": lambda: UserFactory(display_name="Ada <Lovelace>"),
+        "staff": lambda: UserFactory(display_name="Grace", is_staff=True),
+    }[who]()
+    django_page = engines["django"].from_string(PAGE)
+    jinja_page = engines["jinja2"].from_string(PAGE)
+    expected = django_page.render({}, _request(user, path, with_messages))
+    printed = jinja_page.render({}, _request(user, path, with_messages))
+    assert "<p>Body</p>" in printed
+    assert _without_csrf(printed) == _without_csrf(expected)
+
+
+VALUES = {
+    "text": "a < b",
+    "number": 1234567,
+    "decimal": Decimal("1.50"),
+    "ratio": 0.25,
+    "flag": True,
+    "nothing": None,
+    "day": dt.date(2026, 12, 6),
+    "moment": dt.datetime(2026, 12, 6, 23, 30, tzinfo=dt.UTC),
+}
+
+
+@pytest.mark.parametrize("name", VALUES)
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_a_value_prints_as_djangos_engine_prints_it(name, language):
+    context = {"value": VALUES[name]}
+    with (
+        translation.override(language),
+        timezone.override("Asia/Tokyo"),
+        override_settings(USE_THOUSAND_SEPARATOR=True),
+    ):
+        expected = engines["django"].from_string("{{ value }}|{{ value|date:'j M Y' }}")
+        printed = engines["jinja2"].from_string("{{ value }}|{{ value|date('j M Y') }}")
+        assert printed.render(context) == expected.render(context)
+
+
+def test_an_undefined_name_fails_the_render():
+    from jinja2 import UndefinedError
+
+    with pytest.raises(UndefinedError):
+        engines["jinja2"].from_string("{{ misspelt.title }}").render({})
+
+
+def test_no_template_name_is_in_both_languages():
+    """A page is written in one language: a name under templates/jinja2/ that Django's engine
+    also finds would make render() without using= pick the other one."""
+    from django.template import TemplateDoesNotExist
+
+    names = [p.relative_to(JINJA_DIR).as_posix() for p in JINJA_DIR.rglob("*.html")]
+    assert "base.html" in names
+    frames = {"base.html", "includes/site_nav.html"}  # compared byte for byte above
+    for name in sorted(set(names) - frames):
+        with pytest.raises(TemplateDoesNotExist):
+            engines["django"].get_template(name)
+
+
+def test_translations_follow_the_active_language():
+    """Remembered translations are kept per language (core/jinja2.py's cached gettext)."""
+    page = engines["jinja2"].from_string(
+        "{{ _('Log in') }}|{{ ngettext('%(num)s day', '%(num)s days', 3) }}"
+    )
+    with translation.override("de"):
+        german = page.render({})
+    with translation.override("en-gb"):
+        english = page.render({})
+    with translation.override("de"):
+        assert page.render({}) == german
+    assert english == "Log in|3 days"
+    assert german.startswith("Anmelden")
