@@ -305,6 +305,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="rounds the duration is cut in")
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=200, help="logged-in learners used")
+    parser.add_argument(
+        "--planned", type=float, default=0.0, help="share of learners with a plan (0; 1: all)"
+    )
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: its conf)")
     parser.add_argument("--only", nargs="*", choices=SCENARIOS, help="run only these pages")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -320,7 +323,9 @@ def main() -> None:
     t0 = time.perf_counter()
     kit.database_recreate(database)
     kit.cache_flush(redis)
-    prepared = kit.prepare(env, learners=args.learners, sessions=args.sessions)
+    prepared = kit.prepare(
+        env, learners=args.learners, sessions=args.sessions, planned=args.planned
+    )
     kit.fortunes_create(database)
     print(f"seeded in {time.perf_counter() - t0:.0f}s: {prepared['seeded']}", flush=True)
 

@@ -154,13 +154,25 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def prepare(env: dict[str, str], *, learners: int, sessions: int) -> dict:
-    """Migrate, load the roadmap, seed learners, collect static files, mint sessions: JSON."""
+def prepare(env: dict[str, str], *, learners: int, sessions: int, planned: float = 0.0) -> dict:
+    """Migrate, load the roadmap, seed learners, collect static files, mint sessions: JSON.
+    `planned` is the share of learners who made a plan (each of their status changes then
+    re-plans their open work, as on the site)."""
     manage(env, "migrate", "--no-input", "-v0")
     manage(env, "loadroadmap")
     manage(env, "collectstatic", "--no-input", "-v0")
     out = subprocess.run(
-        [PYTHON, __file__, "prepare", "--learners", str(learners), "--sessions", str(sessions)],
+        [
+            PYTHON,
+            __file__,
+            "prepare",
+            "--learners",
+            str(learners),
+            "--sessions",
+            str(sessions),
+            "--planned",
+            str(planned),
+        ],
         cwd=ROOT,
         env=env,
         check=True,
@@ -177,7 +189,7 @@ def _django() -> None:
     django.setup()
 
 
-def seed_learners(n: int) -> dict:
+def seed_learners(n: int, planned: float = 0.0) -> dict:
     """n verified learners on the AI-PM path: learner g has finished k = g mod 40 milestones in
     roadmap order over the last weeks (a started and a done event each, so the heatmap, streak
     and pace have history), is working on the next one with a target date from five days ago
@@ -273,8 +285,27 @@ def seed_learners(n: int) -> dict:
         for table in ("milestoneprogress", "progressevent", "evidencelink"):
             cur.execute(f"SELECT count(*) FROM roadmap_{table}")
             counts[table] = cur.fetchone()[0]
+    counts["plans"] = plans_seed(share=planned)
+    with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return {"learners": n, "milestones": milestones, **counts}
+
+
+def plans_seed(*, share: float) -> int:
+    """Plans for that share of the learners (spread evenly over them, so the first learners the
+    benchmark signs in hold the same share), made by the site's own service: 6 hours a week,
+    Monday to Friday. Returns how many."""
+    from accounts.models import User
+    from roadmap.services.plan import plan_settings_set
+
+    if share <= 0:
+        return 0
+    made = 0
+    for index, learner in enumerate(User.objects.filter(email__startswith="bench").order_by("pk")):
+        if int((index + 1) * share) > int(index * share):
+            plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
+            made += 1
+    return made
 
 
 def sessions_mint(count: int) -> list[dict]:
@@ -480,9 +511,10 @@ def main() -> None:
     parser.add_argument("command", choices=["prepare"])
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--planned", type=float, default=0.0)
     args = parser.parse_args()
     _django()
-    seeded = seed_learners(args.learners)
+    seeded = seed_learners(args.learners, planned=args.planned)
     result = {"seeded": seeded, "sessions": sessions_mint(args.sessions), **roadmap_urls()}
     json.dump(result, sys.stdout)
 
