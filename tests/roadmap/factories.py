@@ -19,6 +19,7 @@ from roadmap.models import (
     ProgressStatus,
     Step,
 )
+from roadmap.selectors import content_snapshot
 from tests.accounts.factories import UserFactory
 
 
@@ -176,3 +177,10 @@ def enrolled_learner(path: CareerPath, **user_fields):
     learner = UserFactory(**user_fields)
     EnrollmentFactory(learner=learner, path=path)
     return learner
+
+
+def content_snapshot_read() -> None:
+    """Read the published content into the process's snapshot, as the first learner page after
+    an edit does, so that a query pin measures the pages that follow: what nearly every view
+    costs. The read itself is pinned in tests/roadmap/test_content_snapshot.py."""
+    content_snapshot.path_and_enrolment(path_slug="", learner=None)
