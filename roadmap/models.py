@@ -220,7 +220,7 @@ class ContentVersion(models.Model):
     other content under. No row (after a flush): nothing is kept, every page reads afresh.
     """
 
-    token = models.BigIntegerField(default=0)
+    token = models.BigIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return f"content version {self.token}"

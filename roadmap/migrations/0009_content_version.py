@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("token", models.BigIntegerField(default=0)),
+                ("token", models.BigIntegerField(default=0, editable=False)),
             ],
         ),
         migrations.RunPython(forwards, backwards),
