@@ -52,4 +52,5 @@ NOT_OWNED: dict[str, str] = {
     "roadmap.Course": "Course catalogue.",
     "roadmap.Course_steps": "Course catalogue.",
     "roadmap.MilestoneResource": "Roadmap catalogue.",
+    "roadmap.ContentVersion": "The catalogue's version token, changed by database triggers.",
 }

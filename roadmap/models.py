@@ -208,6 +208,24 @@ class MilestoneResource(models.Model):
         return self.url or (self.course.url if self.course_id else "")
 
 
+class ContentVersion(models.Model):
+    """One row (id 1) whose token changes on every write to the curated content tables.
+
+    Database triggers (roadmap/content_triggers.py, created by migration 0009) set `token` to a
+    random value on any insert, update, delete or truncate of those tables, however it is made:
+    the admin, the loader, QuerySet.update(), bulk_create, raw SQL. A process keeps the published
+    content it read under the token it read it with (roadmap/selectors/content_snapshot.py) and
+    reads it again when the token differs. Random rather than a counter: a rolled-back
+    transaction (every test) would bring a counter back to a value some process already holds
+    other content under. No row (after a flush): nothing is kept, every page reads afresh.
+    """
+
+    token = models.BigIntegerField(default=0, editable=False)
+
+    def __str__(self) -> str:
+        return f"content version {self.token}"
+
+
 class Enrollment(models.Model):
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"

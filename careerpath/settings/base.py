@@ -22,6 +22,10 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
 # Seconds a rendered dashboard is reused while nothing it shows has changed (0: never reused).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+# The published roadmap (paths, steps, milestones, courses, resources) is read once per process
+# and content version (roadmap/selectors/content_snapshot.py); false, or DEBUG, reads it afresh
+# on every page.
+CONTENT_SNAPSHOT = env.bool("CONTENT_SNAPSHOT", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

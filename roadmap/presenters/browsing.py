@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,6 +31,7 @@ from roadmap.presenters.actions import ActionLink, milestone_actions
 from roadmap.presenters.activity import MILESTONE_HISTORY_EVENTS, HistoryEntry, _history
 from roadmap.presenters.addresses import milestone_url_maker
 from roadmap.presenters.path_map import PathMap, path_map
+from roadmap.selectors import content_snapshot
 from roadmap.selectors.paths import (
     is_enrolled,
     milestone_state,
@@ -245,10 +247,20 @@ class StepPage:
         return self.steps.index(self.step) + 1
 
 
-def step_progress(*, learner: User | None, step: Step) -> StepProgress:
+def step_progress(
+    *, learner: User | None, step: Step, milestones: Sequence[Milestone] | None = None
+) -> StepProgress:
     """A step's active milestones with the learner's progress (none for a visitor), as rows
-    (StepMilestone). Two queries; `step.path` should be loaded, as the rows' links need it."""
-    milestones = list(step.milestones.active().order_by("position", "id"))
+    (StepMilestone). `milestones`: the step's, from the content snapshot; without them they come
+    from the snapshot if `step` is its own object, else from the database. One query then (the
+    progress), two without the snapshot; `step.path` should be loaded, as the rows' links need
+    it."""
+    if milestones is None:
+        milestones = content_snapshot.held_step_milestones(step)
+    if milestones is None:
+        milestones = list(step.milestones.active().order_by("position", "id"))
+        for milestone in milestones:
+            milestone.step = step
     progress: dict[int, MilestoneProgress] = {}
     signed_in = learner is not None and learner.is_authenticated
     if signed_in and milestones:
@@ -263,7 +275,6 @@ def step_progress(*, learner: User | None, step: Step) -> StepProgress:
     status_url = milestone_url_maker(step, "roadmap:milestone_status")
     rows = []
     for milestone in milestones:
-        milestone.step = step
         row_progress = progress.get(milestone.pk)
         status = row_progress.status if row_progress else ProgressStatus.NOT_STARTED
         rows.append(
@@ -283,8 +294,40 @@ def step_progress(*, learner: User | None, step: Step) -> StepProgress:
 
 def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt.date) -> StepPage:
     """One step: its milestones (with the learner's status), its courses and the path's other
-    steps for navigation. Four queries at most: the path's steps with the path and whether the
-    learner is enrolled, the step's milestones, the learner's progress on them, the courses."""
+    steps for navigation. Two queries at most: the content version with whether the learner is
+    enrolled, then the learner's progress on the step's milestones; the content comes from the
+    process's snapshot (roadmap/selectors/content_snapshot.py)."""
+    read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
+    if read is None:
+        return _step_page_read(
+            path_slug=path_slug, step_slug=step_slug, learner=learner, today=today
+        )
+    published, enrolled = read
+    if published is None:
+        raise Http404("No such career path")
+    step = published.step_by_slug.get(step_slug)
+    if step is None:
+        raise Http404("No such step")
+    progress = step_progress(
+        learner=learner if enrolled else None, step=step, milestones=published.milestones[step.pk]
+    )
+    return StepPage(
+        path=published.path,
+        step=step,
+        progress=progress,
+        courses=list(published.courses[step.pk]),
+        steps=list(published.steps),
+        is_enrolled=enrolled,
+        today=today,
+    )
+
+
+def _step_page_read(
+    *, path_slug: str, step_slug: str, learner: User | None, today: dt.date
+) -> StepPage:
+    """The step page from the database, without the snapshot. Four queries at most: the path's
+    steps with the path and whether the learner is enrolled, the step's milestones, the
+    learner's progress on them, the courses."""
     steps_query = (
         Step.objects.filter(path__slug=path_slug, path__is_published=True)
         .select_related("path")
@@ -307,7 +350,7 @@ def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt
         s.path = path
     enrolled = signed_in and step.enrolled
     progress = step_progress(learner=learner if enrolled else None, step=step)
-    courses = list(step.courses.order_by("title"))
+    courses = list(step.courses.order_by("title", "id"))
     return StepPage(
         path=path,
         step=step,
@@ -367,7 +410,41 @@ def milestone_page(
     today: dt.date,
 ) -> MilestonePage:
     """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
-    history when enrolled. Six queries at most, however many resources or events there are."""
+    history when enrolled. Four queries at most, however many resources or events there are: the
+    content version with the enrolment, the progress row, its evidence, the history; the
+    content comes from the process's snapshot (roadmap/selectors/content_snapshot.py)."""
+    read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
+    if read is None:
+        return _milestone_page_read(
+            path_slug=path_slug,
+            step_slug=step_slug,
+            milestone_slug=milestone_slug,
+            learner=learner,
+            today=today,
+        )
+    published, enrolled = read
+    milestone = published.milestone_by_slugs.get((step_slug, milestone_slug)) if published else None
+    if milestone is None:
+        raise Http404("No such milestone")
+    return _milestone_page(
+        milestone=milestone,
+        resources=list(published.resources[milestone.pk]),
+        siblings=list(published.milestones[milestone.step_id]),
+        enrolled=enrolled,
+        learner=learner,
+        today=today,
+    )
+
+
+def _milestone_page_read(
+    *,
+    path_slug: str,
+    step_slug: str,
+    milestone_slug: str,
+    learner: User | None,
+    today: dt.date,
+) -> MilestonePage:
+    """The milestone page from the database, without the snapshot: six queries at most."""
     milestone, enrolled = published_milestone_and_enrolment(
         learner=learner, path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
     )
@@ -380,6 +457,26 @@ def milestone_page(
     )
     for sibling in siblings:
         sibling.step = milestone.step
+    return _milestone_page(
+        milestone=milestone,
+        resources=resources,
+        siblings=siblings,
+        enrolled=enrolled,
+        learner=learner,
+        today=today,
+    )
+
+
+def _milestone_page(
+    *,
+    milestone: Milestone,
+    resources: list[MilestoneResource],
+    siblings: list[Milestone],
+    enrolled: bool,
+    learner: User | None,
+    today: dt.date,
+) -> MilestonePage:
+    """The learner's part of the page: the progress row, its evidence and the history."""
     state = milestone_state(learner=learner if enrolled else None, milestone=milestone)
     history: list[HistoryEntry] = []
     if enrolled:

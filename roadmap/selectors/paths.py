@@ -17,6 +17,7 @@ from roadmap.models import (
     MilestoneProgress,
     ProgressEvent,
 )
+from roadmap.selectors import content_snapshot
 from roadmap.selectors.progress import (
     MilestoneState,
 )
@@ -87,7 +88,19 @@ def enrolled_milestone(
 ) -> Milestone:
     """An active milestone of a published path the learner is enrolled in, by its slugs, or 404
     (the same for a path they have not joined, so nobody changes progress there). One query:
-    every progress change starts here."""
+    every progress change starts here. The milestone comes from the process's content snapshot
+    (shared: read only), or from the database when that is off."""
+    read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
+    if read is not None:
+        published, enrolled = read
+        milestone = (
+            published.milestone_by_slugs.get((step_slug, milestone_slug))
+            if published is not None and enrolled
+            else None
+        )
+        if milestone is None:
+            raise Http404("No such milestone, or not enrolled in its path")
+        return milestone
     enrolled = Exists(Enrollment.objects.filter(learner=learner, path=OuterRef("step__path_id")))
     milestones = _milestones_by_slugs(
         path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug

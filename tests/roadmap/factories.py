@@ -1,12 +1,14 @@
 """Factories for the roadmap, and `build_roadmap` for a path of any size."""
 
 import datetime as dt
+import random
 
 import factory
 from django.utils import timezone
 
 from roadmap.models import (
     CareerPath,
+    ContentVersion,
     Course,
     Enrollment,
     EvidenceLink,
@@ -19,6 +21,7 @@ from roadmap.models import (
     ProgressStatus,
     Step,
 )
+from roadmap.selectors import content_snapshot
 from tests.accounts.factories import UserFactory
 
 
@@ -176,3 +179,13 @@ def enrolled_learner(path: CareerPath, **user_fields):
     learner = UserFactory(**user_fields)
     EnrollmentFactory(learner=learner, path=path)
     return learner
+
+
+def content_snapshot_read() -> None:
+    """Read the published content into the process's snapshot, as the first learner page after
+    an edit does, so that a query pin measures the pages that follow: what nearly every view
+    costs. The read itself is pinned in tests/roadmap/test_content_snapshot.py. The token row
+    is put back first if a transactional test's flush removed it (without it nothing is kept)."""
+    if not ContentVersion.objects.filter(pk=1).exists():
+        ContentVersion.objects.create(pk=1, token=random.getrandbits(62))
+    content_snapshot.path_and_enrolment(path_slug="", learner=None)

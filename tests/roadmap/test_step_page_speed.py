@@ -22,6 +22,7 @@ from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import (
     MilestoneProgressFactory,
     build_roadmap,
+    content_snapshot_read,
     enrolled_learner,
     path_milestones,
 )
@@ -60,60 +61,64 @@ def _progress_on_every_milestone(learner, path, today: dt.date) -> None:
 
 
 @pytest.mark.parametrize(("steps", "per_step"), [(4, 5), (12, 40)], ids=["20", "480"])
-def test_the_step_page_reads_four_times_for_a_learner_whatever_the_size(
+def test_the_step_page_reads_twice_for_a_learner_whatever_the_size(
     client, steps, per_step, django_assert_max_num_queries
 ):
-    # given: an enrolled learner with progress and a target date on every milestone
+    # given: an enrolled learner with progress and a target date on every milestone, and the
+    # content in the process's snapshot (as after the first page since the last edit)
     path = build_roadmap(steps=steps, milestones_per_step=per_step, courses_per_step=3)
     learner = enrolled_learner(path)
     _progress_on_every_milestone(learner, path, timezone.localdate())
     client.force_login(learner)
     step = path_milestones(path)[-1].step
+    content_snapshot_read()
 
-    # when / then: session + user, then steps (with the path and the enrolment), milestones,
-    # progress, courses
-    with django_assert_max_num_queries(2 + 4):
+    # when / then: session + user, then the content version with the enrolment, the progress
+    with django_assert_max_num_queries(2 + 2):
         response = client.get(step.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count('class="status-controls"') == per_step
 
 
 @pytest.mark.parametrize(("steps", "per_step"), [(4, 5), (12, 40)], ids=["20", "480"])
-def test_the_step_page_reads_three_times_for_a_visitor_or_a_learner_not_enrolled(
+def test_the_step_page_reads_once_for_a_visitor_or_a_learner_not_enrolled(
     client, steps, per_step, django_assert_max_num_queries
 ):
     path = build_roadmap(steps=steps, milestones_per_step=per_step, courses_per_step=3)
     step = path_milestones(path)[-1].step
+    content_snapshot_read()
 
-    with django_assert_max_num_queries(3):
+    # the content version (with the enrolment); the content from the snapshot
+    with django_assert_max_num_queries(1):
         assert client.get(step.get_absolute_url()).status_code == 200
 
     client.force_login(UserFactory())
-    with django_assert_max_num_queries(2 + 3):
+    with django_assert_max_num_queries(2 + 1):
         html = client.get(step.get_absolute_url()).content.decode()
     assert "Enrol in" in html
     assert "status-controls" not in html
 
 
 @pytest.mark.parametrize("per_step", [5, 60])
-def test_an_htmx_status_change_reads_the_step_twice_for_its_answer(client, per_step):
+def test_an_htmx_status_change_reads_the_step_once_for_its_answer(client, per_step):
     path = build_roadmap(steps=3, milestones_per_step=per_step)
     learner = enrolled_learner(path)
     client.force_login(learner)
     milestone = path_milestones(path)[0]
+    content_snapshot_read()
 
     with CaptureQueriesContext(connection) as queries:
         response = client.post(
             milestone.get_absolute_url() + "status/", {"status": "done", "fragment": "row"}, **HTMX
         )
 
-    # then: after the write (its last statement records the event), the step's milestones and
-    # the learner's progress on them
+    # then: after the write (its last statement records the event), the learner's progress on
+    # the step's milestones (which come from the content snapshot)
     assert response.status_code == 200
     sql = [q["sql"] for q in queries.captured_queries]
     last_write = max(i for i, q in enumerate(sql) if "roadmap_progressevent" in q)
     reads = [q for q in sql[last_write + 1 :] if not re.match(r"(RELEASE )?SAVEPOINT|COMMIT", q)]
-    assert len(reads) == 2, reads
+    assert len(reads) == 1, reads
 
 
 def test_unknown_or_unpublished_paths_and_steps_are_not_found(client):
@@ -266,6 +271,7 @@ def test_a_progress_change_finds_its_milestone_and_the_enrolment_in_one_query(
     path = build_roadmap(steps=2, milestones_per_step=3)
     learner, stranger = enrolled_learner(path), UserFactory()
     milestone = path_milestones(path)[4]
+    content_snapshot_read()
     slugs = {
         "path_slug": path.slug,
         "step_slug": milestone.step.slug,
