@@ -51,14 +51,20 @@ class PreparedQuery:
 
     def fetchone(self, values: Mapping[str, Any]) -> tuple | None:
         with connection.cursor() as cursor:
-            if not self._prepare():
-                cursor.execute(self.sql, values)
-                return cursor.fetchone()
-            placeholders = ", ".join(["%s"] * len(self.parameters))
-            cursor.execute(
-                f"EXECUTE {self.name}({placeholders})", [values[n] for n in self.parameters]
-            )
+            self._execute(cursor, values)
             return cursor.fetchone()
+
+    def fetchall(self, values: Mapping[str, Any]) -> list[tuple]:
+        with connection.cursor() as cursor:
+            self._execute(cursor, values)
+            return cursor.fetchall()
+
+    def _execute(self, cursor, values: Mapping[str, Any]) -> None:
+        if not self._prepare():
+            cursor.execute(self.sql, values)
+            return
+        placeholders = ", ".join(["%s"] * len(self.parameters))
+        cursor.execute(f"EXECUTE {self.name}({placeholders})", [values[n] for n in self.parameters])
 
     def _prepare(self) -> bool:
         """Prepare the statement on this connection unless it is: False where not used."""

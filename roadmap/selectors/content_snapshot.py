@@ -43,6 +43,7 @@ __all__ = [
     "ContentSnapshot",
     "PublishedPath",
     "content_snapshot",
+    "enrolled_published_paths",
     "held_step_milestones",
     "path_and_enrolment",
     "snapshot_enabled",
@@ -92,6 +93,15 @@ _TOKEN_AND_ENROLMENT = PreparedQuery(
     ),
 )
 _TOKEN = "SELECT token FROM roadmap_contentversion WHERE id = 1"
+# The paths the learner is enrolled in, in the order they joined, each row with the token.
+_TOKEN_AND_ENROLMENTS = PreparedQuery(
+    name="roadmap_content_token_enrolments",
+    sql=(
+        "SELECT e.path_id, (SELECT token FROM roadmap_contentversion WHERE id = 1) "
+        "FROM roadmap_enrollment e WHERE e.learner_id = %(learner)s "
+        "ORDER BY e.enrolled_at, e.id"
+    ),
+)
 
 
 def snapshot_enabled() -> bool:
@@ -113,6 +123,23 @@ def path_and_enrolment(
         return None
     snapshot = content_snapshot(token)
     return snapshot.paths.get(path_slug), learner_id is not None and enrolled
+
+
+def enrolled_published_paths(*, learner: User) -> list[PublishedPath] | None:
+    """The paths the learner is enrolled in, in the order they joined, from the snapshot: one
+    query while the content is unchanged. None when the snapshot is not in use, or when one of
+    them is not published (the snapshot holds only published paths): read the database."""
+    if not snapshot_enabled():
+        return None
+    rows = _TOKEN_AND_ENROLMENTS.fetchall({"learner": learner.pk})
+    if not rows:
+        return []
+    token = rows[0][1]
+    if token is None:
+        return None
+    by_id = {p.path.pk: p for p in content_snapshot(token).paths.values()}
+    paths = [by_id.get(path_id) for path_id, _token in rows]
+    return None if None in paths else paths
 
 
 def held_step_milestones(step: Step) -> tuple[Milestone, ...] | None:

@@ -26,6 +26,7 @@ from roadmap.models import (
     ProgressStatus,
     Step,
 )
+from roadmap.selectors import content_snapshot
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -225,9 +226,15 @@ def learner_overview(
 ) -> LearnerOverview:
     """The learner's progress on `paths` (default: every path they are enrolled in).
 
-    Three queries whatever the size of the roadmap: enrolments, milestones, progress rows.
+    Three queries whatever the size of the roadmap: enrolments, milestones, progress rows. On
+    every enrolled path, two while the roadmap's content snapshot is in use: the enrolments (with
+    the content version), the progress rows; paths, steps and milestones are the snapshot's.
     """
     every_path = paths is None
+    if every_path:
+        published = content_snapshot.enrolled_published_paths(learner=learner)
+        if published is not None:
+            return _overview_of_published(learner=learner, today=today, published=published)
     paths = list(paths) if paths is not None else learner_enrolled_paths(learner=learner)
     if not paths:
         return LearnerOverview(today=today, paths=[])
@@ -261,6 +268,37 @@ def learner_overview(
             MilestoneState(milestone=milestone, progress=progress_by_milestone.get(milestone.pk))
         )
     return LearnerOverview(today=today, paths=list(by_path.values()))
+
+
+def _overview_of_published(
+    *, learner, today: dt.date, published: list[content_snapshot.PublishedPath]
+) -> LearnerOverview:
+    """learner_overview() on every enrolled path, all of them published, from the content
+    snapshot: the same paths, steps (those with active milestones) and milestones in the same
+    order; the objects are the snapshot's own, shared, so nothing here sets their relations."""
+    if not published:
+        return LearnerOverview(today=today, paths=[])
+    progress_by_milestone = {
+        p.milestone_id: p for p in MilestoneProgress.objects.filter(learner=learner)
+    }
+    overview_paths = []
+    for content in published:
+        path_progress = PathProgress(path=content.path)
+        for step in content.steps:
+            milestones = content.milestones.get(step.pk, ())
+            if not milestones:
+                continue
+            path_progress.steps.append(
+                StepProgress(
+                    step=step,
+                    milestones=[
+                        MilestoneState(milestone=m, progress=progress_by_milestone.get(m.pk))
+                        for m in milestones
+                    ],
+                )
+            )
+        overview_paths.append(path_progress)
+    return LearnerOverview(today=today, paths=overview_paths)
 
 
 def activity_by_local_day(

@@ -21,6 +21,7 @@ from tests.roadmap.factories import (
     EnrollmentFactory,
     MilestoneProgressFactory,
     build_roadmap,
+    content_snapshot_read,
     path_milestones,
 )
 
@@ -204,7 +205,8 @@ def test_the_page_runs_a_fixed_number_of_queries(client, learner, n, django_asse
 
     # when / then: the page and its owner, projects, links, certifications, and progress
     # (enrolments, milestones, progress rows)
-    with django_assert_max_num_queries(7):
+    content_snapshot_read()  # the roadmap as most views find it (its reload has its own pin)
+    with django_assert_max_num_queries(6):
         response = client.get(public_url("grace"))
     assert response.status_code == 200
     assert response.content.decode().count('class="public-project"') == n - (n + 2) // 3

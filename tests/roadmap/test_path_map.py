@@ -16,6 +16,7 @@ from roadmap.selectors.progress import learner_overview
 from tests.roadmap.factories import (
     EnrollmentFactory,
     build_roadmap,
+    content_snapshot_read,
     enrolled_learner,
     path_milestones,
 )
@@ -122,12 +123,13 @@ def test_the_pages_draw_every_node_as_a_link_within_their_query_pins(
         for m in milestones[::2]
     )
     client.force_login(learner)
+    content_snapshot_read()  # the roadmap as most views find it (its reload has its own pin)
 
     # when / then: the path page and the dashboard keep their pins (session, user, the page's
     # own reads), and every milestone is a node linking to its page
     for address, limit, nodes in [
         (path.get_absolute_url(), 2 + 4, len(milestones)),
-        (reverse("roadmap:dashboard"), 2 + 6, len(milestones) + 6),
+        (reverse("roadmap:dashboard"), 2 + 5, len(milestones) + 6),
     ]:
         with django_assert_max_num_queries(limit):
             response = client.get(address)
