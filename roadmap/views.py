@@ -104,6 +104,7 @@ def milestone_detail(
             ),
             "evidence_form": EvidenceForm(),
         },
+        using="jinja2",
     )
 
 
@@ -188,7 +189,11 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         context.update(
             state=path_selectors.milestone_state(learner=request.user, milestone=milestone)
         )
-        template = "roadmap/partials/milestone_status_swap.html"
+        response = render(
+            request, "roadmap/partials/milestone_status_swap.html", context, using="jinja2"
+        )
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
