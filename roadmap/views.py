@@ -180,6 +180,7 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         "confirmation": confirmation,
         "oob": True,
     }
+    engine = None  # the template's language: Django's, or "jinja2"
     if request.POST.get("fragment") == "row":
         step_progress = browsing_pages.step_progress(learner=request.user, step=milestone.step)
         state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
@@ -189,12 +190,9 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         context.update(
             state=path_selectors.milestone_state(learner=request.user, milestone=milestone)
         )
-        response = render(
-            request, "roadmap/partials/milestone_status_swap.html", context, using="jinja2"
-        )
-        patch_vary_headers(response, ["HX-Request"])
-        return response
-    response = render(request, template, context)
+        template = "roadmap/partials/milestone_status_swap.html"
+        engine = "jinja2"
+    response = render(request, template, context, using=engine)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
