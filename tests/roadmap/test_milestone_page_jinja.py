@@ -99,3 +99,10 @@ def test_the_card_a_status_change_swaps_in_is_the_pages_card(client):
     assert "badge-due" in card_of(page) and "Started" in card_of(page)
     assert '<div id="live-status" hx-swap-oob="innerHTML">' in swap
     assert "is in progress." in swap
+
+
+def test_why_prints_its_lines_as_djangos_linebreaksbr():
+    context = {"why": "Risks & <rewards>\nsecond line\r\nthird"}
+    expected = engines["django"].from_string("{{ why|linebreaksbr }}").render(context)
+    printed = engines["jinja2"].from_string("{{ why|linebreaksbr }}").render(context)
+    assert printed == expected == "Risks &amp; &lt;rewards&gt;<br>second line<br>third"
