@@ -10,8 +10,8 @@ either language and prints the same bytes:
   datetimes in the learner's time zone), and escaping is on;
 - `_()`, `gettext()`, `ngettext()` and `{% trans %}` are Django's own translation functions,
   each answer remembered per process and language (`DEBUG` turns that off);
-- `url()`, `static()`, `messages()` and the `date` filter do what `{% url %}`, `{% static %}`,
-  the messages context processor and `|date` do;
+- `url()`, `static()`, `messages()` and the `date` and `linebreaksbr` filters do what
+  `{% url %}`, `{% static %}`, the messages context processor, `|date` and `|linebreaksbr` do;
 - an undefined name fails the render (StrictUndefined) instead of printing nothing, so a
   misspelt name fails the page's tests;
 - each app adds its own globals and filters from a module named in the backend's OPTIONS
@@ -110,7 +110,7 @@ def environment(
         newstyle=True,
     )
     env.globals.update(url=url, static=static, messages=messages, get_language=get_language)
-    env.filters.update(date=date)
+    env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr)
     for library in libraries:
         module = importlib.import_module(library)
         env.globals.update(getattr(module, "globals", {}))

@@ -104,6 +104,7 @@ def milestone_detail(
             ),
             "evidence_form": EvidenceForm(),
         },
+        using="jinja2",
     )
 
 
@@ -179,6 +180,7 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         "confirmation": confirmation,
         "oob": True,
     }
+    engine = None  # the template's language: Django's, or "jinja2"
     if request.POST.get("fragment") == "row":
         step_progress = browsing_pages.step_progress(learner=request.user, step=milestone.step)
         state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
@@ -189,7 +191,8 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
             state=path_selectors.milestone_state(learner=request.user, milestone=milestone)
         )
         template = "roadmap/partials/milestone_status_swap.html"
-    response = render(request, template, context)
+        engine = "jinja2"
+    response = render(request, template, context, using=engine)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
