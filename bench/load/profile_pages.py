@@ -8,9 +8,9 @@ then, in a child process with production settings, calls Django's WSGI handler d
 test client: its template signal would add a cost per template) with a seeded learner's session
 cookie and X-Forwarded-Proto: https. For each page it prints the median wall and CPU time per
 view and the SQL query count (the dashboard twice: as cached, and rendered afresh as after a
-change, with DASHBOARD_CACHE_SECONDS=0), then profiles --runs views with cProfile and prints the time by
-area (templates, widgets and forms, translation, the database, middleware, our code) and the
-functions that take most of it. The learner has about 15 milestones done.
+change, with DASHBOARD_CACHE_SECONDS=0), then profiles --runs views with cProfile and prints
+the time by area (templates, widgets and forms, translation, the database, middleware, our
+code) and the functions that take most of it. The learner has about 15 milestones done.
 """
 
 from __future__ import annotations
