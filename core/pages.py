@@ -16,6 +16,9 @@ from django.contrib import messages
 from django.core.cache import cache as django_cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template import engines
+from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
+from django.utils.html import format_html
 
 # The rendered dashboard is kept whole, per learner, under a key that changes with anything it
 # shows: most views of it repeat the previous one, and rendering it costs ten times more than
@@ -23,16 +26,24 @@ from django.middleware.csrf import get_token
 # per request: the CSRF token is rendered as this placeholder and replaced on the way out, and
 # a page with messages to show is neither served from nor stored in the cache.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1d2c9e"
+# What a page kept whole prints for the token: Django's {% csrf_token %} reads `csrf_token`, a
+# Jinja2 page prints `csrf_token` and `csrf_input` (see jinja2_page).
+CSRF_CONTEXT = {
+    "csrf_token": CSRF_PLACEHOLDER,
+    "csrf_input": format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', CSRF_PLACEHOLDER
+    ),
+}
 
 
 @cache
 def templates_version() -> str:
-    """A digest of the templates and the static manifest this process serves: a deploy that
-    changes either starts on new keys."""
+    """A digest of the templates (both engines': templates/jinja2/ is under templates/) and the
+    static manifest this process serves: a deploy that changes either starts on new keys."""
     digest = hashlib.sha256()
-    for root in (Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])):
-        for path in sorted(root.rglob("*.html")):
-            digest.update(path.read_bytes())
+    roots = {Path(d).resolve() for t in settings.TEMPLATES for d in t.get("DIRS", [])}
+    for path in sorted({p for root in roots for p in root.rglob("*.html")}):
+        digest.update(path.read_bytes())
     manifest = Path(settings.STATIC_ROOT or "/nonexistent") / "staticfiles.json"
     if manifest.exists():
         digest.update(manifest.read_bytes())
@@ -55,9 +66,26 @@ def cached_page(
     key = "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     body = django_cache.get(key)
     if body is None:
-        response = render_page({"csrf_token": CSRF_PLACEHOLDER})
+        response = render_page(dict(CSRF_CONTEXT))
         if response.status_code != 200:
             return response
         body = response.content.decode()
         django_cache.set(key, body, seconds)
     return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def jinja2_page(request: HttpRequest, template_name: str, context: dict) -> HttpResponse:
+    """render(request, template_name, context, using="jinja2") for a page cached_page keeps:
+    Django's Jinja2 backend puts the request's own `csrf_token` and `csrf_input` in the context
+    over the caller's, so the placeholders cached_page passes would be lost and the page stored
+    with one request's token. Here the context's own win."""
+    template = engines["jinja2"].get_template(template_name)
+    page = {
+        "request": request,
+        "csrf_input": csrf_input_lazy(request),
+        "csrf_token": csrf_token_lazy(request),
+    }
+    for context_processor in template.backend.template_context_processors:
+        page.update(context_processor(request))
+    page.update(context)
+    return HttpResponse(template.template.render(page))

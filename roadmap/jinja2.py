@@ -1,6 +1,8 @@
 """The roadmap's helpers for its Jinja2 pages (core/jinja2.py loads this module, as Django's
 engine loads roadmap/templatetags/): the same functions, so both engines print the same."""
 
+from django.template import defaultfilters
+
 from roadmap.templatetags import roadmap_dashboard, roadmap_progress
 
 globals = {
@@ -17,4 +19,5 @@ filters = {
     "days_until": roadmap_progress.days_until,
     "absolute": roadmap_progress.absolute,
     "course_level": roadmap_progress.course_level,
+    "floatformat": defaultfilters.floatformat,
 }

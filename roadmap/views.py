@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.form_actions import form_action, form_errors_text, refuse
 from core.htmx import is_htmx, learner_required, redirect_back
-from core.pages import cached_page
+from core.pages import cached_page, jinja2_page
 from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
 from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
@@ -63,7 +63,7 @@ def _enrolled_milestone(request: HttpRequest, path_slug: str, step_slug: str, ms
 @require_GET
 def path_list(request: HttpRequest) -> HttpResponse:
     cards = browsing_pages.path_cards(learner=_learner(request), today=_today(request))
-    return render(request, "roadmap/path_list.html", {"cards": cards})
+    return render(request, "roadmap/path_list.html", {"cards": cards}, using="jinja2")
 
 
 @require_GET
@@ -71,7 +71,7 @@ def path_detail(request: HttpRequest, path_slug: str) -> HttpResponse:
     page = browsing_pages.path_page(
         path_slug=path_slug, learner=_learner(request), today=_today(request)
     )
-    return render(request, "roadmap/path_detail.html", {"page": page})
+    return render(request, "roadmap/path_detail.html", {"page": page}, using="jinja2")
 
 
 @require_GET
@@ -116,7 +116,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     def render_page(context: dict) -> HttpResponse:
         data = dashboard_pages.learner_dashboard(learner=request.user, today=today, stamp=stamp)
-        return render(request, "roadmap/dashboard.html", {"dash": data, **context})
+        return jinja2_page(request, "roadmap/dashboard.html", {"dash": data, **context})
 
     return cached_page(
         request,

@@ -4,13 +4,18 @@ shows gives it a new key at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from core import pages
 from roadmap.models import ProgressStatus
+from roadmap.services import plan as plan_services
 from roadmap.services import progress as services
 from tests.roadmap.factories import (
     EnrollmentFactory,
@@ -166,3 +171,35 @@ def test_the_benchmark_baseline_is_off_unless_turned_on(
 
     # then: one query, a small page
     assert response.status_code == 200 and b"Career path" in response.content
+
+
+def test_the_stored_page_holds_the_placeholder_and_never_a_token(
+    client, learner_on_path, monkeypatch
+):
+    # given: a learner behind their plan (the page has the Re-plan form besides the frame's
+    # token), and a cache that keeps what it is given
+    learner, _milestones = learner_on_path
+    plan_services.plan_settings_set(
+        learner=learner,
+        hours_per_week=4,
+        weekdays=range(7),
+        now=timezone.now() - dt.timedelta(weeks=3),
+    )
+    stored = {}
+    monkeypatch.setattr(
+        pages,
+        "django_cache",
+        SimpleNamespace(get=stored.get, set=lambda key, body, seconds: stored.update({key: body})),
+    )
+
+    # when
+    served = client.get(DASHBOARD).content.decode()
+
+    # then: the stored page has the placeholder wherever the served one has this request's token
+    (body,) = stored.values()
+    assert 'id="replan-button"' in body
+    tokens = CSRF_INPUT.findall(body)  # the log-out forms (inline and menu) and the Re-plan form
+    assert tokens == [pages.CSRF_PLACEHOLDER] * 3
+    assert f'"X-CSRFToken": "{pages.CSRF_PLACEHOLDER}"' in body
+    assert pages.CSRF_PLACEHOLDER not in served and len(CSRF_INPUT.findall(served)) == 3
+    assert without_tokens(served) == without_tokens(body)
