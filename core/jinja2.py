@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib import messages as django_messages
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
@@ -77,8 +77,19 @@ def cached_ngettext(singular: str, plural: str, number: int) -> str:
 
 
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
-    """{% url viewname arg1 arg2 %}, or {% url viewname key=value %}."""
-    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+    """{% url viewname arg1 arg2 %}, or {% url viewname key=value %}. An address depends only on
+    these, the URLconf and the script prefix, so each is worked out once per process (the frame's
+    navigation alone asks for some twenty on every page); DEBUG reverses afresh."""
+    if settings.DEBUG:
+        return reverse(viewname, args=args or None, kwargs=kwargs or None)
+    return _reverse(
+        viewname, args, tuple(sorted(kwargs.items())), get_script_prefix(), get_urlconf()
+    )
+
+
+@lru_cache(maxsize=4096)
+def _reverse(viewname: str, args: tuple, kwargs: tuple, prefix: str, urlconf: str | None) -> str:
+    return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
 
 
 def date(value: Any, arg: str | None = None) -> str:

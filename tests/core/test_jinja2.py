@@ -128,3 +128,23 @@ def test_translations_follow_the_active_language():
         assert page.render({}) == german
     assert english == "Log in|3 days"
     assert german.startswith("Anmelden")
+
+
+def test_url_answers_as_reverse_does_under_any_script_prefix():
+    """url() remembers addresses per script prefix (core/jinja2.py)."""
+    from django.urls import reverse, set_script_prefix
+
+    from core.jinja2 import url
+
+    page = engines["jinja2"].from_string("{{ url('roadmap:path_detail', 'ai-pm') }}")
+    try:
+        for prefix in ["/", "/careerpath/", "/"]:
+            set_script_prefix(prefix)
+            assert url("roadmap:dashboard") == reverse("roadmap:dashboard")
+            assert url("roadmap:path_detail", path_slug="x") == reverse(
+                "roadmap:path_detail", kwargs={"path_slug": "x"}
+            )
+            assert page.render({}) == reverse("roadmap:path_detail", args=["ai-pm"])
+            assert page.render({}).startswith(prefix)
+    finally:
+        set_script_prefix("/")
