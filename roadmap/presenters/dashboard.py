@@ -14,6 +14,7 @@ from core.db import PreparedQuery
 from roadmap import planning
 from roadmap.models import (
     CareerPath,
+    ContentVersion,
     Enrollment,
     LearnerPlan,
     MilestoneProgress,
@@ -106,17 +107,17 @@ def learner_dashboard(
 
 def dashboard_cache_seconds() -> int:
     """How long a rendered dashboard is reused while its stamp is unchanged (settings'
-    DASHBOARD_CACHE_SECONDS). The stamp covers the learner's own changes at once; this bounds how
-    long an admin's edit of a milestone's title, which no learner-side row records, can take to
-    show."""
+    DASHBOARD_CACHE_SECONDS). The stamp covers the learner's own changes and any edit of the
+    roadmap's content at once; this bounds what it does not see (a change made with the content
+    triggers missing, say)."""
     return getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
 
 
 @dataclass(frozen=True)
 class DashboardStamp:
     """A fingerprint of everything the dashboard shows, read in one query: any change to the
-    learner's progress, events, enrolments or enrolled paths, or a new local day, gives a new
-    key. The first activity comes along, so a page that has to be rendered reads it once."""
+    learner's progress, events, enrolments or the roadmap's content, or a new local day, gives a
+    new key. The first activity comes along, so a page that has to be rendered reads it once."""
 
     key: str
     first_activity_at: dt.datetime | None
@@ -128,14 +129,18 @@ def _stamp_sql() -> str:
     # cached page it guards costs to serve. Three one-row aggregates, each on an index of the
     # learner's rows; events are append-only, so their count and latest time show a new one.
     # The plan's settings come along (its one row by its unique learner), so the page needs no
-    # query of its own for them, and any change of them gives a new key.
+    # query of its own for them, and any change of them gives a new key. So does the roadmap's
+    # content version (roadmap/selectors/content_snapshot.py), which any edit of a path, step,
+    # milestone or course changes: an admin's edit shows on the next view.
     event = ProgressEvent._meta.db_table
     plan = LearnerPlan._meta.db_table
     progress = MilestoneProgress._meta.db_table
     enrolment = Enrollment._meta.db_table
     path = CareerPath._meta.db_table
+    content = ContentVersion._meta.db_table
     return (
-        "SELECT events.*, progress.*, enrolments.*, lp.updated_at, lp.hours_per_week,"
+        "SELECT events.*, progress.*, enrolments.*,"
+        f" (SELECT token FROM {content} WHERE id = 1), lp.updated_at, lp.hours_per_week,"
         " lp.weekdays, lp.goal_kind, lp.goal_milestones, lp.created_at FROM"
         f" (SELECT MIN(occurred_at), MAX(occurred_at), COUNT(*) FROM {event}"
         "  WHERE learner_id = %(id)s) events,"

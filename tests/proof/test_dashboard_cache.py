@@ -96,6 +96,19 @@ def test_a_new_enrolment_shows_at_once(client, learner_on_path):
     assert second.title in client.get(DASHBOARD).content.decode()
 
 
+def test_an_admins_edit_of_a_milestone_shows_at_once(client, learner_on_path):
+    # given: the dashboard seen once, kept for five minutes
+    _learner, milestones = learner_on_path
+    assert "Renamed by the admin" not in client.get(DASHBOARD).content.decode()
+
+    # when: an admin renames a milestone (no row of the learner's changes)
+    milestones[0].title = "Renamed by the admin"
+    milestones[0].save()
+
+    # then: the content version in the stamp gives a new key
+    assert "Renamed by the admin" in client.get(DASHBOARD).content.decode()
+
+
 def test_each_view_gets_a_working_csrf_token(client, learner_on_path):
     # given: a dashboard served from the cache, with a CSRF-checking client
     learner, _milestones = learner_on_path
