@@ -79,7 +79,7 @@ def step_detail(request: HttpRequest, path_slug: str, step_slug: str) -> HttpRes
     page = browsing_pages.step_page(
         path_slug=path_slug, step_slug=step_slug, learner=_learner(request), today=_today(request)
     )
-    return render(request, "roadmap/step_detail.html", {"page": page})
+    return render(request, "roadmap/step_detail.html", {"page": page}, using="jinja2")
 
 
 @require_GET
@@ -183,7 +183,11 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         step_progress = browsing_pages.step_progress(learner=request.user, step=milestone.step)
         state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
         context.update(state=state, step_progress=step_progress, is_enrolled=True)
-        template = "roadmap/partials/milestone_row_swap.html"
+        response = render(
+            request, "roadmap/partials/milestone_row_swap.html", context, using="jinja2"
+        )
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     else:
         context.update(
             state=path_selectors.milestone_state(learner=request.user, milestone=milestone)
