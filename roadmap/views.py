@@ -79,7 +79,7 @@ def step_detail(request: HttpRequest, path_slug: str, step_slug: str) -> HttpRes
     page = browsing_pages.step_page(
         path_slug=path_slug, step_slug=step_slug, learner=_learner(request), today=_today(request)
     )
-    return render(request, "roadmap/step_detail.html", {"page": page})
+    return render(request, "roadmap/step_detail.html", {"page": page}, using="jinja2")
 
 
 @require_GET
@@ -180,7 +180,6 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         "confirmation": confirmation,
         "oob": True,
     }
-    engine = None  # the template's language: Django's, or "jinja2"
     if request.POST.get("fragment") == "row":
         step_progress = browsing_pages.step_progress(learner=request.user, step=milestone.step)
         state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
@@ -191,8 +190,7 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
             state=path_selectors.milestone_state(learner=request.user, milestone=milestone)
         )
         template = "roadmap/partials/milestone_status_swap.html"
-        engine = "jinja2"
-    response = render(request, template, context, using=engine)
+    response = render(request, template, context, using="jinja2")
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -6,11 +6,13 @@
 It (re)creates the scratch database (as bench/load/benchmark.py does, with fewer learners),
 then, in a child process with production settings, calls Django's WSGI handler directly (no
 test client: its template signal would add a cost per template) with a seeded learner's session
-cookie and X-Forwarded-Proto: https. For each page it prints the median wall and CPU time per
-view and the SQL query count (the dashboard twice: as cached, and rendered afresh as after a
-change, with DASHBOARD_CACHE_SECONDS=0), then profiles --runs views with cProfile and prints
-the time by area (templates, widgets and forms, translation, the database, middleware, our
-code) and the functions that take most of it. The learner has about 15 milestones done.
+cookie and X-Forwarded-Proto: https. The pages: the dashboard (twice: as cached, and rendered
+afresh as after a change, with DASHBOARD_CACHE_SECONDS=0), a step page, a milestone page, and a
+status change sent by htmx from the step page's row (a POST answered with the row). For each it
+prints the median wall and CPU time per view and the SQL query count, then profiles --runs views
+with cProfile and prints the time by area (templates, widgets and forms, translation, the
+database, middleware, our code) and the functions that take most of it. The learner has about
+15 milestones done.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import json
 import os
 import pstats
@@ -27,6 +30,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -116,14 +120,35 @@ def inner(prepared: dict, runs: int, top: int, dump: Path | None) -> None:
     )
     cookies = f"sessionid={session['session']}; csrftoken={session['csrf']}"
     step, milestone = prepared["pairs"][len(prepared["pairs"]) // 3]
-    pages = {"dashboard": "/dashboard/", "step page": step, "milestone page": milestone}
-    # The dashboard as rendered afresh after a change (the working loop renders it twice).
-    pages["uncached dashboard"] = "/dashboard/"
+    status_change = milestone + "status/"
+    pages = {
+        "dashboard": "/dashboard/",
+        "step page": step,
+        "milestone page": milestone,
+        # The dashboard as rendered afresh after a change (the working loop renders it twice).
+        "uncached dashboard": "/dashboard/",
+        # Last, as it changes what the others show: the step row's status sent by htmx, the row
+        # swapped back with the step's progress bar out of band. Each a real change, in turn.
+        "status change (htmx, step row)": status_change,
+    }
     overrides = {"uncached dashboard": {"DASHBOARD_CACHE_SECONDS": 0}}
+    moves = itertools.cycle(["in_progress", "done", "skipped", "not_started"])
+
+    def request_for(path: str) -> dict:
+        if path != status_change:
+            return environ_for(path, cookies)
+        body = urlencode({"status": next(moves), "fragment": "row", "next": step}).encode()
+        environ = environ_for(path, cookies, method="POST", body=body)
+        environ.update(
+            HTTP_HX_REQUEST="true",
+            HTTP_X_CSRFTOKEN=session["csrf"],
+            HTTP_REFERER=f"https://127.0.0.1{step}",
+        )
+        return environ
 
     def view(path: str) -> None:
         status = []
-        body = b"".join(handler(environ_for(path, cookies), lambda s, h: status.append((s, h))))
+        body = b"".join(handler(request_for(path), lambda s, h: status.append((s, h))))
         if not status[0][0].startswith("200"):
             raise SystemExit(f"{path} answered {status[0]}")
         if any(k == "Set-Cookie" and v.startswith(" sessionid=") for k, v in status[0][1]):
