@@ -19,6 +19,7 @@ from roadmap.models import (
     CareerPath,
     Enrollment,
     EvidenceLink,
+    LearnerPlan,
     Milestone,
     MilestoneProgress,
     ProgressEvent,
@@ -70,7 +71,12 @@ def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
 def _locked_progress(*, learner: User, milestone: Milestone) -> MilestoneProgress:
     """The learner's progress row, created if missing and locked until the transaction ends, so
     two quick clicks are applied one after the other (and the unique constraint holds). A row
-    that exists, as it nearly always does, is locked as it is read: one query, not two."""
+    that exists, as it nearly always does, is locked as it is read: one query, not two, after
+    the one that locks the learner's plan."""
+    # The learner's plan first, if they have one: a re-plan rewrites many of their rows under
+    # the plan's lock, so a writer holding one row while waiting for the plan could deadlock
+    # with it. In this order, two quick changes (two tabs, two rows) queue one after the other.
+    list(LearnerPlan.objects.select_for_update().filter(learner=learner).values_list("pk"))
     rows = MilestoneProgress.objects.select_for_update()
     progress = rows.filter(learner=learner, milestone=milestone).first()
     if progress is not None:

@@ -22,6 +22,9 @@ from tests.roadmap.factories import (
     EvidenceLinkFactory,
     MilestoneFactory,
     MilestoneProgressFactory,
+    build_roadmap,
+    enrolled_learner,
+    path_milestones,
 )
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +223,49 @@ def test_two_simultaneous_clicks_make_one_row_and_one_event(row_exists):
     assert errors == []
     assert MilestoneProgress.objects.filter(learner=learner, milestone=milestone).count() == 1
     assert events(learner) == [("status", "not_started", "done", "")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite locks the file)"
+)
+def test_a_planned_learners_simultaneous_changes_queue_instead_of_deadlocking():
+    """A re-plan rewrites many of the learner's rows under the plan's lock, so each progress
+    write takes the plan's lock before its own row's: two quick changes of two milestones (two
+    tabs, two rows clicked at once) run one after the other. Taken the other way round, each
+    held its row and waited for the other's: PostgreSQL broke the deadlock with an error."""
+    from roadmap.services.plan import plan_settings_set
+
+    path = build_roadmap(steps=2, milestones_per_step=4)
+    learner = enrolled_learner(path)
+    plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
+    first, second = path_milestones(path)[:2]
+    errors: list[BaseException] = []
+
+    def change(milestone, status, barrier):
+        try:
+            barrier.wait()
+            services.milestone_status_set(learner=learner, milestone=milestone, status=status)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when: ten times, both at once
+    for status in ["in_progress", "done"] * 5:
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=change, args=(m, status, barrier)) for m in (first, second)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    # then: every change went through
+    assert errors == []
+    rows = MilestoneProgress.objects.filter(learner=learner, milestone__in=[first, second])
+    assert {row.status for row in rows} == {"done"}
 
 
 # --- Target date ---
