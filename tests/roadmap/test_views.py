@@ -565,8 +565,9 @@ def test_pages_run_a_fixed_number_of_queries(
         assert response.status_code == 200, address
 
     # and an in-place status change: the content version with the enrolment, the write
-    # (savepoint, locked read, update, event, release) and the progress on the step's rows
-    with django_assert_max_num_queries(2 + 1 + 5 + 1):
+    # (savepoint, the learner's plan locked, the locked read, update, event, release) and the
+    # progress on the step's rows
+    with django_assert_max_num_queries(2 + 1 + 6 + 1):
         response = client.post(
             url("milestone_status", milestones[0]),
             {"status": "done", "fragment": "row"},
