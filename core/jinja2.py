@@ -17,7 +17,10 @@ either language and prints the same bytes:
 - each app adds its own globals and filters from a module named in the backend's OPTIONS
   ("libraries"), as Django's `{% load %}` libraries do: `core` knows no app.
 
-Django's Jinja2 backend puts `request`, `csrf_input` and `csrf_token` in every context.
+The backend (`Jinja2` below, TEMPLATES' BACKEND) is Django's with two differences: the CSRF
+token is masked once per render, however many forms print it (Django's backend masks it afresh,
+32 random characters, at every print), and the caller's context wins over what the backend adds
+(a page kept whole by core.pages.cached_page passes a placeholder for the token).
 """
 
 from __future__ import annotations
@@ -31,10 +34,14 @@ from typing import Any
 import jinja2
 from django.conf import settings
 from django.contrib import messages as django_messages
+from django.middleware.csrf import get_token
 from django.template import defaultfilters
+from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 
@@ -127,3 +134,34 @@ def environment(
         env.globals.update(getattr(module, "globals", {}))
         env.filters.update(getattr(module, "filters", {}))
     return env
+
+
+class Jinja2(django_jinja2.Jinja2):
+    """Django's Jinja2 backend, rendering with Template below."""
+
+    def from_string(self, template_code):
+        return Template(super().from_string(template_code).template, self)
+
+    def get_template(self, template_name):
+        return Template(super().get_template(template_name).template, self)
+
+
+class Template(django_jinja2.Template):
+    def render(self, context=None, request=None):
+        if request is None:
+            return super().render(context)
+        # Worked out on first print, then the same for every form of the page.
+        token = SimpleLazyObject(lambda: get_token(request))
+        page = {
+            "request": request,
+            "csrf_input": SimpleLazyObject(
+                lambda: format_html(
+                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(token)
+                )
+            ),
+            "csrf_token": token,
+        }
+        for context_processor in self.backend.template_context_processors:
+            page.update(context_processor(request))
+        page.update(context or {})
+        return super().render(page)

@@ -16,8 +16,6 @@ from django.contrib import messages
 from django.core.cache import cache as django_cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.template import engines
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.utils.html import format_html
 
 # The rendered dashboard is kept whole, per learner, under a key that changes with anything it
@@ -27,7 +25,7 @@ from django.utils.html import format_html
 # a page with messages to show is neither served from nor stored in the cache.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1d2c9e"
 # What a page kept whole prints for the token: Django's {% csrf_token %} reads `csrf_token`, a
-# Jinja2 page prints `csrf_token` and `csrf_input` (see jinja2_page).
+# Jinja2 page prints `csrf_token` and `csrf_input` (core/jinja2.py lets the caller's win).
 CSRF_CONTEXT = {
     "csrf_token": CSRF_PLACEHOLDER,
     "csrf_input": format_html(
@@ -72,20 +70,3 @@ def cached_page(
         body = response.content.decode()
         django_cache.set(key, body, seconds)
     return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)))
-
-
-def jinja2_page(request: HttpRequest, template_name: str, context: dict) -> HttpResponse:
-    """render(request, template_name, context, using="jinja2") for a page cached_page keeps:
-    Django's Jinja2 backend puts the request's own `csrf_token` and `csrf_input` in the context
-    over the caller's, so the placeholders cached_page passes would be lost and the page stored
-    with one request's token. Here the context's own win."""
-    template = engines["jinja2"].get_template(template_name)
-    page = {
-        "request": request,
-        "csrf_input": csrf_input_lazy(request),
-        "csrf_token": csrf_token_lazy(request),
-    }
-    for context_processor in template.backend.template_context_processors:
-        page.update(context_processor(request))
-    page.update(context)
-    return HttpResponse(template.template.render(page))

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.form_actions import form_action, form_errors_text, refuse
 from core.htmx import is_htmx, learner_required, redirect_back
-from core.pages import cached_page, jinja2_page
+from core.pages import cached_page
 from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
 from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
@@ -116,7 +116,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     def render_page(context: dict) -> HttpResponse:
         data = dashboard_pages.learner_dashboard(learner=request.user, today=today, stamp=stamp)
-        return jinja2_page(request, "roadmap/dashboard.html", {"dash": data, **context})
+        return render(request, "roadmap/dashboard.html", {"dash": data, **context}, using="jinja2")
 
     return cached_page(
         request,

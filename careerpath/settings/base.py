@@ -88,7 +88,7 @@ TEMPLATES = [
     {
         # The pages a learner uses most (docs/architecture.md, "Templates"), rendered with
         # using="jinja2"; Django's engine above stays first, for everything else.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "core.jinja2.Jinja2",  # Django's, one CSRF mask per page
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,

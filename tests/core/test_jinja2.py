@@ -148,3 +148,16 @@ def test_url_answers_as_reverse_does_under_any_script_prefix():
             assert page.render({}).startswith(prefix)
     finally:
         set_script_prefix("/")
+
+
+def test_a_page_masks_its_csrf_token_once_and_the_callers_context_wins():
+    """core.jinja2.Jinja2: every form of a page prints the same field (one mask, as Django's
+    {% csrf_token %} does), a new render masks afresh, and a caller's token wins (the placeholder
+    of a page kept whole)."""
+    page = engines["jinja2"].from_string("{{ csrf_input }}|{{ csrf_input }}|{{ csrf_token }}")
+    request = RequestFactory().get("/")
+    first, again, token = page.render({}, request).split("|")
+    assert first == again
+    assert 'name="csrfmiddlewaretoken"' in first and token in first
+    assert page.render({}, request).split("|")[0] != first
+    assert page.render({"csrf_token": "PLACEHOLDER"}, request).endswith("|PLACEHOLDER")
