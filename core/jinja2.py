@@ -9,7 +9,8 @@ either language and prints the same bytes:
 - values print as Django prints them (`finalize`: dates, numbers and datetimes localised, aware
   datetimes in the learner's time zone), and escaping is on;
 - `_()`, `gettext()`, `ngettext()` and `{% trans %}` are Django's own translation functions,
-  each answer remembered per process and language (`DEBUG` turns that off);
+  each answer remembered per process and language, and bound to the page's language when it
+  starts to render rather than looking it up at each call (`DEBUG` turns both off);
 - `url()`, `static()`, `messages()` and the `date` and `linebreaksbr` filters do what
   `{% url %}`, `{% static %}`, the messages context processor, `|date` and `|linebreaksbr` do;
 - an undefined name fails the render (StrictUndefined) instead of printing nothing, so a
@@ -34,6 +35,8 @@ from typing import Any
 import jinja2
 from django.conf import settings
 from django.contrib import messages as django_messages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
@@ -44,6 +47,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
+from markupsafe import Markup
 
 # What Django's engine passes through localize() when it prints a value; strings, the most
 # common output by far, go straight through.
@@ -99,6 +103,86 @@ def _reverse(viewname: str, args: tuple, kwargs: tuple, prefix: str, urlconf: st
     return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
 
 
+# A page's language, script prefix and URLconf are looked up once, when it starts to render
+# (Template.render), not at each of its 100-270 `_()` and 20-30 `url()` calls (each lookup an
+# asgiref Local, a few µs): the callables below are bound to them and put in the page's context,
+# where they win over the environment's globals of the same names (those stay, for DEBUG and for
+# macros imported without context). Each set is made once per process.
+_BOUND_LIMIT = 64  # sets kept per process; languages and script prefixes are few
+_PRINTED_LIMIT = 4096  # strings remembered per language, as the lru_caches above
+
+
+def _translations(language: str | None) -> dict[str, Any]:
+    """`_`, `gettext` and `ngettext` for one language: what Jinja2's newstyle callables print
+    (Markup when autoescaping, always %-formatted, so "%%" prints "%"), with the printed answer
+    to a string without variables remembered (most of a page's strings)."""
+    printed: dict[str, Markup] = {}
+
+    @jinja2.pass_eval_context
+    def translated(eval_ctx, message: str, **variables: Any) -> str:
+        if not eval_ctx.autoescape:
+            return _gettext(message, language) % variables
+        if variables:
+            return Markup(_gettext(message, language)) % variables
+        try:
+            return printed[message]
+        except KeyError:
+            answer = Markup(_gettext(message, language)) % variables
+            if len(printed) < _PRINTED_LIMIT:
+                printed[message] = answer
+            return answer
+
+    @jinja2.pass_eval_context
+    def translated_plural(
+        eval_ctx, singular: str, plural: str, number: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", number)
+        answer = _ngettext(singular, plural, number, language)
+        if eval_ctx.autoescape:
+            answer = Markup(answer)
+        return answer % variables
+
+    return {"_": translated, "gettext": translated, "ngettext": translated_plural}
+
+
+def _urls(prefix: str, urlconf: str | None) -> Any:
+    """url() for one script prefix and URLconf."""
+
+    def bound_url(viewname: str, *args: Any, **kwargs: Any) -> str:
+        return _reverse(viewname, args, tuple(sorted(kwargs.items())), prefix, urlconf)
+
+    return bound_url
+
+
+_bound: dict[tuple, dict[str, Any]] = {}
+
+
+def _per_render_callables() -> dict[str, Any]:
+    """The translation callables and url() bound to the active language, script prefix and
+    URLconf; empty under DEBUG (the globals then translate and reverse afresh)."""
+    if settings.DEBUG:
+        return {}
+    key = (get_language(), get_script_prefix(), get_urlconf())
+    try:
+        return _bound[key]
+    except KeyError:
+        callables = {**_translations(key[0]), "url": _urls(key[1], key[2])}
+        if len(_bound) < _BOUND_LIMIT:
+            _bound[key] = callables
+        return callables
+
+
+@receiver(setting_changed)
+def _forget_answers(*, setting: str, **kwargs: Any) -> None:
+    """A test's override_settings of what the answers above depend on forgets them, as Django
+    forgets its own resolvers, storages and catalogs."""
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _reverse.cache_clear()
+        _gettext.cache_clear()
+        _ngettext.cache_clear()
+        _bound.clear()
+
+
 def date(value: Any, arg: str | None = None) -> str:
     """Django's |date filter, with the local time conversion its engine applies first."""
     return defaultfilters.date(template_localtime(value), arg)
@@ -127,7 +211,12 @@ def environment(
         npgettext=npgettext,
         newstyle=True,
     )
-    env.globals.update(url=url, static=static, messages=messages, get_language=get_language)
+    env.globals.update(
+        url=url,
+        static=static,
+        messages=messages,
+        get_language=get_language,
+    )
     env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr)
     for library in libraries:
         module = importlib.import_module(library)
@@ -148,20 +237,18 @@ class Jinja2(django_jinja2.Jinja2):
 
 class Template(django_jinja2.Template):
     def render(self, context=None, request=None):
-        if request is None:
-            return super().render(context)
-        # Worked out on first print, then the same for every form of the page.
-        token = SimpleLazyObject(lambda: get_token(request))
-        page = {
-            "request": request,
-            "csrf_input": SimpleLazyObject(
+        page = dict(_per_render_callables())
+        if request is not None:
+            # Worked out on first print, then the same for every form of the page.
+            token = SimpleLazyObject(lambda: get_token(request))
+            page["request"] = request
+            page["csrf_input"] = SimpleLazyObject(
                 lambda: format_html(
                     '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(token)
                 )
-            ),
-            "csrf_token": token,
-        }
-        for context_processor in self.backend.template_context_processors:
-            page.update(context_processor(request))
+            )
+            page["csrf_token"] = token
+            for context_processor in self.backend.template_context_processors:
+                page.update(context_processor(request))
         page.update(context or {})
         return super().render(page)
