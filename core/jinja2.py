@@ -12,7 +12,8 @@ either language and prints the same bytes:
   each answer remembered per process and language, and bound to the page's language when it
   starts to render rather than looking it up at each call (`DEBUG` turns both off);
 - `url()`, `static()`, `messages()` and the `date` and `linebreaksbr` filters do what
-  `{% url %}`, `{% static %}`, the messages context processor, `|date` and `|linebreaksbr` do;
+  `{% url %}`, `{% static %}`, the messages context processor, `|date` and `|linebreaksbr` do
+  (addresses remembered per process);
 - an undefined name fails the render (StrictUndefined) instead of printing nothing, so a
   misspelt name fails the page's tests;
 - each app adds its own globals and filters from a module named in the backend's OPTIONS
@@ -172,10 +173,25 @@ def _per_render_callables() -> dict[str, Any]:
         return callables
 
 
+def cached_static(path: str) -> str:
+    """{% static path %}. The address depends only on the path and the static files settings
+    (read once per process: Django keeps STATIC_URL with its script prefix and the storage keeps
+    its manifest), so each is worked out once per process; a page asks for five, each a trip
+    through the storage's url(). DEBUG asks the storage afresh."""
+    if settings.DEBUG:
+        return static(path)
+    return _static(path)
+
+
+_static = lru_cache(maxsize=256)(static)
+
+
 @receiver(setting_changed)
 def _forget_answers(*, setting: str, **kwargs: Any) -> None:
     """A test's override_settings of what the answers above depend on forgets them, as Django
     forgets its own resolvers, storages and catalogs."""
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS"}:
+        _static.cache_clear()
     if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
         _reverse.cache_clear()
         _gettext.cache_clear()
@@ -213,7 +229,7 @@ def environment(
     )
     env.globals.update(
         url=url,
-        static=static,
+        static=cached_static,
         messages=messages,
         get_language=get_language,
     )

@@ -199,3 +199,15 @@ def test_a_page_prints_the_language_active_when_it_renders():
         assert page.render({}, RequestFactory().get("/")) == german
     assert english == "Log in|Log in"
     assert german != english
+
+
+def test_static_answers_as_djangos_tag_and_follows_its_settings():
+    """static() remembers addresses per process (core/jinja2.py) and forgets them when the
+    static files settings change."""
+    from django.templatetags.static import static
+
+    page = engines["jinja2"].from_string("{{ static('css/app.css') }}")
+    assert page.render({}) == static("css/app.css")
+    with override_settings(STATIC_URL="/assets/"):
+        assert page.render({}) == "/assets/css/app.css" == static("css/app.css")
+    assert page.render({}) == static("css/app.css") != "/assets/css/app.css"
