@@ -14,6 +14,8 @@ either language and prints the same bytes:
 - `url()`, `static()`, `messages()` and the `date` and `linebreaksbr` filters do what
   `{% url %}`, `{% static %}`, the messages context processor, `|date` and `|linebreaksbr` do
   (addresses remembered per process);
+- `site_nav()` prints the frame's navigation, drawn once per process for each section and kind
+  of user, with the learner's name and the CSRF field put in per request;
 - an undefined name fails the render (StrictUndefined) instead of printing nothing, so a
   misspelt name fails the page's tests;
 - each app adds its own globals and filters from a module named in the backend's OPTIONS
@@ -29,6 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
+import secrets
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -48,7 +52,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # What Django's engine passes through localize() when it prints a value; strings, the most
 # common output by far, go straight through.
@@ -173,6 +177,104 @@ def _per_render_callables() -> dict[str, Any]:
         return callables
 
 
+NAVIGATION = "includes/site_nav.html"
+
+# What the navigation prints per request, drawn as these stand-ins and put in afterwards. Random
+# per process, so no page text can be mistaken for them.
+_NAME_SLOT = f"navname{secrets.token_hex(8)}"
+_CSRF_SLOT = f"navcsrf{secrets.token_hex(8)}"
+_SLOTS = re.compile(f"({_NAME_SLOT}|{_CSRF_SLOT})")
+_NAVIGATION_LIMIT = 1024  # the Jinja2 pages' url names x 3 kinds of user x 2 places: ~110
+_navigations: dict[tuple, tuple[str, ...]] = {}
+
+
+class NavigationKeyError(RuntimeError):
+    """The navigation read a field of the request that its cache key does not hold."""
+
+
+class _NavigationKey:
+    """A stand-in for the request, its user or its resolver match while the navigation is drawn
+    for the cache: it has the fields of the key and raises on any other, so the navigation
+    cannot come to depend on something the key leaves out."""
+
+    def __init__(self, what: str, **fields: Any) -> None:
+        self.__dict__.update(fields, _what=what)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NavigationKeyError(
+            f"{NAVIGATION} reads {self._what}.{name}, which is not in its cache key "
+            "(core.jinja2.site_nav): add it to the key or print it per request"
+        )
+
+
+def _printed(value: Any) -> str:
+    """What `{{ value }}` prints, autoescaped."""
+    return escape(_print_as_django(value))
+
+
+@jinja2.pass_context
+def site_nav(context, where: str) -> Markup:
+    """The main and account navigation (includes/site_nav.html; `where` is "inline" or "menu"),
+    as `{% include %}` prints it. Every page draws it twice, about a tenth of a page's template
+    time; it depends only on the language, the script prefix and URLconf, the page's section
+    (the resolver match's namespace and url name), where it is, and whether the user is signed in
+    and staff, so it is drawn once per process for each of those and the learner's name and the
+    CSRF field are put in per request. DEBUG draws it afresh."""
+    request = context["request"]
+    user, here = request.user, request.resolver_match
+    if settings.DEBUG or here is None:
+        template = context.environment.get_template(NAVIGATION)
+        return Markup(template.render({**context.get_all(), "where": where}))
+    signed_in, staff = bool(user.is_authenticated), bool(user.is_staff)
+    key = (
+        context.environment,
+        get_language(),
+        get_script_prefix(),
+        get_urlconf(),
+        here.namespace,
+        here.url_name,
+        signed_in,
+        staff,
+        where,
+    )
+    try:
+        parts = _navigations[key]
+    except KeyError:
+        parts = _navigation_drawn(context.environment, here, signed_in, staff, where)
+        if len(_navigations) >= _NAVIGATION_LIMIT:
+            _navigations.clear()
+        _navigations[key] = parts
+    if len(parts) == 1:
+        return Markup(parts[0])
+    pieces = list(parts)
+    for i in range(1, len(pieces), 2):  # the slots, between the fixed text
+        if pieces[i] == _NAME_SLOT:
+            pieces[i] = _printed(user.name)
+        else:
+            pieces[i] = _printed(context["csrf_input"])
+    return Markup("".join(pieces))
+
+
+def _navigation_drawn(environment, here, signed_in: bool, staff: bool, where: str) -> tuple:
+    """The navigation for one cache key, split at its slots: fixed text at even places, a slot's
+    name at odd ones."""
+    request = _NavigationKey(
+        "request",
+        user=_NavigationKey(
+            "request.user", is_authenticated=signed_in, is_staff=staff, name=_NAME_SLOT
+        ),
+        resolver_match=_NavigationKey(
+            "request.resolver_match", namespace=here.namespace, url_name=here.url_name
+        ),
+    )
+    html = environment.get_template(NAVIGATION).render(
+        {"request": request, "where": where, "csrf_input": Markup(_CSRF_SLOT)}
+    )
+    return tuple(_SLOTS.split(html))
+
+
 def cached_static(path: str) -> str:
     """{% static path %}. The address depends only on the path and the static files settings
     (read once per process: Django keeps STATIC_URL with its script prefix and the storage keeps
@@ -197,6 +299,7 @@ def _forget_answers(*, setting: str, **kwargs: Any) -> None:
         _gettext.cache_clear()
         _ngettext.cache_clear()
         _bound.clear()
+        _navigations.clear()
 
 
 def date(value: Any, arg: str | None = None) -> str:
@@ -232,6 +335,7 @@ def environment(
         static=cached_static,
         messages=messages,
         get_language=get_language,
+        site_nav=site_nav,
     )
     env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr)
     for library in libraries:
