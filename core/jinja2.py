@@ -9,9 +9,13 @@ either language and prints the same bytes:
 - values print as Django prints them (`finalize`: dates, numbers and datetimes localised, aware
   datetimes in the learner's time zone), and escaping is on;
 - `_()`, `gettext()`, `ngettext()` and `{% trans %}` are Django's own translation functions,
-  each answer remembered per process and language (`DEBUG` turns that off);
+  each answer remembered per process and language, and bound to the page's language when it
+  starts to render rather than looking it up at each call (`DEBUG` turns both off);
 - `url()`, `static()`, `messages()` and the `date` and `linebreaksbr` filters do what
-  `{% url %}`, `{% static %}`, the messages context processor, `|date` and `|linebreaksbr` do;
+  `{% url %}`, `{% static %}`, the messages context processor, `|date` and `|linebreaksbr` do
+  (addresses remembered per process);
+- `site_nav()` prints the frame's navigation, drawn once per process for each section and kind
+  of user, with the learner's name and the CSRF field put in per request;
 - an undefined name fails the render (StrictUndefined) instead of printing nothing, so a
   misspelt name fails the page's tests;
 - each app adds its own globals and filters from a module named in the backend's OPTIONS
@@ -27,6 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
+import secrets
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -34,6 +40,8 @@ from typing import Any
 import jinja2
 from django.conf import settings
 from django.contrib import messages as django_messages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
@@ -44,6 +52,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
+from markupsafe import Markup, escape
 
 # What Django's engine passes through localize() when it prints a value; strings, the most
 # common output by far, go straight through.
@@ -99,6 +108,200 @@ def _reverse(viewname: str, args: tuple, kwargs: tuple, prefix: str, urlconf: st
     return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
 
 
+# A page's language, script prefix and URLconf are looked up once, when it starts to render
+# (Template.render), not at each of its 100-270 `_()` and 20-30 `url()` calls (each lookup an
+# asgiref Local, a few µs): the callables below are bound to them and put in the page's context,
+# where they win over the environment's globals of the same names (those stay, for DEBUG and for
+# macros imported without context). Each set is made once per process.
+_BOUND_LIMIT = 64  # sets kept per process; languages and script prefixes are few
+_PRINTED_LIMIT = 4096  # strings remembered per language, as the lru_caches above
+
+
+def _translations(language: str | None) -> dict[str, Any]:
+    """`_`, `gettext` and `ngettext` for one language: what Jinja2's newstyle callables print
+    (Markup when autoescaping, always %-formatted, so "%%" prints "%"), with the printed answer
+    to a string without variables remembered (most of a page's strings)."""
+    printed: dict[str, Markup] = {}
+
+    @jinja2.pass_eval_context
+    def translated(eval_ctx, message: str, **variables: Any) -> str:
+        if not eval_ctx.autoescape:
+            return _gettext(message, language) % variables
+        if variables:
+            return Markup(_gettext(message, language)) % variables
+        try:
+            return printed[message]
+        except KeyError:
+            answer = Markup(_gettext(message, language)) % variables
+            if len(printed) < _PRINTED_LIMIT:
+                printed[message] = answer
+            return answer
+
+    @jinja2.pass_eval_context
+    def translated_plural(
+        eval_ctx, singular: str, plural: str, number: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", number)
+        answer = _ngettext(singular, plural, number, language)
+        if eval_ctx.autoescape:
+            answer = Markup(answer)
+        return answer % variables
+
+    return {"_": translated, "gettext": translated, "ngettext": translated_plural}
+
+
+def _urls(prefix: str, urlconf: str | None) -> Any:
+    """url() for one script prefix and URLconf."""
+
+    def bound_url(viewname: str, *args: Any, **kwargs: Any) -> str:
+        return _reverse(viewname, args, tuple(sorted(kwargs.items())), prefix, urlconf)
+
+    return bound_url
+
+
+_bound: dict[tuple, dict[str, Any]] = {}
+
+
+def _per_render_callables() -> dict[str, Any]:
+    """The translation callables and url() bound to the active language, script prefix and
+    URLconf; empty under DEBUG (the globals then translate and reverse afresh)."""
+    if settings.DEBUG:
+        return {}
+    key = (get_language(), get_script_prefix(), get_urlconf())
+    try:
+        return _bound[key]
+    except KeyError:
+        callables = {**_translations(key[0]), "url": _urls(key[1], key[2])}
+        if len(_bound) < _BOUND_LIMIT:
+            _bound[key] = callables
+        return callables
+
+
+NAVIGATION = "includes/site_nav.html"
+
+# What the navigation prints per request, drawn as these stand-ins and put in afterwards. Random
+# per process, so no page text can be mistaken for them.
+_NAME_SLOT = f"navname{secrets.token_hex(8)}"
+_CSRF_SLOT = f"navcsrf{secrets.token_hex(8)}"
+_SLOTS = re.compile(f"({_NAME_SLOT}|{_CSRF_SLOT})")
+_NAVIGATION_LIMIT = 1024  # the Jinja2 pages' url names x 3 kinds of user x 2 places: ~110
+_navigations: dict[tuple, tuple[str, ...]] = {}
+
+
+class NavigationKeyError(RuntimeError):
+    """The navigation read a field of the request that its cache key does not hold."""
+
+
+class _NavigationKey:
+    """A stand-in for the request, its user or its resolver match while the navigation is drawn
+    for the cache: it has the fields of the key and raises on any other, so the navigation
+    cannot come to depend on something the key leaves out."""
+
+    def __init__(self, what: str, **fields: Any) -> None:
+        self.__dict__.update(fields, _what=what)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NavigationKeyError(
+            f"{NAVIGATION} reads {self._what}.{name}, which is not in its cache key "
+            "(core.jinja2.site_nav): add it to the key or print it per request"
+        )
+
+
+def _printed(value: Any) -> str:
+    """What `{{ value }}` prints, autoescaped."""
+    return escape(_print_as_django(value))
+
+
+@jinja2.pass_context
+def site_nav(context, where: str) -> Markup:
+    """The main and account navigation (includes/site_nav.html; `where` is "inline" or "menu"),
+    as `{% include %}` prints it. Every page draws it twice, about a tenth of a page's template
+    time; it depends only on the language, the script prefix and URLconf, the page's section
+    (the resolver match's namespace and url name), where it is, and whether the user is signed in
+    and staff, so it is drawn once per process for each of those and the learner's name and the
+    CSRF field are put in per request. DEBUG draws it afresh."""
+    request = context["request"]
+    user, here = request.user, request.resolver_match
+    if settings.DEBUG or here is None:
+        template = context.environment.get_template(NAVIGATION)
+        return Markup(template.render({**context.get_all(), "where": where}))
+    signed_in, staff = bool(user.is_authenticated), bool(user.is_staff)
+    key = (
+        context.environment,
+        get_language(),
+        get_script_prefix(),
+        get_urlconf(),
+        here.namespace,
+        here.url_name,
+        signed_in,
+        staff,
+        where,
+    )
+    try:
+        parts = _navigations[key]
+    except KeyError:
+        parts = _navigation_drawn(context.environment, here, signed_in, staff, where)
+        if len(_navigations) >= _NAVIGATION_LIMIT:
+            _navigations.clear()
+        _navigations[key] = parts
+    if len(parts) == 1:
+        return Markup(parts[0])
+    pieces = list(parts)
+    for i in range(1, len(pieces), 2):  # the slots, between the fixed text
+        if pieces[i] == _NAME_SLOT:
+            pieces[i] = _printed(user.name)
+        else:
+            pieces[i] = _printed(context["csrf_input"])
+    return Markup("".join(pieces))
+
+
+def _navigation_drawn(environment, here, signed_in: bool, staff: bool, where: str) -> tuple:
+    """The navigation for one cache key, split at its slots: fixed text at even places, a slot's
+    name at odd ones."""
+    request = _NavigationKey(
+        "request",
+        user=_NavigationKey(
+            "request.user", is_authenticated=signed_in, is_staff=staff, name=_NAME_SLOT
+        ),
+        resolver_match=_NavigationKey(
+            "request.resolver_match", namespace=here.namespace, url_name=here.url_name
+        ),
+    )
+    html = environment.get_template(NAVIGATION).render(
+        {"request": request, "where": where, "csrf_input": Markup(_CSRF_SLOT)}
+    )
+    return tuple(_SLOTS.split(html))
+
+
+def cached_static(path: str) -> str:
+    """{% static path %}. The address depends only on the path and the static files settings
+    (read once per process: Django keeps STATIC_URL with its script prefix and the storage keeps
+    its manifest), so each is worked out once per process; a page asks for five, each a trip
+    through the storage's url(). DEBUG asks the storage afresh."""
+    if settings.DEBUG:
+        return static(path)
+    return _static(path)
+
+
+_static = lru_cache(maxsize=256)(static)
+
+
+@receiver(setting_changed)
+def _forget_answers(*, setting: str, **kwargs: Any) -> None:
+    """A test's override_settings of what the answers above depend on forgets them, as Django
+    forgets its own resolvers, storages and catalogs."""
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS"}:
+        _static.cache_clear()
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _reverse.cache_clear()
+        _gettext.cache_clear()
+        _ngettext.cache_clear()
+        _bound.clear()
+        _navigations.clear()
+
+
 def date(value: Any, arg: str | None = None) -> str:
     """Django's |date filter, with the local time conversion its engine applies first."""
     return defaultfilters.date(template_localtime(value), arg)
@@ -127,7 +330,13 @@ def environment(
         npgettext=npgettext,
         newstyle=True,
     )
-    env.globals.update(url=url, static=static, messages=messages, get_language=get_language)
+    env.globals.update(
+        url=url,
+        static=cached_static,
+        messages=messages,
+        get_language=get_language,
+        site_nav=site_nav,
+    )
     env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr)
     for library in libraries:
         module = importlib.import_module(library)
@@ -148,20 +357,18 @@ class Jinja2(django_jinja2.Jinja2):
 
 class Template(django_jinja2.Template):
     def render(self, context=None, request=None):
-        if request is None:
-            return super().render(context)
-        # Worked out on first print, then the same for every form of the page.
-        token = SimpleLazyObject(lambda: get_token(request))
-        page = {
-            "request": request,
-            "csrf_input": SimpleLazyObject(
+        page = dict(_per_render_callables())
+        if request is not None:
+            # Worked out on first print, then the same for every form of the page.
+            token = SimpleLazyObject(lambda: get_token(request))
+            page["request"] = request
+            page["csrf_input"] = SimpleLazyObject(
                 lambda: format_html(
                     '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(token)
                 )
-            ),
-            "csrf_token": token,
-        }
-        for context_processor in self.backend.template_context_processors:
-            page.update(context_processor(request))
+            )
+            page["csrf_token"] = token
+            for context_processor in self.backend.template_context_processors:
+                page.update(context_processor(request))
         page.update(context or {})
         return super().render(page)

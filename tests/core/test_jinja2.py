@@ -161,3 +161,53 @@ def test_a_page_masks_its_csrf_token_once_and_the_callers_context_wins():
     assert 'name="csrfmiddlewaretoken"' in first and token in first
     assert page.render({}, request).split("|")[0] != first
     assert page.render({"csrf_token": "PLACEHOLDER"}, request).endswith("|PLACEHOLDER")
+
+
+TRANSLATED = (
+    "{{ _('Log in') }}|{{ _('Log in')|e }}|{{ gettext('100%% done') }}|"
+    "{% trans name=value %}Hello {{ name }}{% endtrans %}|"
+    "{% trans n=3 %}{{ n }} day{% pluralize %}{{ n }} days{% endtrans %}|"
+    "{{ ngettext('%(num)s <day>', '%(num)s <days>', 1) }}|"
+    "{% autoescape false %}{{ _('Log in') ~ value }}|{{ _('a <b>')|e }}|"
+    "{% trans name=value %}Hello {{ name }}{% endtrans %}{% endautoescape %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_translations_bound_to_the_page_print_what_jinja2s_own_callables_print(language):
+    """core/jinja2.py binds `_`, `gettext` and `ngettext` to the language once per render; they
+    print what Jinja2's newstyle callables over Django's gettext print (DEBUG uses those): Markup
+    when autoescaping, a plain string when not, "%%" as "%", variables escaped."""
+    page = engines["jinja2"].from_string(TRANSLATED)
+    context = {"value": "<Ada>"}
+    with translation.override(language):
+        printed = page.render(context, RequestFactory().get("/"))
+        with override_settings(DEBUG=True):
+            expected = page.render(context, RequestFactory().get("/"))
+    assert printed == expected
+    assert "Hello &lt;Ada&gt;|" in printed and "|100% done|" in printed
+    assert "|a &lt;b&gt;|Hello <Ada>" in printed  # autoescape off: plain strings
+
+
+def test_a_page_prints_the_language_active_when_it_renders():
+    """One page's language does not stay with the next: each render binds its own."""
+    page = engines["jinja2"].from_string("{{ _('Log in') }}|{% trans %}Log in{% endtrans %}")
+    with translation.override("de"):
+        german = page.render({}, RequestFactory().get("/"))
+    english = page.render({}, RequestFactory().get("/"))
+    with translation.override("de"):
+        assert page.render({}, RequestFactory().get("/")) == german
+    assert english == "Log in|Log in"
+    assert german != english
+
+
+def test_static_answers_as_djangos_tag_and_follows_its_settings():
+    """static() remembers addresses per process (core/jinja2.py) and forgets them when the
+    static files settings change."""
+    from django.templatetags.static import static
+
+    page = engines["jinja2"].from_string("{{ static('css/app.css') }}")
+    assert page.render({}) == static("css/app.css")
+    with override_settings(STATIC_URL="/assets/"):
+        assert page.render({}) == "/assets/css/app.css" == static("css/app.css")
+    assert page.render({}) == static("css/app.css") != "/assets/css/app.css"
