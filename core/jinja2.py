@@ -45,6 +45,8 @@ from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 
+from core.fragments import content_fragment
+
 # What Django's engine passes through localize() when it prints a value; strings, the most
 # common output by far, go straight through.
 _LOCALISED = (bool, int, float, Decimal, dt.date, dt.time)
@@ -128,6 +130,7 @@ def environment(
         newstyle=True,
     )
     env.globals.update(url=url, static=static, messages=messages, get_language=get_language)
+    env.globals["content_fragment"] = content_fragment
     env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr)
     for library in libraries:
         module = importlib.import_module(library)
