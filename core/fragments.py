@@ -79,6 +79,11 @@ def content_fragment(version: Hashable | None, *key: Hashable, caller: Callable[
     return body
 
 
+def held() -> int:
+    """How many fragments the process holds."""
+    return len(_fragments)
+
+
 def clear() -> None:
     """Forget every fragment (tests)."""
     with _lock:
