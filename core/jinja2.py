@@ -54,6 +54,8 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from markupsafe import Markup, escape
 
+from core.fragments import content_fragment
+
 # What Django's engine passes through localize() when it prints a value; strings, the most
 # common output by far, go straight through.
 _LOCALISED = (bool, int, float, Decimal, dt.date, dt.time)
@@ -336,6 +338,7 @@ def environment(
         messages=messages,
         get_language=get_language,
         site_nav=site_nav,
+        content_fragment=content_fragment,
     )
     env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr)
     for library in libraries:

@@ -18,6 +18,18 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _verified_content_fragments():
+    # Every cached content fragment is rendered again on a hit and must print the same bytes
+    # (core/fragments.py), so a fragment that shows a learner's data fails any test that renders
+    # it twice. Each test starts empty: a rolled-back test's content version may come again.
+    from core import fragments
+
+    fragments.verify = True
+    fragments.clear()
+    yield
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove this run's own file cache (settings/test.py), so test runs leave nothing behind."""
     from django.conf import settings

@@ -231,6 +231,7 @@ class StepPage:
     steps: list[Step]
     is_enrolled: bool
     today: dt.date
+    content_version: int | None = None  # the key of its content fragments (core/fragments.py)
 
     @property
     def previous_step(self) -> Step | None:
@@ -319,6 +320,7 @@ def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt
         steps=list(published.steps),
         is_enrolled=enrolled,
         today=today,
+        content_version=content_snapshot.held_version(published),
     )
 
 
@@ -373,6 +375,7 @@ class MilestonePage:
     today: dt.date
     evidence: list = field(default_factory=list)
     actions: tuple[ActionLink, ...] = ()  # the tools the milestone offers
+    content_version: int | None = None  # the key of its content fragments (core/fragments.py)
 
     @property
     def step(self) -> Step:
@@ -426,7 +429,7 @@ def milestone_page(
     milestone = published.milestone_by_slugs.get((step_slug, milestone_slug)) if published else None
     if milestone is None:
         raise Http404("No such milestone")
-    return _milestone_page(
+    page = _milestone_page(
         milestone=milestone,
         resources=list(published.resources[milestone.pk]),
         siblings=list(published.milestones[milestone.step_id]),
@@ -434,6 +437,8 @@ def milestone_page(
         learner=learner,
         today=today,
     )
+    page.content_version = content_snapshot.held_version(published)
+    return page
 
 
 def _milestone_page_read(

@@ -152,6 +152,16 @@ def held_step_milestones(step: Step) -> tuple[Milestone, ...] | None:
     return path.milestones.get(step.pk, ()) if path is not None else None
 
 
+def held_version(published: PublishedPath) -> int | None:
+    """The content version `published` belongs to if it is the held snapshot's own object, else
+    None (the snapshot is off, or it was read while the content changed: it served its request
+    but was not kept). Keys what a page keeps per content version (core/fragments.py)."""
+    held = _held
+    if held is None or held.paths.get(published.path.slug) is not published:
+        return None
+    return held.token
+
+
 def content_snapshot(token: int) -> ContentSnapshot:
     """The snapshot for `token`, read now if the held one is of another token."""
     global _held
