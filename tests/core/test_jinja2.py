@@ -72,6 +72,7 @@ def test_the_jinja2_frame_prints_what_base_html_prints(who, path, with_messages)
 VALUES = {
     "text": "a < b",
     "number": 1234567,
+    "negative": -1234567,
     "decimal": Decimal("1.50"),
     "ratio": 0.25,
     "flag": True,
@@ -83,12 +84,14 @@ VALUES = {
 
 @pytest.mark.parametrize("name", VALUES)
 @pytest.mark.parametrize("language", ["en-gb", "de"])
-def test_a_value_prints_as_djangos_engine_prints_it(name, language):
+@pytest.mark.parametrize("grouping", [True, False], ids=["grouped", "ungrouped"])
+def test_a_value_prints_as_djangos_engine_prints_it(name, language, grouping):
+    """Grouping on and off: integers take a short cut when it is off (core/jinja2.py)."""
     context = {"value": VALUES[name]}
     with (
         translation.override(language),
         timezone.override("Asia/Tokyo"),
-        override_settings(USE_THOUSAND_SEPARATOR=True),
+        override_settings(USE_THOUSAND_SEPARATOR=grouping),
     ):
         expected = engines["django"].from_string("{{ value }}|{{ value|date:'j M Y' }}")
         printed = engines["jinja2"].from_string("{{ value }}|{{ value|date('j M Y') }}")
