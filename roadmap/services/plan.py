@@ -291,8 +291,8 @@ def plan_recompute(*, learner: User, now: dt.datetime | None = None) -> LearnerP
     """Plan open work again after progress, a target date or an exam date changed, keeping
     work that is behind where it is. Nothing for a learner without a plan."""
     now = now or timezone.now()
-    # No savepoint inside a caller's transaction: nothing catches a failure half-way, and the
-    # savepoint's two statements were a sixth of a status change's round trips.
+    # No savepoint inside a caller's transaction (an exam date, an enrolment, prior learning):
+    # no caller catches a failure half-way, so its two statements would buy nothing.
     with transaction.atomic(savepoint=False):
         plan = LearnerPlan.objects.select_for_update().filter(learner=learner).first()
         if plan is None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.transaction import TransactionManagementError
 
 from certifications.models import CertStatus, LearnerCertification
 from certifications.services import learner_certification_status_set
@@ -272,6 +273,19 @@ def test_a_recompute_writes_the_plans_row_only_when_its_missed_anchors_change(
     cleared = LearnerPlan.objects.get()
     assert cleared.missed_anchors == []
     assert cleared.updated_at > reported.updated_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_with_a_plan_already_locked_needs_the_callers_transaction(
+    learner_and_milestones,
+):
+    # given: a plan read outside any transaction, so it holds no lock
+    learner, _m = learner_and_milestones
+    plan = make_plan(learner)
+
+    # when / then
+    with pytest.raises(TransactionManagementError):
+        plan_services.plan_recompute_locked(learner=learner, plan=plan, now=MONDAY)
 
 
 def test_another_learners_milestone_is_no_anchor(learner_and_milestones):
