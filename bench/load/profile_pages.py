@@ -7,8 +7,11 @@ It (re)creates the scratch database (as bench/load/benchmark.py does, with fewer
 then, in a child process with production settings, calls Django's WSGI handler directly (no
 test client: its template signal would add a cost per template) with a seeded learner's session
 cookie and X-Forwarded-Proto: https. The pages: the dashboard (twice: as cached, and rendered
-afresh as after a change, with DASHBOARD_CACHE_SECONDS=0), a step page, a milestone page, and a
-status change sent by htmx from the step page's row (a POST answered with the row). For each it
+afresh as after a change, with DASHBOARD_CACHE_SECONDS=0), a step page, a milestone page, a
+status change sent by htmx from the step page's row (a POST answered with the row), and the
+in-repo baseline page signed in (the request frame: every middleware, the session, the user and
+one query). --planned gives every learner a plan, so the status change re-plans; --pages picks
+some of the pages by the start of their names. For each it
 prints the median wall and CPU time per view and the SQL query count, then profiles --runs views
 with cProfile and prints the time by area (templates, widgets and forms, translation, the
 database, middleware, our code) and the functions that take most of it. The learner has about
@@ -103,7 +106,9 @@ def environ_for(path: str, cookies: str, method: str = "GET", body: bytes = b"")
     return environ
 
 
-def inner(prepared: dict, runs: int, top: int, dump: Path | None) -> None:
+def inner(
+    prepared: dict, runs: int, top: int, dump: Path | None, only: list[str] | None = None
+) -> None:
     kit._django()
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
@@ -130,7 +135,12 @@ def inner(prepared: dict, runs: int, top: int, dump: Path | None) -> None:
         # Last, as it changes what the others show: the step row's status sent by htmx, the row
         # swapped back with the step's progress bar out of band. Each a real change, in turn.
         "status change (htmx, step row)": status_change,
+        # What every page pays before and after its view: the middleware, the session, the
+        # user, the CSRF token; one query and a small template.
+        "baseline page, signed in": "/bench/baseline/",
     }
+    if only:
+        pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
     overrides = {"uncached dashboard": {"DASHBOARD_CACHE_SECONDS": 0}}
     moves = itertools.cycle(["in_progress", "done", "skipped", "not_started"])
 
@@ -215,10 +225,16 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25, help="functions listed (25)")
     parser.add_argument("--learners", type=int, default=80)
     parser.add_argument("--dump", type=Path, help="also write each page's .prof here")
+    parser.add_argument(
+        "--planned", action="store_true", help="every learner has a plan (a status change re-plans)"
+    )
+    parser.add_argument(
+        "--pages", nargs="+", metavar="START", help="only the pages whose names start so"
+    )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        inner(json.loads(args.inner.read_text()), args.runs, args.top, args.dump)
+        inner(json.loads(args.inner.read_text()), args.runs, args.top, args.dump, args.pages)
         return
     database, redis = kit.scratch_services("postgres://postgres@127.0.0.1:5432/cp_profile_bench")
     print("$ " + " ".join(sys.argv), flush=True)
@@ -226,14 +242,17 @@ def main() -> None:
     kit.database_recreate(database)
     kit.cache_flush(redis)
     try:
-        prepared = kit.prepare(env, learners=args.learners, sessions=args.learners)
+        prepared = kit.prepare(
+            env, learners=args.learners, sessions=args.learners, planned=1.0 if args.planned else 0
+        )
         state = Path(os.environ.get("TMPDIR", "/tmp")) / f"cp-profile-{os.getpid()}.json"
         state.write_text(json.dumps(prepared))
         try:
-            dump = ["--dump", str(args.dump.resolve())] if args.dump else []
+            extra = ["--dump", str(args.dump.resolve())] if args.dump else []
+            extra += ["--pages", *args.pages] if args.pages else []
             subprocess.run(
                 [kit.PYTHON, __file__, "--inner", str(state), "--runs", str(args.runs),
-                 "--top", str(args.top), *dump],
+                 "--top", str(args.top), *extra],
                 cwd=kit.ROOT, env=env, check=True,
             )  # fmt: skip
         finally:

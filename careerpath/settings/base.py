@@ -105,6 +105,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # survive a database restart without a restart
+# On PostgreSQL that check looks at the connection's socket and sends SELECT 1 only when the
+# server has closed it or said something (core/postgresql/base.py): no round trip per request.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_QUIET_HEALTH_CHECK", default=True
+):
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
 # The hottest small queries are planned once per connection (core/db.py); turn off behind a
 # pooler in transaction mode (PgBouncer), which moves transactions between server connections.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)

@@ -42,6 +42,7 @@ __all__ = [
     "plan_settings_set",
     "plan_replan",
     "plan_recompute",
+    "plan_recompute_locked",
     "plan_anchor_set",
     "milestones_prior_learning_set",
 ]
@@ -111,9 +112,12 @@ def _replan(
     now: dt.datetime,
     keep_behind: bool,
     reason: str | None,
+    settings_changed: bool = True,
 ) -> LearnerPlan:
     """Plan the learner's open milestones from this week and store the weeks on their rows. Runs
-    inside the caller's transaction, with `plan` locked."""
+    inside the caller's transaction, with `plan` locked. Without `settings_changed` the plan's
+    own row is written only when its missed anchors change: the rows' weeks are on the progress
+    rows, whose new updated_at already gives the dashboard a new stamp."""
     overview = learner_overview(learner=learner, today=today)
     states = overview.milestones
     rows = {s.milestone.pk: s.progress for s in states if s.progress is not None}
@@ -183,7 +187,7 @@ def _replan(
             row.updated_at = now
             changed.append(row)
     _write_plan_rows(changed, now=now)
-    plan.missed_anchors = [
+    missed_anchors = [
         {
             "milestone_id": m.milestone_id,
             "due": m.due.isoformat(),
@@ -191,7 +195,12 @@ def _replan(
         }
         for m in result.missed_anchors
     ]
-    plan.save()
+    if settings_changed:
+        plan.missed_anchors = missed_anchors
+        plan.save()
+    elif missed_anchors != plan.missed_anchors:
+        plan.missed_anchors = missed_anchors
+        plan.save(update_fields=["missed_anchors", "updated_at"])
     return plan
 
 
@@ -282,18 +291,30 @@ def plan_recompute(*, learner: User, now: dt.datetime | None = None) -> LearnerP
     """Plan open work again after progress, a target date or an exam date changed, keeping
     work that is behind where it is. Nothing for a learner without a plan."""
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (an exam date, an enrolment, prior learning):
+    # no caller catches a failure half-way, so its two statements would buy nothing.
+    with transaction.atomic(savepoint=False):
         plan = LearnerPlan.objects.select_for_update().filter(learner=learner).first()
         if plan is None:
             return None
-        return _replan(
-            learner=learner,
-            plan=plan,
-            today=_local_today(learner, now),
-            now=now,
-            keep_behind=True,
-            reason=None,
-        )
+        return plan_recompute_locked(learner=learner, plan=plan, now=now)
+
+
+def plan_recompute_locked(*, learner: User, plan: LearnerPlan, now: dt.datetime) -> LearnerPlan:
+    """plan_recompute for a caller that has already locked the learner's `plan` in its open
+    transaction (the progress services lock it before the progress row): the plan is not read
+    again."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("plan_recompute_locked needs a transaction")
+    return _replan(
+        learner=learner,
+        plan=plan,
+        today=_local_today(learner, now),
+        now=now,
+        keep_behind=True,
+        reason=None,
+        settings_changed=False,
+    )
 
 
 def _learners_milestone(*, learner: User, milestone_id: object) -> Milestone:

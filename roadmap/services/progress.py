@@ -68,23 +68,26 @@ def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
     return enrollment
 
 
-def _locked_progress(*, learner: User, milestone: Milestone) -> MilestoneProgress:
+def _locked_progress(
+    *, learner: User, milestone: Milestone
+) -> tuple[MilestoneProgress, LearnerPlan | None]:
     """The learner's progress row, created if missing and locked until the transaction ends, so
-    two quick clicks are applied one after the other (and the unique constraint holds). A row
-    that exists, as it nearly always does, is locked as it is read: one query, not two, after
-    the one that locks the learner's plan."""
+    two quick clicks are applied one after the other (and the unique constraint holds), with the
+    learner's plan (None without one), locked before it. A row that exists, as it nearly always
+    does, is locked as it is read: one query, not two, after the one that locks the plan."""
     # The learner's plan first, if they have one: a re-plan rewrites many of their rows under
     # the plan's lock, so a writer holding one row while waiting for the plan could deadlock
     # with it. In this order, two quick changes (two tabs, two rows) queue one after the other.
-    list(LearnerPlan.objects.select_for_update().filter(learner=learner).values_list("pk"))
+    # The whole row, so a re-plan after the change needs no second read of it.
+    plan = LearnerPlan.objects.select_for_update().filter(learner=learner).first()
     rows = MilestoneProgress.objects.select_for_update()
     progress = rows.filter(learner=learner, milestone=milestone).first()
     if progress is not None:
-        return progress
+        return progress, plan
     progress, _created = MilestoneProgress.objects.get_or_create(
         learner=learner, milestone=milestone
     )
-    return rows.get(pk=progress.pk)
+    return rows.get(pk=progress.pk), plan
 
 
 def _event(
@@ -108,15 +111,18 @@ def _event(
     )
 
 
-def _replan_if_planned(*, learner: User, progress: MilestoneProgress, now: dt.datetime) -> None:
+def _replan_if_planned(
+    *, learner: User, progress: MilestoneProgress, plan: LearnerPlan | None, now: dt.datetime
+) -> None:
     """Redo the learner's plan after a change, if this row is part of one (its planned_at tells
-    without a query, so learners without a plan pay nothing)."""
-    if progress.planned_at is None:
+    without a query, so learners without a plan pay nothing). `plan` is the one
+    `_locked_progress` locked in this transaction."""
+    if progress.planned_at is None or plan is None:
         return
     # Imported here: the plan's services build on these ones.
-    from roadmap.services.plan import plan_recompute
+    from roadmap.services.plan import plan_recompute_locked
 
-    plan_recompute(learner=learner, now=now)
+    plan_recompute_locked(learner=learner, plan=plan, now=now)
 
 
 def milestone_status_set(
@@ -144,7 +150,7 @@ def milestone_status_set(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        progress = _locked_progress(learner=learner, milestone=milestone)
+        progress, plan = _locked_progress(learner=learner, milestone=milestone)
         previous = progress.status
         if previous == status:
             return progress
@@ -172,7 +178,7 @@ def milestone_status_set(
             occurred_at=now,
         )
         if replan:
-            _replan_if_planned(learner=learner, progress=progress, now=now)
+            _replan_if_planned(learner=learner, progress=progress, plan=plan, now=now)
     return progress
 
 
@@ -197,7 +203,7 @@ def milestone_target_date_set(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        progress = _locked_progress(learner=learner, milestone=milestone)
+        progress, plan = _locked_progress(learner=learner, milestone=milestone)
         if progress.target_date == target_date:
             return progress
         progress.target_date = target_date
@@ -210,7 +216,7 @@ def milestone_target_date_set(
             occurred_at=now,
         )
         # A target date is an anchor the plan keeps.
-        _replan_if_planned(learner=learner, progress=progress, now=now)
+        _replan_if_planned(learner=learner, progress=progress, plan=plan, now=now)
     return progress
 
 
@@ -227,7 +233,7 @@ def milestone_notes_set(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        progress = _locked_progress(learner=learner, milestone=milestone)
+        progress, _plan = _locked_progress(learner=learner, milestone=milestone)
         if progress.notes == notes:
             return progress
         progress.notes = notes
@@ -286,7 +292,7 @@ def milestone_evidence_add(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        progress = _locked_progress(learner=learner, milestone=milestone)
+        progress, _plan = _locked_progress(learner=learner, milestone=milestone)
         evidence = EvidenceLink.objects.create(progress=progress, url=url, label=label)
         _event(
             learner=learner,

@@ -4,6 +4,7 @@ answers, no cache (never an error) while it does not, and a cache again once it 
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
 
@@ -36,6 +37,20 @@ def test_it_is_a_cache_while_redis_answers(redis):
     assert cache.incr("n") == 2
     assert cache.get_many(["a", "n"]) == {"a": {"x": 1}, "n": 2}
     cache.ping()
+
+
+def test_any_key_is_taken_without_memcacheds_checks(redis):
+    # given: keys memcached would refuse (a space, a control character, 300 characters)
+    cache = cache_on(redis)
+    keys = ["with space", "bell\x07", "k" * 300]
+
+    # when / then: stored and found, and Django's per-character check never ran (it would
+    # warn: warnings are errors here)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for key in keys:
+            cache.set(key, key, 30)
+        assert cache.get_many(keys) == {key: key for key in keys}
 
 
 def test_it_answers_like_an_empty_cache_while_redis_is_down_and_recovers(redis):

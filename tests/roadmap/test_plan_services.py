@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.transaction import TransactionManagementError
 
 from certifications.models import CertStatus, LearnerCertification
 from certifications.services import learner_certification_status_set
@@ -229,6 +230,62 @@ def test_an_exam_too_soon_is_reported(learner_and_milestones):
     [missed] = LearnerPlan.objects.get().missed_anchors
     assert missed["milestone_id"] == m[0].pk
     assert missed["due"] == (WEEK0 + dt.timedelta(days=2)).isoformat()
+
+
+def test_a_recompute_writes_the_plans_row_only_when_its_missed_anchors_change(
+    learner_and_milestones,
+):
+    # given: the first milestone's exam too soon, so the plan reports it
+    learner, m = learner_and_milestones
+    m[0].effort_hours = 30
+    m[0].save()
+    make_plan(learner)
+    certification = CertificationFactory()
+    certification.milestones.add(m[0])
+    tracked = LearnerCertification.objects.create(learner=learner, certification=certification)
+    learner_certification_status_set(
+        tracked=tracked,
+        status=CertStatus.EXAM_BOOKED,
+        exam_date=WEEK0 + dt.timedelta(days=3),
+        today=WEEK0,
+    )
+    reported = LearnerPlan.objects.get()
+    assert [a["milestone_id"] for a in reported.missed_anchors] == [m[0].pk]
+
+    # when: progress elsewhere re-plans, and the report stays the same
+    services.milestone_status_set(
+        learner=learner,
+        milestone=m[3],
+        status=ProgressStatus.IN_PROGRESS,
+        now=MONDAY + dt.timedelta(hours=1),
+    )
+
+    # then: the rows have new weeks, the plan's row is as it was
+    assert rows(learner)[m[3].pk].planned_at == MONDAY + dt.timedelta(hours=1)
+    unchanged = LearnerPlan.objects.get()
+    assert unchanged.updated_at == reported.updated_at
+    assert unchanged.missed_anchors == reported.missed_anchors
+
+    # when: the exam is no longer booked
+    learner_certification_status_set(tracked=tracked, status=CertStatus.STUDYING, today=WEEK0)
+
+    # then: the report is gone, and the row says when it changed
+    cleared = LearnerPlan.objects.get()
+    assert cleared.missed_anchors == []
+    assert cleared.updated_at > reported.updated_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_with_a_plan_already_locked_needs_the_callers_transaction(
+    learner_and_milestones,
+):
+    # given: a plan read outside any transaction, so it holds no lock
+    learner, _m = learner_and_milestones
+    plan = make_plan(learner)
+
+    # when / then
+    with pytest.raises(TransactionManagementError):
+        plan_services.plan_recompute_locked(learner=learner, plan=plan, now=MONDAY)
 
 
 def test_another_learners_milestone_is_no_anchor(learner_and_milestones):

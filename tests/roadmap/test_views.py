@@ -577,6 +577,33 @@ def test_pages_run_a_fixed_number_of_queries(
 
 
 @pytest.mark.parametrize(("steps", "per_step"), [(6, 5), (10, 30)], ids=["30", "300"])
+def test_a_planned_learners_status_change_runs_a_fixed_number_of_queries(
+    client, steps, per_step, django_assert_max_num_queries
+):
+    # given: a learner with a plan, so each status change re-plans their open milestones
+    path = build_roadmap(steps=steps, milestones_per_step=per_step, courses_per_step=3)
+    learner = enrolled_learner(path)
+    plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
+    client.force_login(learner)
+    milestones = path_milestones(path)
+    content_snapshot_read()
+
+    # when / then: session, user, the content version with the enrolment; the write (savepoint,
+    # the plan locked whole, the locked read, update, event), the re-plan with the plan already
+    # in hand (the overview's two reads, the exam dates, the rows' new weeks, the plan's row
+    # only if its missed anchors change), release; the progress on the step's rows
+    for status in ("in_progress", "done"):
+        with django_assert_max_num_queries(3 + 5 + 4 + 1 + 1 + 1):
+            response = client.post(
+                url("milestone_status", milestones[1]),
+                {"status": status, "fragment": "row"},
+                **HTMX,
+            )
+        assert response.status_code == 200
+    assert ProgressEvent.objects.filter(learner=learner, milestone=milestones[1]).count() == 2
+
+
+@pytest.mark.parametrize(("steps", "per_step"), [(6, 5), (10, 30)], ids=["30", "300"])
 def test_visitor_pages_run_a_fixed_number_of_queries(
     client, steps, per_step, django_assert_max_num_queries
 ):
