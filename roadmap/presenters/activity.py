@@ -23,6 +23,7 @@ from roadmap.models import (
 from roadmap.selectors.progress import (
     LearnerOverview,
     activity_by_local_day,
+    learner_events,
     streak_length,
 )
 
@@ -367,7 +368,7 @@ def recent_activity(
             "milestone__step__path"
         )[:limit]
         return _history(events)
-    events = list(ProgressEvent.objects.filter(learner=learner)[:limit])
+    events = learner_events(learner=learner, limit=limit)
     missing = {e.milestone_id for e in events} - milestones.keys()
     if missing:
         milestones = {

@@ -16,6 +16,7 @@ from functools import cached_property
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
+from core.db import PreparedQuery
 from core.numbers import whole_percent
 from roadmap.models import (
     CareerPath,
@@ -27,6 +28,7 @@ from roadmap.models import (
     Step,
 )
 from roadmap.selectors import content_snapshot
+from roadmap.selectors.rows import model_columns, model_objects
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -38,6 +40,8 @@ __all__ = [
     "learner_overview",
     "learner_enrolled_paths",
     "activity_by_local_day",
+    "learner_events",
+    "milestone_events",
     "streak_length",
 ]
 
@@ -270,6 +274,44 @@ def learner_overview(
     return LearnerOverview(today=today, paths=list(by_path.values()))
 
 
+# Prepared statements (roadmap/selectors/rows.py) for the reads of every dashboard and milestone
+# page: the learner's progress rows, and their latest events in ProgressEvent's own order.
+_LEARNER_PROGRESS = PreparedQuery(
+    name="roadmap_learner_progress",
+    sql=(
+        f"SELECT {model_columns(MilestoneProgress, 'p')}"
+        f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
+    ),
+)
+_EVENTS = f"SELECT {model_columns(ProgressEvent, 'e')} FROM {ProgressEvent._meta.db_table} e"
+_EVENTS_ORDER = " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s"
+_LEARNER_EVENTS = PreparedQuery(
+    name="roadmap_learner_events",
+    sql=f"{_EVENTS} WHERE e.learner_id = %(learner)s{_EVENTS_ORDER}",
+)
+_MILESTONE_EVENTS = PreparedQuery(
+    name="roadmap_milestone_events",
+    sql=f"{_EVENTS} WHERE e.learner_id = %(learner)s AND e.milestone_id = %(milestone)s"
+    f"{_EVENTS_ORDER}",
+)
+
+
+def learner_events(*, learner, limit: int) -> list[ProgressEvent]:
+    """The learner's latest `limit` progress events, newest first. One query."""
+    return model_objects(
+        ProgressEvent, _LEARNER_EVENTS.fetchall({"learner": learner.pk, "limit": limit})
+    )
+
+
+def milestone_events(*, learner, milestone: Milestone, limit: int) -> list[ProgressEvent]:
+    """The learner's latest `limit` progress events on one milestone, newest first. One
+    query."""
+    rows = _MILESTONE_EVENTS.fetchall(
+        {"learner": learner.pk, "milestone": milestone.pk, "limit": limit}
+    )
+    return model_objects(ProgressEvent, rows)
+
+
 def _overview_of_published(
     *, learner, today: dt.date, published: list[content_snapshot.PublishedPath]
 ) -> LearnerOverview:
@@ -279,7 +321,10 @@ def _overview_of_published(
     if not published:
         return LearnerOverview(today=today, paths=[])
     progress_by_milestone = {
-        p.milestone_id: p for p in MilestoneProgress.objects.filter(learner=learner)
+        p.milestone_id: p
+        for p in model_objects(
+            MilestoneProgress, _LEARNER_PROGRESS.fetchall({"learner": learner.pk})
+        )
     }
     overview_paths = []
     for content in published:
