@@ -42,6 +42,7 @@ from roadmap.selectors.progress import (
     PathProgress,
     StepProgress,
     learner_overview,
+    learner_step_progress,
     milestone_events,
 )
 
@@ -264,12 +265,7 @@ def step_progress(
     progress: dict[int, MilestoneProgress] = {}
     signed_in = learner is not None and learner.is_authenticated
     if signed_in and milestones:
-        progress = {
-            p.milestone_id: p
-            for p in MilestoneProgress.objects.filter(
-                learner=learner, milestone__in=[m.pk for m in milestones]
-            )
-        }
+        progress = learner_step_progress(learner=learner, step=step)
     language = get_language()
     detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
     status_url = milestone_url_maker(step, "roadmap:milestone_status")

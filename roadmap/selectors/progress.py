@@ -41,6 +41,7 @@ __all__ = [
     "learner_enrolled_paths",
     "activity_by_local_day",
     "learner_events",
+    "learner_step_progress",
     "milestone_events",
     "streak_length",
 ]
@@ -283,6 +284,15 @@ _LEARNER_PROGRESS = PreparedQuery(
         f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
     ),
 )
+_STEP_PROGRESS = PreparedQuery(
+    name="roadmap_learner_step_progress",
+    sql=(
+        f"SELECT {model_columns(MilestoneProgress, 'p')}"
+        f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
+        f" AND p.milestone_id IN (SELECT m.id FROM {Milestone._meta.db_table} m"
+        " WHERE m.step_id = %(step)s)"
+    ),
+)
 _EVENTS = f"SELECT {model_columns(ProgressEvent, 'e')} FROM {ProgressEvent._meta.db_table} e"
 _EVENTS_ORDER = " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s"
 _LEARNER_EVENTS = PreparedQuery(
@@ -294,6 +304,13 @@ _MILESTONE_EVENTS = PreparedQuery(
     sql=f"{_EVENTS} WHERE e.learner_id = %(learner)s AND e.milestone_id = %(milestone)s"
     f"{_EVENTS_ORDER}",
 )
+
+
+def learner_step_progress(*, learner, step: Step) -> dict[int, MilestoneProgress]:
+    """The learner's progress rows on the step's milestones (retired ones too: a caller looks
+    up only those it shows), by milestone id. One query."""
+    rows = _STEP_PROGRESS.fetchall({"learner": learner.pk, "step": step.pk})
+    return {p.milestone_id: p for p in model_objects(MilestoneProgress, rows)}
 
 
 def learner_events(*, learner, limit: int) -> list[ProgressEvent]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from roadmap.models import EvidenceLink, MilestoneProgress, ProgressEvent, ProgressStatus
 from roadmap.selectors.paths import milestone_state, milestone_state_and_evidence
-from roadmap.selectors.progress import learner_events, milestone_events
+from roadmap.selectors.progress import learner_events, learner_step_progress, milestone_events
 from roadmap.selectors.rows import model_columns, model_objects
 from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import (
@@ -148,3 +148,20 @@ def test_every_field_of_a_model_is_read(milestones):
         )
         rows = cursor.fetchall()
     assert [fields(u) for u in model_objects(User, rows)] == [fields(User.objects.get(pk=user.pk))]
+
+
+def test_a_steps_progress_is_the_learners_on_that_step_alone(django_assert_num_queries):
+    # given: rows on two steps, and another learner's on the first
+    path = build_roadmap(steps=2, milestones_per_step=2)
+    learner = enrolled_learner(path)
+    first, _second, third, _fourth = path_milestones(path)
+    mine = [full_progress(learner, first), full_progress(learner, third)]
+    full_progress(UserFactory(), first)
+
+    # when
+    with django_assert_num_queries(1):
+        on_step = learner_step_progress(learner=learner, step=first.step)
+
+    # then
+    assert list(on_step) == [first.pk]
+    assert fields(on_step[first.pk]) == fields(MilestoneProgress.objects.get(pk=mine[0].pk))
