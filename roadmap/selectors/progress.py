@@ -7,14 +7,14 @@ the dashboard, the step pages and the reminder digest all read them from here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db import connection
 
 from core.db import PreparedQuery
 from core.numbers import whole_percent
@@ -363,6 +363,28 @@ def _overview_of_published(
     return LearnerOverview(today=today, paths=overview_paths)
 
 
+# The heatmap's counts by local day, as a prepared statement: how a time becomes a date in a
+# time zone is the database backend's own SQL (and parameters), so the statement is built once per
+# kind of database from it, numbering its parameters.
+_activity_queries: dict[str, PreparedQuery] = {}
+
+
+def _activity_query() -> PreparedQuery:
+    query = _activity_queries.get(connection.vendor)
+    if query is None:
+        day, params = connection.ops.datetime_cast_date_sql('e."occurred_at"', (), "UTC")
+        numbers = iter(range(len(params)))
+        day = re.sub("%s", lambda _match: f"%(zone{next(numbers)})s", day)
+        query = _activity_queries[connection.vendor] = PreparedQuery(
+            name="roadmap_activity_by_local_day",
+            sql=(
+                f"SELECT {day}, COUNT(*) FROM {ProgressEvent._meta.db_table} e"
+                " WHERE e.learner_id = %(learner)s AND e.occurred_at >= %(start)s GROUP BY 1"
+            ),
+        )
+    return query
+
+
 def activity_by_local_day(
     *, learner, since: dt.date, zone: zoneinfo.ZoneInfo | None = None
 ) -> dict[dt.date, int]:
@@ -370,14 +392,12 @@ def activity_by_local_day(
     the database groups by local day, so at most one row per day comes back."""
     zone = zone or zoneinfo.ZoneInfo(learner.timezone)
     start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
-    rows = (
-        ProgressEvent.objects.filter(learner=learner, occurred_at__gte=start)
-        .annotate(day=TruncDate("occurred_at", tzinfo=zone))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["day"]: row["n"] for row in rows}
+    _day, zone_params = connection.ops.datetime_cast_date_sql("", (), str(zone))
+    values = {f"zone{n}": value for n, value in enumerate(zone_params)}
+    values.update(learner=learner.pk, start=connection.ops.adapt_datetimefield_value(start))
+    rows = _activity_query().fetchall(values)
+    # SQLite answers the day as text
+    return {d if isinstance(d, dt.date) else dt.date.fromisoformat(d): n for d, n in rows}
 
 
 def streak_length(*, active_days: Iterable[dt.date], today: dt.date) -> int:

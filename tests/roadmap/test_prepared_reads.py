@@ -5,15 +5,23 @@ keeps to the learner (and milestone) it is asked for, in the ORM's order."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
 from roadmap.models import EvidenceLink, MilestoneProgress, ProgressEvent, ProgressStatus
 from roadmap.selectors.paths import milestone_state, milestone_state_and_evidence
-from roadmap.selectors.progress import learner_events, learner_step_progress, milestone_events
+from roadmap.selectors.progress import (
+    activity_by_local_day,
+    learner_events,
+    learner_step_progress,
+    milestone_events,
+)
 from roadmap.selectors.rows import model_columns, model_objects
 from tests.accounts.factories import UserFactory
 from tests.roadmap.factories import (
@@ -165,3 +173,34 @@ def test_a_steps_progress_is_the_learners_on_that_step_alone(django_assert_num_q
     # then
     assert list(on_step) == [first.pk]
     assert fields(on_step[first.pk]) == fields(MilestoneProgress.objects.get(pk=mine[0].pk))
+
+
+@pytest.mark.parametrize(
+    "zone", ["Pacific/Kiritimati", "America/Los_Angeles", "Asia/Kolkata", "UTC", "Europe/London"]
+)
+def test_the_heatmaps_counts_by_local_day_are_the_orms(zone, milestones):
+    # given: events around local midnights and a daylight-saving change, and another learner's
+    learner = UserFactory(timezone=zone)
+    moment = dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)
+    for hours in range(0, 24 * 5, 5):
+        ProgressEventFactory(
+            learner=learner, milestone=milestones[0], occurred_at=moment + dt.timedelta(hours=hours)
+        )
+    ProgressEventFactory(learner=UserFactory(), milestone=milestones[0], occurred_at=moment)
+    since = dt.date(2026, 3, 29)
+    local = zoneinfo.ZoneInfo(zone)
+
+    # when
+    counts = activity_by_local_day(learner=learner, since=since, zone=local)
+
+    # then: as the ORM groups them (TruncDate in the zone), from local midnight of `since`
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=local)
+    orm = (
+        ProgressEvent.objects.filter(learner=learner, occurred_at__gte=start)
+        .annotate(day=TruncDate("occurred_at", tzinfo=local))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    assert counts == {row["day"]: row["n"] for row in orm}
+    assert all(type(day) is dt.date for day in counts) and min(counts) == since
