@@ -46,7 +46,7 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
@@ -54,6 +54,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from markupsafe import Markup, escape
 
+from core.addresses import reverse_once, url
 from core.fragments import content_fragment
 
 # What Django's engine passes through localize() when it prints a value; strings, the most
@@ -97,22 +98,6 @@ def cached_ngettext(singular: str, plural: str, number: int) -> str:
     if settings.DEBUG:
         return ngettext(singular, plural, number)
     return _ngettext(singular, plural, number, get_language())
-
-
-def url(viewname: str, *args: Any, **kwargs: Any) -> str:
-    """{% url viewname arg1 arg2 %}, or {% url viewname key=value %}. An address depends only on
-    these, the URLconf and the script prefix, so each is worked out once per process (the frame's
-    navigation alone asks for some twenty on every page); DEBUG reverses afresh."""
-    if settings.DEBUG:
-        return reverse(viewname, args=args or None, kwargs=kwargs or None)
-    return _reverse(
-        viewname, args, tuple(sorted(kwargs.items())), get_script_prefix(), get_urlconf()
-    )
-
-
-@lru_cache(maxsize=4096)
-def _reverse(viewname: str, args: tuple, kwargs: tuple, prefix: str, urlconf: str | None) -> str:
-    return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
 
 
 # A page's language, script prefix and URLconf are looked up once, when it starts to render
@@ -161,7 +146,7 @@ def _urls(prefix: str, urlconf: str | None) -> Any:
     """url() for one script prefix and URLconf."""
 
     def bound_url(viewname: str, *args: Any, **kwargs: Any) -> str:
-        return _reverse(viewname, args, tuple(sorted(kwargs.items())), prefix, urlconf)
+        return reverse_once(viewname, args, tuple(sorted(kwargs.items())), prefix, urlconf)
 
     return bound_url
 
@@ -302,7 +287,7 @@ def _forget_answers(*, setting: str, **kwargs: Any) -> None:
     if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS"}:
         _static.cache_clear()
     if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        _reverse.cache_clear()
+        reverse_once.cache_clear()
         _gettext.cache_clear()
         _ngettext.cache_clear()
         _bound.clear()

@@ -5,9 +5,9 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.addresses import url
 from core.bounds import HOURS_MAX
 from core.dates import date_in_window
 
@@ -39,8 +39,10 @@ class CareerPath(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # The pages print these addresses by the dozen (the dashboard some ten a view): url() is
+    # reverse() remembered per process, URLconf and script prefix (core/addresses.py).
     def get_absolute_url(self) -> str:
-        return reverse("roadmap:path_detail", kwargs={"path_slug": self.slug})
+        return url("roadmap:path_detail", path_slug=self.slug)
 
 
 class Step(models.Model):
@@ -60,9 +62,7 @@ class Step(models.Model):
         return f"{self.path.title}: {self.title}" if self.path_id else self.title
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "roadmap:step_detail", kwargs={"path_slug": self.path.slug, "step_slug": self.slug}
-        )
+        return url("roadmap:step_detail", path_slug=self.path.slug, step_slug=self.slug)
 
 
 class MilestoneKind(models.TextChoices):
@@ -111,13 +111,11 @@ class Milestone(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse(
+        return url(
             "roadmap:milestone_detail",
-            kwargs={
-                "path_slug": self.step.path.slug,
-                "step_slug": self.step.slug,
-                "milestone_slug": self.slug,
-            },
+            path_slug=self.step.path.slug,
+            step_slug=self.step.slug,
+            milestone_slug=self.slug,
         )
 
     @property

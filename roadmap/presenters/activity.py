@@ -23,6 +23,7 @@ from roadmap.models import (
 from roadmap.selectors.progress import (
     LearnerOverview,
     activity_by_local_day,
+    learner_events,
     streak_length,
 )
 
@@ -180,6 +181,7 @@ def build_heatmap(
     """Lay out `days` days ending today as weeks (columns, Monday first) by weekday (rows)."""
     start = today - dt.timedelta(days=days - 1)
     grid_start = start - dt.timedelta(days=start.weekday())
+    language = get_language()  # once for the labels, not once per date they format
     cells = []
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
@@ -202,11 +204,11 @@ def build_heatmap(
     if not firsts or (firsts[0].x - LEFT) // PITCH >= 3:
         firsts.insert(0, cells[0])
     for cell in firsts:
-        month_labels.append(AxisLabel(text=formats.date_format(cell.day, "M"), x=cell.x, y=TOP - 5))
+        month_labels.append(AxisLabel(text=_day_text(cell.day, "M", language), x=cell.x, y=TOP - 5))
     monday = grid_start
     weekday_labels = [
         AxisLabel(
-            text=formats.date_format(monday + dt.timedelta(days=row), "D"),
+            text=_day_text(monday + dt.timedelta(days=row), "D", language),
             x=0,
             y=TOP + row * PITCH + CELL - 2,
         )
@@ -320,13 +322,21 @@ def project_finish(
     )
 
 
-def describe_event(event: ProgressEvent) -> str:
-    """One line for a history list, without the milestone (the page names it)."""
+@lru_cache(maxsize=256)
+def _status_change_text(from_status: str, to_status: str, language: str) -> str:
+    # Most lines of a history are status changes, and each is one of a dozen: translated once
+    # per process and language rather than three lookups per line per page.
+    return _("%(from)s → %(to)s") % {
+        "from": ProgressStatus(from_status or ProgressStatus.NOT_STARTED).label,
+        "to": ProgressStatus(to_status).label,
+    }
+
+
+def describe_event(event: ProgressEvent, language: str | None = None) -> str:
+    """One line for a history list, without the milestone (the page names it). `language`:
+    the active one, if the caller has it already."""
     if event.kind == ProgressEventKind.STATUS:
-        return _("%(from)s → %(to)s") % {
-            "from": ProgressStatus(event.from_status or ProgressStatus.NOT_STARTED).label,
-            "to": ProgressStatus(event.to_status).label,
-        }
+        return _status_change_text(event.from_status, event.to_status, language or get_language())
     if event.kind == ProgressEventKind.TARGET_DATE:
         if not event.detail:
             return _("Target date cleared")
@@ -352,7 +362,8 @@ class HistoryEntry:
 
 
 def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:
-    return [HistoryEntry(event=e, text=describe_event(e)) for e in events]
+    language = get_language()
+    return [HistoryEntry(event=e, text=describe_event(e, language)) for e in events]
 
 
 def recent_activity(
@@ -367,7 +378,7 @@ def recent_activity(
             "milestone__step__path"
         )[:limit]
         return _history(events)
-    events = list(ProgressEvent.objects.filter(learner=learner)[:limit])
+    events = learner_events(learner=learner, limit=limit)
     missing = {e.milestone_id for e in events} - milestones.keys()
     if missing:
         milestones = {

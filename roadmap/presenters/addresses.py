@@ -1,11 +1,10 @@
-"""Milestone addresses built in bulk: one reverse() per step rather than one per milestone."""
+"""Milestone addresses built in bulk: one address per step rather than one per milestone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.urls import reverse
-
+from core.addresses import url
 from roadmap.models import Step
 
 __all__ = ["milestone_url_maker"]
@@ -13,11 +12,9 @@ __all__ = ["milestone_url_maker"]
 
 def milestone_url_maker(step: Step, name: str) -> Callable[[str], str]:
     """A function of a milestone's slug giving the address `name` has for it in `step`: one
-    reverse() per step rather than one per milestone. Slugs need no quoting in a path."""
+    url() (reverse() remembered per process) per step rather than one reverse() per milestone.
+    Slugs need no quoting in a path."""
     marker = "milestone-slug-marker"
-    address = reverse(
-        name,
-        kwargs={"path_slug": step.path.slug, "step_slug": step.slug, "milestone_slug": marker},
-    )
+    address = url(name, path_slug=step.path.slug, step_slug=step.slug, milestone_slug=marker)
     before, after = address.split(marker)
     return lambda slug: f"{before}{slug}{after}"

@@ -23,7 +23,6 @@ from roadmap.models import (
     MilestoneKind,
     MilestoneProgress,
     MilestoneResource,
-    ProgressEvent,
     ProgressStatus,
     Step,
 )
@@ -34,7 +33,7 @@ from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors import content_snapshot
 from roadmap.selectors.paths import (
     is_enrolled,
-    milestone_state,
+    milestone_state_and_evidence,
     published_milestone_and_enrolment,
     published_path,
 )
@@ -43,6 +42,8 @@ from roadmap.selectors.progress import (
     PathProgress,
     StepProgress,
     learner_overview,
+    learner_step_progress,
+    milestone_events,
 )
 
 
@@ -265,12 +266,7 @@ def step_progress(
     progress: dict[int, MilestoneProgress] = {}
     signed_in = learner is not None and learner.is_authenticated
     if signed_in and milestones:
-        progress = {
-            p.milestone_id: p
-            for p in MilestoneProgress.objects.filter(
-                learner=learner, milestone__in=[m.pk for m in milestones]
-            )
-        }
+        progress = learner_step_progress(learner=learner, step=step)
     language = get_language()
     detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
     status_url = milestone_url_maker(step, "roadmap:milestone_status")
@@ -449,7 +445,7 @@ def _milestone_page_read(
     learner: User | None,
     today: dt.date,
 ) -> MilestonePage:
-    """The milestone page from the database, without the snapshot: six queries at most."""
+    """The milestone page from the database, without the snapshot: five queries at most."""
     milestone, enrolled = published_milestone_and_enrolment(
         learner=learner, path_slug=path_slug, step_slug=step_slug, milestone_slug=milestone_slug
     )
@@ -481,14 +477,15 @@ def _milestone_page(
     learner: User | None,
     today: dt.date,
 ) -> MilestonePage:
-    """The learner's part of the page: the progress row, its evidence and the history."""
-    state = milestone_state(learner=learner if enrolled else None, milestone=milestone)
+    """The learner's part of the page: the progress row with its evidence (one query), the
+    history (one more)."""
+    state, evidence = milestone_state_and_evidence(
+        learner=learner if enrolled else None, milestone=milestone
+    )
     history: list[HistoryEntry] = []
     if enrolled:
         history = _history(
-            ProgressEvent.objects.filter(learner=learner, milestone=milestone)[
-                :MILESTONE_HISTORY_EVENTS
-            ]
+            milestone_events(learner=learner, milestone=milestone, limit=MILESTONE_HISTORY_EVENTS)
         )
     return MilestonePage(
         milestone=milestone,
@@ -498,7 +495,7 @@ def _milestone_page(
         siblings=siblings,
         is_enrolled=enrolled,
         today=today,
-        evidence=list(state.progress.evidence.all()) if state.progress else [],
+        evidence=evidence,
         actions=milestone_actions(
             milestone, signed_in=learner is not None and learner.is_authenticated
         ),

@@ -1,9 +1,10 @@
 """The visual roadmap: a path's steps and milestones as a map of nodes coloured by state.
 
 Built from a PathProgress already read (learner_overview or the path page's outline), so the map
-adds no query at all: every link comes from one reverse() per step and a node's state from the
-progress row already loaded. The path page shows it whole, the dashboard compact; both render
-the same data with templates/jinja2/roadmap/partials/path_map.html.
+adds no query at all: every link comes from one address per step (reverse() remembered per
+process: core.addresses.url) and a node's state from the progress row already loaded. The path page
+shows it whole, the dashboard compact; both render the same data with
+templates/jinja2/roadmap/partials/path_map.html.
 
 Node states, in order of precedence: done, skipped, overdue (a target date passed), in progress,
 planned (see below), not started.
@@ -18,10 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.addresses import url
 from roadmap.models import ProgressStatus
 from roadmap.presenters.addresses import milestone_url_maker
 from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress
@@ -34,7 +37,9 @@ IN_PROGRESS, PLANNED, NOT_STARTED = "in_progress", "planned", "not_started"
 MAP_STATES = (DONE, IN_PROGRESS, PLANNED, OVERDUE, SKIPPED, NOT_STARTED)
 
 
-def _state_texts() -> dict[str, str]:
+@lru_cache(maxsize=16)
+def _state_texts(language: str) -> dict[str, str]:
+    # Per process and language (a dashboard draws a map per path): callers only read it.
     return {
         DONE: _("Done"),
         IN_PROGRESS: _("In progress"),
@@ -109,7 +114,7 @@ def path_map(
 ) -> PathMap:
     """The map of one path from its outline (steps with their milestones' states). No query:
     `outline` must carry each step's path, as learner_overview and path_page leave it."""
-    texts = _state_texts()
+    texts = _state_texts(get_language())
     position_state = None
     if shows_progress:
         upcoming = LearnerOverview(today=today, paths=[outline]).next_actions(1)
@@ -117,9 +122,7 @@ def path_map(
     steps, position, number, used = [], None, 0, set()
     for step_number, step_progress in enumerate(outline.steps, start=1):
         step = step_progress.step
-        step_url = reverse(
-            "roadmap:step_detail", kwargs={"path_slug": outline.path.slug, "step_slug": step.slug}
-        )
+        step_url = url("roadmap:step_detail", path_slug=outline.path.slug, step_slug=step.slug)
         detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
         nodes = []
         for state in step_progress.milestones:
@@ -156,7 +159,7 @@ def path_map(
         )
     return PathMap(
         title=outline.path.title,
-        url=reverse("roadmap:path_detail", kwargs={"path_slug": outline.path.slug}),
+        url=url("roadmap:path_detail", path_slug=outline.path.slug),
         steps=tuple(steps),
         position=position,
         shows_progress=shows_progress,

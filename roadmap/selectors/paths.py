@@ -10,9 +10,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.db import PreparedQuery
 from roadmap.models import (
     CareerPath,
     Enrollment,
+    EvidenceLink,
     Milestone,
     MilestoneProgress,
     ProgressEvent,
@@ -21,6 +23,7 @@ from roadmap.selectors import content_snapshot
 from roadmap.selectors.progress import (
     MilestoneState,
 )
+from roadmap.selectors.rows import model_columns, model_objects
 
 
 def learner_today(learner: User) -> dt.date:
@@ -111,16 +114,36 @@ def enrolled_milestone(
         raise Http404("No such milestone, or not enrolled in its path") from None
 
 
+# The learner's row on one milestone with its evidence links, oldest first (EvidenceLink's
+# ordering), in one statement: a row without links comes back once, its link columns NULL.
+_PROGRESS_AND_EVIDENCE = PreparedQuery(
+    name="roadmap_progress_and_evidence",
+    sql=(
+        f"SELECT {model_columns(MilestoneProgress, 'p')}, {model_columns(EvidenceLink, 'e')}"
+        f" FROM {MilestoneProgress._meta.db_table} p"
+        f" LEFT JOIN {EvidenceLink._meta.db_table} e ON e.progress_id = p.id"
+        " WHERE p.learner_id = %(learner)s AND p.milestone_id = %(milestone)s"
+        " ORDER BY e.created_at, e.id"
+    ),
+)
+
+
+def milestone_state_and_evidence(
+    *, learner: User | None, milestone: Milestone
+) -> tuple[MilestoneState, list[EvidenceLink]]:
+    """The learner's state on one milestone, and the row's evidence links (oldest first). One
+    query for a learner (a prepared statement: roadmap/selectors/rows.py), none for a visitor."""
+    if learner is None or not learner.is_authenticated:
+        return MilestoneState(milestone=milestone, progress=None), []
+    rows = _PROGRESS_AND_EVIDENCE.fetchall({"learner": learner.pk, "milestone": milestone.pk})
+    progress = next(iter(model_objects(MilestoneProgress, rows[:1])), None)
+    evidence = model_objects(EvidenceLink, rows, start=len(MilestoneProgress._meta.concrete_fields))
+    return MilestoneState(milestone=milestone, progress=progress), evidence
+
+
 def milestone_state(*, learner: User | None, milestone: Milestone) -> MilestoneState:
-    """The learner's state on one milestone, with its evidence. Two queries when a row exists."""
-    progress = None
-    if learner is not None and learner.is_authenticated:
-        progress = (
-            MilestoneProgress.objects.filter(learner=learner, milestone=milestone)
-            .prefetch_related("evidence")
-            .first()
-        )
-    return MilestoneState(milestone=milestone, progress=progress)
+    """The learner's state on one milestone. One query for a learner, none for a visitor."""
+    return milestone_state_and_evidence(learner=learner, milestone=milestone)[0]
 
 
 def milestone_from(raw: str | None) -> Milestone | None:

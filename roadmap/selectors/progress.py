@@ -7,15 +7,16 @@ the dashboard, the step pages and the reminder digest all read them from here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db import connection
 
+from core.db import PreparedQuery
 from core.numbers import whole_percent
 from roadmap.models import (
     CareerPath,
@@ -27,6 +28,7 @@ from roadmap.models import (
     Step,
 )
 from roadmap.selectors import content_snapshot
+from roadmap.selectors.rows import model_columns, model_objects
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -38,6 +40,9 @@ __all__ = [
     "learner_overview",
     "learner_enrolled_paths",
     "activity_by_local_day",
+    "learner_events",
+    "learner_step_progress",
+    "milestone_events",
     "streak_length",
 ]
 
@@ -270,6 +275,60 @@ def learner_overview(
     return LearnerOverview(today=today, paths=list(by_path.values()))
 
 
+# Prepared statements (roadmap/selectors/rows.py) for the reads of every dashboard and milestone
+# page: the learner's progress rows, and their latest events in ProgressEvent's own order.
+_LEARNER_PROGRESS = PreparedQuery(
+    name="roadmap_learner_progress",
+    sql=(
+        f"SELECT {model_columns(MilestoneProgress, 'p')}"
+        f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
+    ),
+)
+_STEP_PROGRESS = PreparedQuery(
+    name="roadmap_learner_step_progress",
+    sql=(
+        f"SELECT {model_columns(MilestoneProgress, 'p')}"
+        f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
+        f" AND p.milestone_id IN (SELECT m.id FROM {Milestone._meta.db_table} m"
+        " WHERE m.step_id = %(step)s)"
+    ),
+)
+_EVENTS = f"SELECT {model_columns(ProgressEvent, 'e')} FROM {ProgressEvent._meta.db_table} e"
+_EVENTS_ORDER = " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s"
+_LEARNER_EVENTS = PreparedQuery(
+    name="roadmap_learner_events",
+    sql=f"{_EVENTS} WHERE e.learner_id = %(learner)s{_EVENTS_ORDER}",
+)
+_MILESTONE_EVENTS = PreparedQuery(
+    name="roadmap_milestone_events",
+    sql=f"{_EVENTS} WHERE e.learner_id = %(learner)s AND e.milestone_id = %(milestone)s"
+    f"{_EVENTS_ORDER}",
+)
+
+
+def learner_step_progress(*, learner, step: Step) -> dict[int, MilestoneProgress]:
+    """The learner's progress rows on the step's milestones (retired ones too: a caller looks
+    up only those it shows), by milestone id. One query."""
+    rows = _STEP_PROGRESS.fetchall({"learner": learner.pk, "step": step.pk})
+    return {p.milestone_id: p for p in model_objects(MilestoneProgress, rows)}
+
+
+def learner_events(*, learner, limit: int) -> list[ProgressEvent]:
+    """The learner's latest `limit` progress events, newest first. One query."""
+    return model_objects(
+        ProgressEvent, _LEARNER_EVENTS.fetchall({"learner": learner.pk, "limit": limit})
+    )
+
+
+def milestone_events(*, learner, milestone: Milestone, limit: int) -> list[ProgressEvent]:
+    """The learner's latest `limit` progress events on one milestone, newest first. One
+    query."""
+    rows = _MILESTONE_EVENTS.fetchall(
+        {"learner": learner.pk, "milestone": milestone.pk, "limit": limit}
+    )
+    return model_objects(ProgressEvent, rows)
+
+
 def _overview_of_published(
     *, learner, today: dt.date, published: list[content_snapshot.PublishedPath]
 ) -> LearnerOverview:
@@ -279,7 +338,10 @@ def _overview_of_published(
     if not published:
         return LearnerOverview(today=today, paths=[])
     progress_by_milestone = {
-        p.milestone_id: p for p in MilestoneProgress.objects.filter(learner=learner)
+        p.milestone_id: p
+        for p in model_objects(
+            MilestoneProgress, _LEARNER_PROGRESS.fetchall({"learner": learner.pk})
+        )
     }
     overview_paths = []
     for content in published:
@@ -301,6 +363,28 @@ def _overview_of_published(
     return LearnerOverview(today=today, paths=overview_paths)
 
 
+# The heatmap's counts by local day, as a prepared statement: how a time becomes a date in a
+# time zone is the database backend's own SQL (and parameters), so the statement is built once per
+# kind of database from it, numbering its parameters.
+_activity_queries: dict[str, PreparedQuery] = {}
+
+
+def _activity_query() -> PreparedQuery:
+    query = _activity_queries.get(connection.vendor)
+    if query is None:
+        day, params = connection.ops.datetime_cast_date_sql('e."occurred_at"', (), "UTC")
+        numbers = iter(range(len(params)))
+        day = re.sub("%s", lambda _match: f"%(zone{next(numbers)})s", day)
+        query = _activity_queries[connection.vendor] = PreparedQuery(
+            name="roadmap_activity_by_local_day",
+            sql=(
+                f"SELECT {day}, COUNT(*) FROM {ProgressEvent._meta.db_table} e"
+                " WHERE e.learner_id = %(learner)s AND e.occurred_at >= %(start)s GROUP BY 1"
+            ),
+        )
+    return query
+
+
 def activity_by_local_day(
     *, learner, since: dt.date, zone: zoneinfo.ZoneInfo | None = None
 ) -> dict[dt.date, int]:
@@ -308,14 +392,12 @@ def activity_by_local_day(
     the database groups by local day, so at most one row per day comes back."""
     zone = zone or zoneinfo.ZoneInfo(learner.timezone)
     start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
-    rows = (
-        ProgressEvent.objects.filter(learner=learner, occurred_at__gte=start)
-        .annotate(day=TruncDate("occurred_at", tzinfo=zone))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["day"]: row["n"] for row in rows}
+    _day, zone_params = connection.ops.datetime_cast_date_sql("", (), str(zone))
+    values = {f"zone{n}": value for n, value in enumerate(zone_params)}
+    values.update(learner=learner.pk, start=connection.ops.adapt_datetimefield_value(start))
+    rows = _activity_query().fetchall(values)
+    # SQLite answers the day as text
+    return {d if isinstance(d, dt.date) else dt.date.fromisoformat(d): n for d, n in rows}
 
 
 def streak_length(*, active_days: Iterable[dt.date], today: dt.date) -> int:

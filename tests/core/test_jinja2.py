@@ -137,7 +137,7 @@ def test_url_answers_as_reverse_does_under_any_script_prefix():
     """url() remembers addresses per script prefix (core/jinja2.py)."""
     from django.urls import reverse, set_script_prefix
 
-    from core.jinja2 import url
+    from core.addresses import url
 
     page = engines["jinja2"].from_string("{{ url('roadmap:path_detail', 'ai-pm') }}")
     try:

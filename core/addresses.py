@@ -1,0 +1,42 @@
+"""Addresses from reverse(), worked out once per process.
+
+An address depends only on the view's name, its arguments, the URLconf and the script prefix, so
+each is reversed once per process: the frame's navigation asks for some twenty on every page,
+the dashboard's rows and map for dozens more (get_absolute_url()). DEBUG reverses afresh. The
+Jinja2 pages' url() (core/jinja2.py) and the models' get_absolute_url() both use these.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+
+def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+    """reverse(viewname, args=args) or reverse(viewname, kwargs=kwargs), remembered."""
+    if settings.DEBUG:
+        return reverse(viewname, args=args or None, kwargs=kwargs or None)
+    return reverse_once(
+        viewname, args, tuple(sorted(kwargs.items())), get_script_prefix(), get_urlconf()
+    )
+
+
+@lru_cache(maxsize=4096)
+def reverse_once(
+    viewname: str, args: tuple, kwargs: tuple, prefix: str, urlconf: str | None
+) -> str:
+    """The address for these, reversed on first use (the prefix is part of the key, and
+    reverse() reads it itself)."""
+    return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
+
+
+@receiver(setting_changed)
+def _forget_addresses(*, setting: str, **kwargs: Any) -> None:
+    """A test's override of the URLconf forgets the addresses, as Django forgets its resolvers."""
+    if setting == "ROOT_URLCONF":
+        reverse_once.cache_clear()

@@ -1,0 +1,206 @@
+"""The learner's reads made as prepared statements (roadmap/selectors/rows.py): the objects are
+the ORM's, field by field and type by type, on whichever database the tests run; each read
+keeps to the learner (and milestone) it is asked for, in the ORM's order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+from roadmap.models import EvidenceLink, MilestoneProgress, ProgressEvent, ProgressStatus
+from roadmap.selectors.paths import milestone_state, milestone_state_and_evidence
+from roadmap.selectors.progress import (
+    activity_by_local_day,
+    learner_events,
+    learner_step_progress,
+    milestone_events,
+)
+from roadmap.selectors.rows import model_columns, model_objects
+from tests.accounts.factories import UserFactory
+from tests.roadmap.factories import (
+    EvidenceLinkFactory,
+    MilestoneProgressFactory,
+    ProgressEventFactory,
+    build_roadmap,
+    enrolled_learner,
+    path_milestones,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(obj) -> list[tuple[str, object, type]]:
+    """Every concrete field's value and type, as a page or a save() would see them."""
+    return [
+        (f.attname, getattr(obj, f.attname), type(getattr(obj, f.attname)))
+        for f in obj._meta.concrete_fields
+    ]
+
+
+@pytest.fixture
+def milestones():
+    return path_milestones(build_roadmap(steps=1, milestones_per_step=3))
+
+
+def full_progress(learner, milestone, **extra) -> MilestoneProgress:
+    """A row with every kind of field set: dates, times, JSON, a boolean, text."""
+    now = timezone.now()
+    return MilestoneProgressFactory(
+        learner=learner,
+        milestone=milestone,
+        status=ProgressStatus.DONE,
+        started_at=now - dt.timedelta(days=3, microseconds=7),
+        completed_at=now,
+        target_date=dt.date(2026, 12, 24),
+        notes="Notes with “quotes” and\na second line",
+        prior_learning=True,
+        plan_week=dt.date(2026, 11, 30),
+        plan_hours=[2.5, 1],
+        planned_at=now,
+        **extra,
+    )
+
+
+def test_the_progress_row_and_its_evidence_are_the_orms_in_one_query(
+    milestones, django_assert_num_queries
+):
+    # given: a learner's row with two links (made out of order), another learner's row and link
+    # on the same milestone, and the learner's row on another milestone
+    learner = enrolled_learner(milestones[0].step.path)
+    progress = full_progress(learner, milestones[0])
+    later = EvidenceLinkFactory(progress=progress, url="https://example.com/later", label="")
+    earlier = EvidenceLinkFactory(progress=progress, url="https://example.com/earlier")
+    EvidenceLink.objects.filter(pk=earlier.pk).update(
+        created_at=later.created_at - dt.timedelta(hours=1)
+    )
+    EvidenceLinkFactory(progress=full_progress(UserFactory(), milestones[0]))
+    full_progress(learner, milestones[1])
+
+    # when
+    with django_assert_num_queries(1):
+        state, evidence = milestone_state_and_evidence(learner=learner, milestone=milestones[0])
+
+    # then: the same row and links as the ORM reads, in its order (EvidenceLink's ordering)
+    assert fields(state.progress) == fields(MilestoneProgress.objects.get(pk=progress.pk))
+    assert [fields(e) for e in evidence] == [fields(e) for e in progress.evidence.all()]
+    assert [e.pk for e in evidence] == [earlier.pk, later.pk]
+    assert state.milestone is milestones[0]
+    # and a read object saves as the ORM's would
+    state.progress.notes = "changed"
+    state.progress.save()
+    assert MilestoneProgress.objects.get(pk=progress.pk).plan_hours == [2.5, 1]
+
+
+def test_a_row_without_evidence_no_row_and_a_visitor(milestones, django_assert_num_queries):
+    learner = enrolled_learner(milestones[0].step.path)
+    progress = full_progress(learner, milestones[0])
+
+    with django_assert_num_queries(1):
+        state, evidence = milestone_state_and_evidence(learner=learner, milestone=milestones[0])
+    assert state.progress.pk == progress.pk and evidence == []
+
+    # someone else's row is not the learner's
+    assert milestone_state(learner=UserFactory(), milestone=milestones[0]).progress is None
+    assert milestone_state(learner=learner, milestone=milestones[1]).progress is None
+
+    class Visitor:
+        is_authenticated = False
+
+    with django_assert_num_queries(0):
+        state, evidence = milestone_state_and_evidence(learner=Visitor(), milestone=milestones[0])
+    assert state.progress is None and state.status == ProgressStatus.NOT_STARTED and evidence == []
+
+
+def test_events_are_the_orms_newest_first_within_the_limit(milestones, django_assert_num_queries):
+    # given: events on two milestones, two at the same moment (ordered by id then), and
+    # another learner's
+    learner = UserFactory()
+    moment = timezone.now() - dt.timedelta(days=2)
+    for n, milestone in enumerate(milestones * 3):
+        ProgressEventFactory(
+            learner=learner,
+            milestone=milestone,
+            occurred_at=moment if n in (0, 3) else moment + dt.timedelta(minutes=n),
+            detail=f"detail {n}",
+        )
+    ProgressEventFactory(learner=UserFactory(), milestone=milestones[0])
+
+    # when
+    with django_assert_num_queries(2):
+        recent = learner_events(learner=learner, limit=4)
+        on_one = milestone_events(learner=learner, milestone=milestones[0], limit=20)
+
+    # then
+    orm = ProgressEvent.objects.filter(learner=learner)
+    assert [fields(e) for e in recent] == [fields(e) for e in orm[:4]]
+    assert [fields(e) for e in on_one] == [fields(e) for e in orm.filter(milestone=milestones[0])]
+    assert len(on_one) == 3
+    assert all(timezone.is_aware(e.occurred_at) for e in recent)
+
+
+def test_every_field_of_a_model_is_read(milestones):
+    # model_objects() takes the columns in the model's own field order: a user read whole
+    # through plain SQL comes out as the ORM's object
+    user = UserFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {model_columns(User, 'u')} FROM {User._meta.db_table} u WHERE u.id = %s",
+            [user.pk],
+        )
+        rows = cursor.fetchall()
+    assert [fields(u) for u in model_objects(User, rows)] == [fields(User.objects.get(pk=user.pk))]
+
+
+def test_a_steps_progress_is_the_learners_on_that_step_alone(django_assert_num_queries):
+    # given: rows on two steps, and another learner's on the first
+    path = build_roadmap(steps=2, milestones_per_step=2)
+    learner = enrolled_learner(path)
+    first, _second, third, _fourth = path_milestones(path)
+    mine = [full_progress(learner, first), full_progress(learner, third)]
+    full_progress(UserFactory(), first)
+
+    # when
+    with django_assert_num_queries(1):
+        on_step = learner_step_progress(learner=learner, step=first.step)
+
+    # then
+    assert list(on_step) == [first.pk]
+    assert fields(on_step[first.pk]) == fields(MilestoneProgress.objects.get(pk=mine[0].pk))
+
+
+@pytest.mark.parametrize(
+    "zone", ["Pacific/Kiritimati", "America/Los_Angeles", "Asia/Kolkata", "UTC", "Europe/London"]
+)
+def test_the_heatmaps_counts_by_local_day_are_the_orms(zone, milestones):
+    # given: events around local midnights and a daylight-saving change, and another learner's
+    learner = UserFactory(timezone=zone)
+    moment = dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)
+    for hours in range(0, 24 * 5, 5):
+        ProgressEventFactory(
+            learner=learner, milestone=milestones[0], occurred_at=moment + dt.timedelta(hours=hours)
+        )
+    ProgressEventFactory(learner=UserFactory(), milestone=milestones[0], occurred_at=moment)
+    since = dt.date(2026, 3, 29)
+    local = zoneinfo.ZoneInfo(zone)
+
+    # when
+    counts = activity_by_local_day(learner=learner, since=since, zone=local)
+
+    # then: as the ORM groups them (TruncDate in the zone), from local midnight of `since`
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=local)
+    orm = (
+        ProgressEvent.objects.filter(learner=learner, occurred_at__gte=start)
+        .annotate(day=TruncDate("occurred_at", tzinfo=local))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    assert counts == {row["day"]: row["n"] for row in orm}
+    assert all(type(day) is dt.date for day in counts) and min(counts) == since
