@@ -8,12 +8,12 @@ import random
 import re
 
 import pytest
-from django.urls import reverse
 
 from core import fragments
 from roadmap.models import ContentVersion, Milestone, ProgressStatus
 from roadmap.services import progress as services
 from tests.accounts.factories import UserFactory
+from tests.roadmap.admin_edits import admin_course_rename
 from tests.roadmap.factories import (
     EvidenceLinkFactory,
     build_roadmap,
@@ -98,24 +98,7 @@ def test_a_course_renamed_in_the_admin_shows_on_the_very_next_step_page(client, 
     assert course.title.encode() in before and fragments.held()
 
     # when: an admin renames the course
-    admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    response = client.post(
-        reverse("admin:roadmap_course_change", args=[course.pk]),
-        {
-            "title": "Renamed in the admin",
-            "slug": course.slug,
-            "provider": course.provider,
-            "url": course.url,
-            "is_free": "on",
-            "cost_amount": "",
-            "cost_currency": "",
-            "hours": "3",
-            "level": "beginner",
-            "steps": [str(s.pk) for s in course.steps.all()],
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
+    admin_course_rename(client, course, "Renamed in the admin")
 
     # then: the learner's next step page and milestone page show the new title
     client.force_login(learner)

@@ -27,6 +27,7 @@ from roadmap.selectors import content_snapshot
 from roadmap.services import progress as services
 from roadmap.services.content import roadmap_load
 from tests.accounts.factories import UserFactory
+from tests.roadmap.admin_edits import admin_course_rename
 from tests.roadmap.factories import (
     CourseFactory,
     EvidenceLinkFactory,
@@ -148,25 +149,7 @@ def test_writes_to_a_learners_rows_leave_the_token_alone(roadmap):
 
 def _admin_course_edit(client, milestone: Milestone) -> str:
     course = milestone.resources.get().course
-    admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    response = client.post(
-        reverse("admin:roadmap_course_change", args=[course.pk]),
-        {
-            "title": "Edited in the admin",
-            "slug": course.slug,
-            "provider": course.provider,
-            "url": course.url,
-            "is_free": "on",
-            "cost_amount": "",
-            "cost_currency": "",
-            "hours": "3",
-            "level": "beginner",
-            "steps": [str(s.pk) for s in course.steps.all()],
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    client.logout()
+    admin_course_rename(client, course, "Edited in the admin")
     return "Edited in the admin"
 
 
