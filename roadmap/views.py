@@ -162,17 +162,25 @@ def milestone_status(
         refuse(request, form_errors_text(form))
         return redirect_back(request, milestone.get_absolute_url())
     status = form.cleaned_data["status"]
-    services.milestone_status_set(learner=request.user, milestone=milestone, status=status)
+    change = services.milestone_status_set_on_step(
+        learner=request.user, milestone=milestone, status=status
+    )
     confirmation = str(STATUS_CONFIRMATIONS[status]) % {"title": milestone.title}
     if is_htmx(request):
-        return _status_fragment(request, milestone, confirmation)
+        return _status_fragment(request, milestone, confirmation, change)
     messages.success(request, confirmation)
     return redirect_back(request, milestone.get_absolute_url())
 
 
-def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: str):
+def _status_fragment(
+    request: HttpRequest,
+    milestone: Milestone,
+    confirmation: str,
+    change: services.StepStatusChange,
+):
     """The part of the page a status change alters: a step page's row (with its step's
-    progress bar, out of band), or the status card of a milestone page."""
+    progress bar, out of band, from the rows the change's service read: no read after the
+    write), or the status card of a milestone page."""
     today = _today(request)
     context = {
         "today": today,
@@ -181,7 +189,9 @@ def _status_fragment(request: HttpRequest, milestone: Milestone, confirmation: s
         "oob": True,
     }
     if request.POST.get("fragment") == "row":
-        step_progress = browsing_pages.step_progress(learner=request.user, step=milestone.step)
+        step_progress = browsing_pages.step_progress(
+            learner=request.user, step=milestone.step, rows=change.step_rows
+        )
         state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
         context.update(state=state, step_progress=step_progress, is_enrolled=True)
         template = "roadmap/partials/milestone_row_swap.html"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -250,22 +250,29 @@ class StepPage:
 
 
 def step_progress(
-    *, learner: User | None, step: Step, milestones: Sequence[Milestone] | None = None
+    *,
+    learner: User | None,
+    step: Step,
+    milestones: Sequence[Milestone] | None = None,
+    rows: Mapping[int, MilestoneProgress] | None = None,
 ) -> StepProgress:
     """A step's active milestones with the learner's progress (none for a visitor), as rows
     (StepMilestone). `milestones`: the step's, from the content snapshot; without them they come
-    from the snapshot if `step` is its own object, else from the database. One query then (the
-    progress), two without the snapshot; `step.path` should be loaded, as the rows' links need
-    it."""
+    from the snapshot if `step` is its own object, else from the database. `rows`: the
+    learner's progress rows on the step by milestone id, if the caller has them (a status
+    change's service returns them), else read here. One query then (the progress), two without
+    the snapshot, none with both; `step.path` should be loaded, as the rows' links need it."""
     if milestones is None:
         milestones = content_snapshot.held_step_milestones(step)
     if milestones is None:
         milestones = list(step.milestones.active().order_by("position", "id"))
         for milestone in milestones:
             milestone.step = step
-    progress: dict[int, MilestoneProgress] = {}
+    progress: Mapping[int, MilestoneProgress] = {}
     signed_in = learner is not None and learner.is_authenticated
-    if signed_in and milestones:
+    if signed_in and rows is not None:
+        progress = rows
+    elif signed_in and milestones:
         progress = learner_step_progress(learner=learner, step=step)
     language = get_language()
     detail_url = milestone_url_maker(step, "roadmap:milestone_detail")

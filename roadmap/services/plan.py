@@ -113,14 +113,22 @@ def _replan(
     keep_behind: bool,
     reason: str | None,
     settings_changed: bool = True,
+    held: dict[int, MilestoneProgress] | None = None,
 ) -> LearnerPlan:
     """Plan the learner's open milestones from this week and store the weeks on their rows. Runs
     inside the caller's transaction, with `plan` locked. Without `settings_changed` the plan's
     own row is written only when its missed anchors change: the rows' weeks are on the progress
-    rows, whose new updated_at already gives the dashboard a new stamp."""
+    rows, whose new updated_at already gives the dashboard a new stamp. `held`: objects of the
+    learner's rows this transaction already holds (by milestone id), used instead of the
+    overview's copies of the same rows, so the caller's objects carry the new weeks too."""
     overview = learner_overview(learner=learner, today=today)
     states = overview.milestones
-    rows = {s.milestone.pk: s.progress for s in states if s.progress is not None}
+    held = held or {}
+    rows = {
+        s.milestone.pk: held.get(s.milestone.pk, s.progress)
+        for s in states
+        if s.progress is not None
+    }
     missing = [s.milestone for s in states if s.progress is None]
     if missing:
         MilestoneProgress.objects.bulk_create(
@@ -300,10 +308,16 @@ def plan_recompute(*, learner: User, now: dt.datetime | None = None) -> LearnerP
         return plan_recompute_locked(learner=learner, plan=plan, now=now)
 
 
-def plan_recompute_locked(*, learner: User, plan: LearnerPlan, now: dt.datetime) -> LearnerPlan:
+def plan_recompute_locked(
+    *,
+    learner: User,
+    plan: LearnerPlan,
+    now: dt.datetime,
+    rows: dict[int, MilestoneProgress] | None = None,
+) -> LearnerPlan:
     """plan_recompute for a caller that has already locked the learner's `plan` in its open
     transaction (the progress services lock it before the progress row): the plan is not read
-    again."""
+    again. `rows`: the learner's rows the caller holds, by milestone id, re-planned in place."""
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("plan_recompute_locked needs a transaction")
     return _replan(
@@ -314,6 +328,7 @@ def plan_recompute_locked(*, learner: User, plan: LearnerPlan, now: dt.datetime)
         keep_behind=True,
         reason=None,
         settings_changed=False,
+        held=rows,
     )
 
 

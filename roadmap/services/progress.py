@@ -8,13 +8,15 @@ so a Celery task or another app (a certification that completes a milestone) can
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.db import PreparedQuery
 from roadmap.models import (
     CareerPath,
     Enrollment,
@@ -27,10 +29,13 @@ from roadmap.models import (
     ProgressStatus,
     http_url_validator,
 )
+from roadmap.selectors.rows import model_columns, model_objects
 
 __all__ = [
     "path_enrol",
     "milestone_status_set",
+    "milestone_status_set_on_step",
+    "StepStatusChange",
     "milestone_target_date_set",
     "milestone_notes_set",
     "milestone_evidence_add",
@@ -68,6 +73,46 @@ def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
     return enrollment
 
 
+# The learner's plan, locked: every progress write takes it first (see _locked_progress). A
+# statement prepared once per connection (core/db.py): through the ORM, building this query and
+# the next cost more CPU than PostgreSQL takes to run them (docs/performance.md, issue 17).
+_LOCKED_PLAN = PreparedQuery(
+    name="roadmap_locked_plan",
+    sql=(
+        f"SELECT {model_columns(LearnerPlan, 'l')} FROM {LearnerPlan._meta.db_table} l"
+        " WHERE l.learner_id = %(learner)s FOR UPDATE"
+    ),
+)
+# The learner's row on the milestone, locked, first; then, unlocked, their other rows on the
+# same step, read in the same statement: what a status change sent from a step page's row
+# re-draws (the step's progress bar) without reading them again after the write.
+_LOCKED_ROW_AND_STEP_ROWS = (
+    f"WITH target AS (SELECT {model_columns(MilestoneProgress, 'p')}"
+    f" FROM {MilestoneProgress._meta.db_table} p"
+    " WHERE p.learner_id = %(learner)s AND p.milestone_id = %(milestone)s{lock})"
+    " SELECT * FROM target UNION ALL"
+    f" SELECT {model_columns(MilestoneProgress, 'p')} FROM {MilestoneProgress._meta.db_table} p"
+    " WHERE p.learner_id = %(learner)s AND p.milestone_id <> %(milestone)s"
+    f" AND p.milestone_id IN (SELECT m.id FROM {Milestone._meta.db_table} m"
+    " WHERE m.step_id = %(step)s)"
+)
+_LOCKED_ROW_AND_STEP = PreparedQuery(
+    name="roadmap_locked_row_and_step",
+    sql=_LOCKED_ROW_AND_STEP_ROWS.replace("{lock}", " FOR UPDATE"),
+)
+# SQLite has no row locks (it locks the file for the write), nor their syntax.
+_ROW_AND_STEP_UNLOCKED = PreparedQuery(
+    name="roadmap_row_and_step_unlocked", sql=_LOCKED_ROW_AND_STEP_ROWS.replace("{lock}", "")
+)
+
+
+def _locked_plan(*, learner: User) -> LearnerPlan | None:
+    if not connection.features.has_select_for_update:
+        return LearnerPlan.objects.filter(learner=learner).first()
+    plans = model_objects(LearnerPlan, _LOCKED_PLAN.fetchall({"learner": learner.pk}))
+    return plans[0] if plans else None
+
+
 def _locked_progress(
     *, learner: User, milestone: Milestone
 ) -> tuple[MilestoneProgress, LearnerPlan | None]:
@@ -75,19 +120,38 @@ def _locked_progress(
     two quick clicks are applied one after the other (and the unique constraint holds), with the
     learner's plan (None without one), locked before it. A row that exists, as it nearly always
     does, is locked as it is read: one query, not two, after the one that locks the plan."""
+    progress, plan, _step_rows = _locked_progress_and_step_rows(
+        learner=learner, milestone=milestone
+    )
+    return progress, plan
+
+
+def _locked_progress_and_step_rows(
+    *, learner: User, milestone: Milestone
+) -> tuple[MilestoneProgress, LearnerPlan | None, dict[int, MilestoneProgress]]:
+    """_locked_progress(), with the learner's rows on the milestone's step (this one too), by
+    milestone id, from the same statement."""
     # The learner's plan first, if they have one: a re-plan rewrites many of their rows under
     # the plan's lock, so a writer holding one row while waiting for the plan could deadlock
     # with it. In this order, two quick changes (two tabs, two rows) queue one after the other.
     # The whole row, so a re-plan after the change needs no second read of it.
-    plan = LearnerPlan.objects.select_for_update().filter(learner=learner).first()
-    rows = MilestoneProgress.objects.select_for_update()
-    progress = rows.filter(learner=learner, milestone=milestone).first()
-    if progress is not None:
-        return progress, plan
-    progress, _created = MilestoneProgress.objects.get_or_create(
-        learner=learner, milestone=milestone
+    plan = _locked_plan(learner=learner)
+    read = (
+        _LOCKED_ROW_AND_STEP
+        if connection.features.has_select_for_update
+        else _ROW_AND_STEP_UNLOCKED
     )
-    return rows.get(pk=progress.pk), plan
+    values = {"learner": learner.pk, "milestone": milestone.pk, "step": milestone.step_id}
+    rows = model_objects(MilestoneProgress, read.fetchall(values))
+    step_rows = {row.milestone_id: row for row in rows}
+    progress = step_rows.get(milestone.pk)
+    if progress is None:
+        progress, _created = MilestoneProgress.objects.get_or_create(
+            learner=learner, milestone=milestone
+        )
+        progress = MilestoneProgress.objects.select_for_update().get(pk=progress.pk)
+        step_rows[milestone.pk] = progress
+    return progress, plan, step_rows
 
 
 def _event(
@@ -112,17 +176,32 @@ def _event(
 
 
 def _replan_if_planned(
-    *, learner: User, progress: MilestoneProgress, plan: LearnerPlan | None, now: dt.datetime
+    *,
+    learner: User,
+    progress: MilestoneProgress,
+    plan: LearnerPlan | None,
+    now: dt.datetime,
+    rows: dict[int, MilestoneProgress] | None = None,
 ) -> None:
     """Redo the learner's plan after a change, if this row is part of one (its planned_at tells
     without a query, so learners without a plan pay nothing). `plan` is the one
-    `_locked_progress` locked in this transaction."""
+    `_locked_progress` locked in this transaction; `rows`, the learner's rows this transaction
+    has read (by milestone id): the re-plan works on these objects, so they show its weeks."""
     if progress.planned_at is None or plan is None:
         return
     # Imported here: the plan's services build on these ones.
     from roadmap.services.plan import plan_recompute_locked
 
-    plan_recompute_locked(learner=learner, plan=plan, now=now)
+    plan_recompute_locked(learner=learner, plan=plan, now=now, rows=rows)
+
+
+@dataclass(frozen=True)
+class StepStatusChange:
+    """A status change as a step page's row shows it: the changed row, and the learner's rows on
+    the milestone's step after it (the plan's weeks included), by milestone id."""
+
+    progress: MilestoneProgress
+    step_rows: dict[int, MilestoneProgress]
 
 
 def milestone_status_set(
@@ -144,16 +223,40 @@ def milestone_status_set(
     redone in the same transaction unless `replan` is off (a caller changing many at once
     redoes it once at the end).
     """
+    return milestone_status_set_on_step(
+        learner=learner,
+        milestone=milestone,
+        status=status,
+        now=now,
+        prior_learning=prior_learning,
+        replan=replan,
+    ).progress
+
+
+def milestone_status_set_on_step(
+    *,
+    learner: User,
+    milestone: Milestone,
+    status: str,
+    now: dt.datetime | None = None,
+    prior_learning: bool = False,
+    replan: bool = True,
+) -> StepStatusChange:
+    """milestone_status_set(), answering with the learner's rows on the milestone's step as
+    they stand after the change: the statement that locks the row reads them too, so a step
+    page's row and progress bar are re-drawn without reading them again."""
     if status not in ProgressStatus.values:
         raise ValidationError(
             _("“%(status)s” is not a milestone status."), params={"status": status}
         )
     now = now or timezone.now()
     with transaction.atomic():
-        progress, plan = _locked_progress(learner=learner, milestone=milestone)
+        progress, plan, step_rows = _locked_progress_and_step_rows(
+            learner=learner, milestone=milestone
+        )
         previous = progress.status
         if previous == status:
-            return progress
+            return StepStatusChange(progress=progress, step_rows=step_rows)
         progress.status = status
         if status in (ProgressStatus.IN_PROGRESS, ProgressStatus.DONE):
             progress.started_at = progress.started_at or now
@@ -178,8 +281,10 @@ def milestone_status_set(
             occurred_at=now,
         )
         if replan:
-            _replan_if_planned(learner=learner, progress=progress, plan=plan, now=now)
-    return progress
+            _replan_if_planned(
+                learner=learner, progress=progress, plan=plan, now=now, rows=step_rows
+            )
+    return StepStatusChange(progress=progress, step_rows=step_rows)
 
 
 def milestone_target_date_set(

@@ -157,13 +157,23 @@ def test_a_change_to_an_existing_row_reads_it_once_locked_then_updates_it():
     with CaptureQueriesContext(connection) as captured:
         services.milestone_status_set(learner=learner, milestone=milestone, status="done")
 
-    # then: one locked read (FOR UPDATE where the database has it) and one update of the row
+    # then: one locked read (FOR UPDATE where the database has it, a prepared statement on
+    # PostgreSQL) and one update of the row
+    locked_read = (
+        services._LOCKED_ROW_AND_STEP
+        if connection.features.has_select_for_update
+        else services._ROW_AND_STEP_UNLOCKED
+    )
     progress_sql = [
-        q["sql"] for q in captured.captured_queries if "roadmap_milestoneprogress" in q["sql"]
+        q["sql"]
+        for q in captured.captured_queries
+        if "roadmap_milestoneprogress" in q["sql"] or locked_read.name in q["sql"]
     ]
-    assert [sql.split()[0] for sql in progress_sql] == ["SELECT", "UPDATE"]
+    assert len(progress_sql) == 2
+    assert progress_sql[0].startswith(("WITH target AS", f"EXECUTE {locked_read.name}("))
+    assert progress_sql[1].startswith("UPDATE")
     if connection.features.has_select_for_update:
-        assert progress_sql[0].endswith("FOR UPDATE")
+        assert "FOR UPDATE)" in locked_read.sql
     assert MilestoneProgress.objects.get(learner=learner, milestone=milestone).status == "done"
 
 

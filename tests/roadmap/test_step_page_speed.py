@@ -100,11 +100,12 @@ def test_the_step_page_reads_once_for_a_visitor_or_a_learner_not_enrolled(
 
 
 @pytest.mark.parametrize("per_step", [5, 60])
-def test_an_htmx_status_change_reads_the_step_once_for_its_answer(client, per_step):
+def test_an_htmx_status_change_reads_nothing_after_its_write(client, per_step):
     path = build_roadmap(steps=3, milestones_per_step=per_step)
     learner = enrolled_learner(path)
     client.force_login(learner)
-    milestone = path_milestones(path)[0]
+    milestone, sibling = path_milestones(path)[:2]
+    services.milestone_status_set(learner=learner, milestone=sibling, status="done")
     content_snapshot_read()
 
     with CaptureQueriesContext(connection) as queries:
@@ -112,13 +113,16 @@ def test_an_htmx_status_change_reads_the_step_once_for_its_answer(client, per_st
             milestone.get_absolute_url() + "status/", {"status": "done", "fragment": "row"}, **HTMX
         )
 
-    # then: after the write (its last statement records the event), the learner's progress on
-    # the step's milestones (which come from the content snapshot)
+    # then: after the write (its last statement records the event), nothing: the statement that
+    # locked the row read the learner's other rows on the step, and the step's milestones come
+    # from the content snapshot
     assert response.status_code == 200
     sql = [q["sql"] for q in queries.captured_queries]
     last_write = max(i for i, q in enumerate(sql) if "roadmap_progressevent" in q)
     reads = [q for q in sql[last_write + 1 :] if not re.match(r"(RELEASE )?SAVEPOINT|COMMIT", q)]
-    assert len(reads) == 1, reads
+    assert reads == []
+    # and the answer's progress bar counts the learner's other rows on the step
+    assert f"2 of {per_step} done" in response.content.decode()
 
 
 def test_unknown_or_unpublished_paths_and_steps_are_not_found(client):
@@ -286,3 +290,44 @@ def test_a_progress_change_finds_its_milestone_and_the_enrolment_in_one_query(
     # and anyone else gets a 404, in one query too
     with django_assert_num_queries(1), pytest.raises(Http404):
         path_selectors.enrolled_milestone(learner=stranger, **slugs)
+
+
+def test_a_planned_learners_row_after_a_status_change_is_the_step_pages_row(client):
+    """The answer is drawn from the rows the change's own statement read, re-planned in place:
+    a row the re-plan moves to another week must show that week, as the step page then does."""
+    from roadmap.services.plan import plan_settings_set
+
+    # given: a learner with a plan of 2 hours a week, so the milestones spread over weeks
+    path = build_roadmap(steps=2, milestones_per_step=4)
+    learner = enrolled_learner(path)
+    plan_settings_set(learner=learner, hours_per_week=2, weekdays=[0, 1, 2, 3, 4])
+    client.force_login(learner)
+    first, second = path_milestones(path)[:2]
+    step_url = first.step.get_absolute_url()
+    content_snapshot_read()
+    week = re.compile(r"planned: week of [^<]*|$")
+    weeks_seen = {week.search(exact_row_of(client.get(step_url), second)).group()}
+
+    for milestone, status in [(second, "done"), (first, "done"), (second, "not_started")]:
+        # when
+        answer = client.post(
+            milestone.get_absolute_url() + "status/",
+            {"status": status, "fragment": "row", "next": step_url},
+            **HTMX,
+        )
+        page = client.get(step_url)
+
+        # then: the answer's row is the step page's row, byte for byte but for the CSRF token
+        assert exact_row_of(answer, milestone) == exact_row_of(page, milestone)
+        weeks_seen.add(week.search(exact_row_of(page, second)).group())
+    # the second row did change weeks (and lost its week when done), so the comparison means it
+    assert len(weeks_seen) == 3
+
+
+def exact_row_of(response, milestone) -> str:
+    """The milestone's row in a step page or a status change's answer, without the CSRF token."""
+    html = response.content.decode()
+    found = re.search(
+        rf'<li class="milestone-row[^"]*" id="milestone-{milestone.pk}">.*?</li>', html, re.S
+    )
+    return TOKEN.sub("", found.group())
