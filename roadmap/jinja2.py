@@ -9,6 +9,7 @@ globals = {
     "status_badge": roadmap_dashboard.status_badge,
     "target_badge": roadmap_dashboard.target_badge,
     "heatmap_cells": roadmap_progress.heatmap_cells,
+    "map_nodes": roadmap_dashboard.map_nodes,
 }
 
 filters = {
