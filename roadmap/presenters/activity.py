@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -359,6 +359,39 @@ def describe_event(event: ProgressEvent, language: str | None = None) -> str:
 class HistoryEntry:
     event: ProgressEvent
     text: str
+
+
+@dataclass(frozen=True)
+class TimedHistoryEntry(HistoryEntry):
+    """A history line with its time as the dashboard prints it: `iso` as |date:"c" and `local`
+    as |date:"j M, H:i" print the event's time in the active time zone."""
+
+    iso: str
+    local: str
+
+
+def timed_history(
+    entries: Iterable[HistoryEntry], zone: dt.tzinfo | None = None
+) -> list[TimedHistoryEntry]:
+    """`entries` with their times printed for `zone` (the active time zone if None): the zone
+    looked up once for the list, not twice a line, and the day (" j M") formatted once per
+    process (day_text); only the hour and minute are the line's own."""
+    zone = zone or timezone.get_current_timezone()
+    language = get_language()
+    timed = []
+    for entry in entries:
+        at = entry.event.occurred_at
+        # As the template engines convert a datetime before |date: an aware one to the zone.
+        local = timezone.localtime(at, zone) if timezone.is_aware(at) else at
+        timed.append(
+            TimedHistoryEntry(
+                event=entry.event,
+                text=entry.text,
+                iso=local.isoformat(),
+                local=f"{_day_text(local.date(), 'j M', language)}, {local:%H:%M}",
+            )
+        )
+    return timed
 
 
 def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:

@@ -280,3 +280,30 @@ def test_the_page_prints_each_badge_and_date_the_old_way(client, settings):
     start = today - dt.timedelta(days=activity_pages.HEATMAP_DAYS - 1)
     assert render("from {{ s|date }} to {{ t|date }},", s=start, t=today) in page
     assert render('<th scope="row">{{ d|date:"j M" }} – ', d=start) in page
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Europe/London", "Asia/Kolkata", "America/St_Johns", "Pacific/Kiritimati"]
+)
+def test_the_recent_changes_times_are_the_date_filters_in_the_active_zone(zone):
+    # given: events across a year (both sides of daylight saving, midnight, a month's end)
+    times = [
+        dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC) + dt.timedelta(hours=37 * n, minutes=n)
+        for n in range(0, 240, 7)
+    ]
+    entries = [
+        activity_pages.HistoryEntry(event=ProgressEvent(occurred_at=at), text=str(n))
+        for n, at in enumerate(times)
+    ]
+
+    # when: printed in the learner's zone, as the dashboard's middleware activates it
+    with timezone.override(zone):
+        timed = activity_pages.timed_history(entries)
+        printed = [
+            render('{{ at|date:"c" }} {{ at|date:"j M, H:i" }}', at=e.event.occurred_at)
+            for e in entries
+        ]
+
+    # then
+    assert [f"{e.iso} {e.local}" for e in timed] == printed
+    assert [e.text for e in timed] == [e.text for e in entries]
