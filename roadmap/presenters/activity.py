@@ -7,7 +7,7 @@ import math
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
@@ -138,6 +138,8 @@ class Heatmap:
 
     cell_size = CELL
 
+    # The summary's figures are read more than once a render (the busiest day three times):
+    # each is worked out once, the cells being laid out for good by build_heatmap.
     @property
     def width(self) -> int:
         return LEFT + self.columns * PITCH
@@ -150,15 +152,15 @@ class Heatmap:
     def days(self) -> int:
         return len(self.cells)
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(c.count for c in self.cells)
 
-    @property
+    @cached_property
     def active_days(self) -> int:
         return sum(1 for c in self.cells if c.count)
 
-    @property
+    @cached_property
     def busiest(self) -> HeatmapCell | None:
         best = max(self.cells, key=lambda c: (c.count, c.day), default=None)
         return best if best and best.count else None

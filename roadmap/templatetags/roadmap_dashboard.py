@@ -9,12 +9,14 @@ from django import template
 from django.conf import settings
 from django.template import engines
 from django.template.loader import get_template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from roadmap.models import ProgressStatus
 from roadmap.presenters import activity as activity_pages
 from roadmap.presenters import browsing as browsing_pages
+from roadmap.presenters.activity import AxisLabel, WeekTotal
 from roadmap.presenters.path_map import MapNode
 from roadmap.selectors.progress import MilestoneState
 
@@ -134,6 +136,38 @@ def map_nodes(nodes: tuple[MapNode, ...], compact: bool, shows_progress: bool) -
             for node in nodes
         )
     return mark_safe("".join(MAP_NODE_GAP + node + MAP_NODE_GAP for node in markup))
+
+
+@lru_cache(maxsize=512)
+def _heatmap_label(label: AxisLabel) -> str:
+    return format_html(
+        '<text class="heatmap-label" x="{}" y="{}">{}</text>', label.x, label.y, label.text
+    )
+
+
+def heatmap_labels(labels: list[AxisLabel]) -> SafeString:
+    """The heatmap's month or weekday labels: the same few for every learner on a day, so each
+    is printed once per process (its text is already in the page's language)."""
+    return mark_safe("".join(_heatmap_label(label) for label in labels))
+
+
+@lru_cache(maxsize=2048)
+def _heatmap_week_row(week: WeekTotal, language: str) -> str:
+    return format_html(
+        '<tr><th scope="row">{} – {}</th><td>{}</td><td>{}</td></tr>',
+        activity_pages.day_text(week.start, "j M"),
+        activity_pages.day_text(week.end, "j M"),
+        week.count,
+        week.active_days,
+    )
+
+
+def heatmap_week_rows(weeks: list[WeekTotal]) -> SafeString:
+    """The rows of the heatmap's table by week: twelve weeks whose days every learner shares and
+    whose counts are mostly small, so each row is printed once per process and language rather
+    than formatting two dates and four values a row a render."""
+    language = get_language()
+    return mark_safe("".join(_heatmap_week_row(week, language) for week in weeks))
 
 
 @register.filter

@@ -307,3 +307,29 @@ def test_the_recent_changes_times_are_the_date_filters_in_the_active_zone(zone):
     # then
     assert [f"{e.iso} {e.local}" for e in timed] == printed
     assert [e.text for e in timed] == [e.text for e in entries]
+
+
+@pytest.mark.parametrize("today", [TODAY, dt.date(2026, 12, 31), dt.date(2027, 3, 1)])
+def test_the_heatmap_labels_and_week_rows_print_what_the_template_loops_printed(today):
+    # given: heatmaps ending on days that start and end months, with quiet, busy and very busy
+    # weeks (a thousand changes and more)
+    loops = engines["jinja2"].from_string(
+        "{% for label in heatmap.month_labels %}"
+        '<text class="heatmap-label" x="{{ label.x }}" y="{{ label.y }}">{{ label.text }}</text>'
+        "{% endfor %}|{% for label in heatmap.weekday_labels %}"
+        '<text class="heatmap-label" x="{{ label.x }}" y="{{ label.y }}">{{ label.text }}</text>'
+        '{% endfor %}|{% for week in heatmap.weeks %}<tr><th scope="row">'
+        '{{ week.start|day_text("j M") }} – {{ week.end|day_text("j M") }}</th>'
+        "<td>{{ week.count }}</td><td>{{ week.active_days }}</td></tr>{% endfor %}"
+    )
+    helpers = engines["jinja2"].from_string(
+        "{{ heatmap_labels(heatmap.month_labels) }}|{{ heatmap_labels(heatmap.weekday_labels) }}"
+        "|{{ heatmap_week_rows(heatmap.weeks) }}"
+    )
+    for busy in (0, 1, 5, 1234):
+        counts = {today - dt.timedelta(days=n): busy * (n % 4) for n in range(0, 90, 3)}
+        heatmap = activity_pages.build_heatmap(counts=counts, today=today)
+
+        # when / then: twice, the second time from the cache
+        for _ in range(2):
+            assert helpers.render({"heatmap": heatmap}) == loops.render({"heatmap": heatmap})
