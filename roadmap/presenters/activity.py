@@ -177,6 +177,25 @@ def longest_streak(*, active_days: Iterable[dt.date]) -> int:
     return best
 
 
+@lru_cache(maxsize=16)
+def _quiet_cells(today: dt.date, days: int) -> tuple[HeatmapCell, ...]:
+    # Every learner's days without a change on `today` are the same squares (the cells are
+    # frozen, so they can be shared): laid out once per process and day, and a page makes
+    # cells only for its active days.
+    start = today - dt.timedelta(days=days - 1)
+    grid_start = start - dt.timedelta(days=start.weekday())
+    return tuple(
+        HeatmapCell(
+            day=day,
+            count=0,
+            level=0,
+            x=LEFT + (day - grid_start).days // 7 * PITCH,
+            y=TOP + day.weekday() * PITCH,
+        )
+        for day in (start + dt.timedelta(days=offset) for offset in range(days))
+    )
+
+
 def build_heatmap(
     *, counts: dict[dt.date, int], today: dt.date, days: int = HEATMAP_DAYS
 ) -> Heatmap:
@@ -184,20 +203,12 @@ def build_heatmap(
     start = today - dt.timedelta(days=days - 1)
     grid_start = start - dt.timedelta(days=start.weekday())
     language = get_language()  # once for the labels, not once per date they format
-    cells = []
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        count = counts.get(day, 0)
-        column = (day - grid_start).days // 7
-        cells.append(
-            HeatmapCell(
-                day=day,
-                count=count,
-                level=heatmap_level(count),
-                x=LEFT + column * PITCH,
-                y=TOP + day.weekday() * PITCH,
-            )
-        )
+    cells = [
+        cell
+        if not (count := counts.get(cell.day, 0))
+        else HeatmapCell(day=cell.day, count=count, level=heatmap_level(count), x=cell.x, y=cell.y)
+        for cell in _quiet_cells(today, days)
+    ]
     columns = (today - grid_start).days // 7 + 1
 
     month_labels = []

@@ -333,3 +333,26 @@ def test_the_heatmap_labels_and_week_rows_print_what_the_template_loops_printed(
         # when / then: twice, the second time from the cache
         for _ in range(2):
             assert helpers.render({"heatmap": heatmap}) == loops.render({"heatmap": heatmap})
+
+
+def test_the_heatmaps_quiet_days_are_shared_but_a_learners_active_days_are_their_own():
+    # given: one learner busy on some days, then another with no change at all, on the same day
+    busy = {TODAY - dt.timedelta(days=n): n + 1 for n in (0, 1, 5, 40, 83)}
+
+    # when
+    first = activity_pages.build_heatmap(counts=busy, today=TODAY)
+    second = activity_pages.build_heatmap(counts={}, today=TODAY)
+    again = activity_pages.build_heatmap(counts=busy, today=TODAY)
+
+    # then: the second shows nothing of the first's, and both are laid out the same, a day's
+    # column from the Monday of the first week and its row by weekday
+    assert {c.day: c.count for c in first.cells if c.count} == busy
+    assert [c.count for c in second.cells] == [0] * activity_pages.HEATMAP_DAYS
+    assert first.cells == again.cells
+    monday = first.cells[0].day - dt.timedelta(days=first.cells[0].day.weekday())
+    for cell, quiet in zip(first.cells, second.cells, strict=True):
+        assert (cell.day, cell.x, cell.y) == (quiet.day, quiet.x, quiet.y)
+        assert cell.x == activity_pages.LEFT + (cell.day - monday).days // 7 * activity_pages.PITCH
+        assert cell.y == activity_pages.TOP + cell.day.weekday() * activity_pages.PITCH
+        assert cell.level == activity_pages.heatmap_level(cell.count)
+    assert (first.total, second.total) == (sum(busy.values()), 0)
