@@ -9,6 +9,9 @@ globals = {
     "status_badge": roadmap_dashboard.status_badge,
     "target_badge": roadmap_dashboard.target_badge,
     "heatmap_cells": roadmap_progress.heatmap_cells,
+    "map_nodes": roadmap_dashboard.map_nodes,
+    "heatmap_labels": roadmap_dashboard.heatmap_labels,
+    "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
 }
 
 filters = {

@@ -7,9 +7,9 @@ import math
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -138,6 +138,8 @@ class Heatmap:
 
     cell_size = CELL
 
+    # The summary's figures are read more than once a render (the busiest day three times):
+    # each is worked out once, the cells being laid out for good by build_heatmap.
     @property
     def width(self) -> int:
         return LEFT + self.columns * PITCH
@@ -150,15 +152,15 @@ class Heatmap:
     def days(self) -> int:
         return len(self.cells)
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(c.count for c in self.cells)
 
-    @property
+    @cached_property
     def active_days(self) -> int:
         return sum(1 for c in self.cells if c.count)
 
-    @property
+    @cached_property
     def busiest(self) -> HeatmapCell | None:
         best = max(self.cells, key=lambda c: (c.count, c.day), default=None)
         return best if best and best.count else None
@@ -175,6 +177,25 @@ def longest_streak(*, active_days: Iterable[dt.date]) -> int:
     return best
 
 
+@lru_cache(maxsize=16)
+def _quiet_cells(today: dt.date, days: int) -> tuple[HeatmapCell, ...]:
+    # Every learner's days without a change on `today` are the same squares (the cells are
+    # frozen, so they can be shared): laid out once per process and day, and a page makes
+    # cells only for its active days.
+    start = today - dt.timedelta(days=days - 1)
+    grid_start = start - dt.timedelta(days=start.weekday())
+    return tuple(
+        HeatmapCell(
+            day=day,
+            count=0,
+            level=0,
+            x=LEFT + (day - grid_start).days // 7 * PITCH,
+            y=TOP + day.weekday() * PITCH,
+        )
+        for day in (start + dt.timedelta(days=offset) for offset in range(days))
+    )
+
+
 def build_heatmap(
     *, counts: dict[dt.date, int], today: dt.date, days: int = HEATMAP_DAYS
 ) -> Heatmap:
@@ -182,20 +203,12 @@ def build_heatmap(
     start = today - dt.timedelta(days=days - 1)
     grid_start = start - dt.timedelta(days=start.weekday())
     language = get_language()  # once for the labels, not once per date they format
-    cells = []
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        count = counts.get(day, 0)
-        column = (day - grid_start).days // 7
-        cells.append(
-            HeatmapCell(
-                day=day,
-                count=count,
-                level=heatmap_level(count),
-                x=LEFT + column * PITCH,
-                y=TOP + day.weekday() * PITCH,
-            )
-        )
+    cells = [
+        cell
+        if not (count := counts.get(cell.day, 0))
+        else HeatmapCell(day=cell.day, count=count, level=heatmap_level(count), x=cell.x, y=cell.y)
+        for cell in _quiet_cells(today, days)
+    ]
     columns = (today - grid_start).days // 7 + 1
 
     month_labels = []
@@ -359,6 +372,39 @@ def describe_event(event: ProgressEvent, language: str | None = None) -> str:
 class HistoryEntry:
     event: ProgressEvent
     text: str
+
+
+@dataclass(frozen=True)
+class TimedHistoryEntry(HistoryEntry):
+    """A history line with its time as the dashboard prints it: `iso` as |date:"c" and `local`
+    as |date:"j M, H:i" print the event's time in the active time zone."""
+
+    iso: str
+    local: str
+
+
+def timed_history(
+    entries: Iterable[HistoryEntry], zone: dt.tzinfo | None = None
+) -> list[TimedHistoryEntry]:
+    """`entries` with their times printed for `zone` (the active time zone if None): the zone
+    looked up once for the list, not twice a line, and the day (" j M") formatted once per
+    process (day_text); only the hour and minute are the line's own."""
+    zone = zone or timezone.get_current_timezone()
+    language = get_language()
+    timed = []
+    for entry in entries:
+        at = entry.event.occurred_at
+        # As the template engines convert a datetime before |date: an aware one to the zone.
+        local = timezone.localtime(at, zone) if timezone.is_aware(at) else at
+        timed.append(
+            TimedHistoryEntry(
+                event=entry.event,
+                text=entry.text,
+                iso=local.isoformat(),
+                local=f"{_day_text(local.date(), 'j M', language)}, {local:%H:%M}",
+            )
+        )
+    return timed
 
 
 def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:

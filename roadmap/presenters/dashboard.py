@@ -23,11 +23,12 @@ from roadmap.models import (
 )
 from roadmap.presenters.activity import (
     Heatmap,
-    HistoryEntry,
     Projection,
+    TimedHistoryEntry,
     activity_heatmap,
     project_finish,
     recent_activity,
+    timed_history,
 )
 from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors.paths import learner_today
@@ -51,7 +52,7 @@ class Dashboard:
     heatmap: Heatmap
     projection: Projection
     next_actions: list[MilestoneState]
-    recent: list[HistoryEntry]
+    recent: list[TimedHistoryEntry]
     # The personal plan's first panel; None for a learner who has not made a plan.
     week: ThisWeek | None = None
     maps: list[PathMap] = field(default_factory=list)  # one per path, in overview.paths' order
@@ -98,8 +99,11 @@ def learner_dashboard(
         heatmap=heatmap,
         projection=projection,
         next_actions=overview.next_actions(3),
-        recent=recent_activity(
-            learner=learner, milestones={m.milestone.pk: m.milestone for m in overview.milestones}
+        recent=timed_history(
+            recent_activity(
+                learner=learner,
+                milestones={m.milestone.pk: m.milestone for m in overview.milestones},
+            )
         ),
         maps=[path_map(outline=p, today=today, planned=planned) for p in overview.paths],
     )

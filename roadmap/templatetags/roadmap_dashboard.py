@@ -1,25 +1,32 @@
-"""Template tags for the roadmap pages' inner loops (dashboard rows, step rows): the shared badge
-partials and dates, each rendered once per process for what decides them rather than once per
-row per render, and the status buttons a milestone offers."""
+"""Template tags for the roadmap pages' inner loops (dashboard rows, step rows, the map's nodes):
+the shared badge and map node partials and dates, each rendered once per process for what
+decides them rather than once per row per render, and the status buttons a milestone offers."""
 
 import datetime as dt
 from functools import lru_cache
 
 from django import template
 from django.conf import settings
+from django.template import engines
 from django.template.loader import get_template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from roadmap.models import ProgressStatus
 from roadmap.presenters import activity as activity_pages
 from roadmap.presenters import browsing as browsing_pages
+from roadmap.presenters.activity import AxisLabel, WeekTotal
+from roadmap.presenters.path_map import MapNode
 from roadmap.selectors.progress import MilestoneState
 
 register = template.Library()
 
 STATUS_BADGE = "roadmap/partials/status_badge.html"
 TARGET_BADGE = "roadmap/partials/target_badge.html"
+MAP_NODE = "roadmap/partials/map_node.html"  # a Jinja2 partial: the map is drawn by Jinja2 only
+# What separates the map's nodes: the indentation the map's former template loop printed.
+MAP_NODE_GAP = "\n        "
 
 
 class PartialReadsMore(Exception):
@@ -27,18 +34,19 @@ class PartialReadsMore(Exception):
 
 
 class BadgeKey:
-    """The stand-in `state` a cached badge is rendered from: exactly the fields its cache key
-    holds. Reading any other field raises (Django's templates let only AttributeError and its
-    kin pass silently), so a partial that comes to read more fails every page test at once
-    instead of printing the field empty from the cache."""
+    """The stand-in `state` (or `node`) a cached partial is rendered from: exactly the fields
+    its cache key holds. Reading any other field raises (Django's templates let only
+    AttributeError and its kin pass silently, Jinja2's too), so a partial that comes to read
+    more fails every page test at once instead of printing the field empty from the cache."""
 
-    def __init__(self, partial: str, **fields) -> None:
+    def __init__(self, partial: str, variable: str = "state", /, **fields) -> None:
         self._partial = partial
+        self._variable = variable
         self.__dict__.update(fields)
 
     def __getattr__(self, name: str):
         raise PartialReadsMore(
-            f"{self._partial} reads state.{name}, which its cache key in "
+            f"{self._partial} reads {self._variable}.{name}, which its cache key in "
             f"roadmap/templatetags/roadmap_dashboard.py does not hold: add it to the key"
         )
 
@@ -73,6 +81,93 @@ def target_badge(state: MilestoneState, today: dt.date) -> SafeString:
     if settings.DEBUG:
         return mark_safe(get_template(TARGET_BADGE).render({"state": state, "today": today}))
     return mark_safe(_target_badge(state.target_date, state.is_finished, today, get_language()))
+
+
+@lru_cache(maxsize=4096)
+def _map_node(
+    title: str,
+    address: str,
+    state: str,
+    state_text: str,
+    is_position: bool,
+    planned_week: dt.date | None,
+    compact: bool,
+    shows_progress: bool,
+    language: str,
+) -> str:
+    node = BadgeKey(
+        MAP_NODE,
+        "node",
+        title=title,
+        url=address,
+        state=state,
+        state_text=state_text,
+        is_position=is_position,
+        planned_week=planned_week,
+    )
+    context = {"node": node, "compact": compact, "shows_progress": shows_progress}
+    return engines["jinja2"].get_template(MAP_NODE).render(context)
+
+
+def map_nodes(nodes: tuple[MapNode, ...], compact: bool, shows_progress: bool) -> SafeString:
+    """A map step's nodes, each what partials/map_node.html prints for it. A dashboard draws
+    its map's 40-odd nodes afresh after every change of the learner's, and each node is one of
+    a few (its milestone's title and address, its state, "you are here" or not): each is
+    rendered once per process and language. The compact map does not print the planned week,
+    so it is left out of the key there."""
+    if settings.DEBUG:
+        template = engines["jinja2"].get_template(MAP_NODE)
+        context = {"compact": compact, "shows_progress": shows_progress}
+        markup = (template.render({**context, "node": node}) for node in nodes)
+    else:
+        language = get_language()
+        markup = (
+            _map_node(
+                node.title,
+                node.url,
+                node.state,
+                node.state_text,
+                node.is_position,
+                None if compact else node.planned_week,
+                compact,
+                shows_progress,
+                language,
+            )
+            for node in nodes
+        )
+    return mark_safe("".join(MAP_NODE_GAP + node + MAP_NODE_GAP for node in markup))
+
+
+@lru_cache(maxsize=512)
+def _heatmap_label(label: AxisLabel) -> str:
+    return format_html(
+        '<text class="heatmap-label" x="{}" y="{}">{}</text>', label.x, label.y, label.text
+    )
+
+
+def heatmap_labels(labels: list[AxisLabel]) -> SafeString:
+    """The heatmap's month or weekday labels: the same few for every learner on a day, so each
+    is printed once per process (its text is already in the page's language)."""
+    return mark_safe("".join(_heatmap_label(label) for label in labels))
+
+
+@lru_cache(maxsize=2048)
+def _heatmap_week_row(week: WeekTotal, language: str) -> str:
+    return format_html(
+        '<tr><th scope="row">{} – {}</th><td>{}</td><td>{}</td></tr>',
+        activity_pages.day_text(week.start, "j M"),
+        activity_pages.day_text(week.end, "j M"),
+        week.count,
+        week.active_days,
+    )
+
+
+def heatmap_week_rows(weeks: list[WeekTotal]) -> SafeString:
+    """The rows of the heatmap's table by week: twelve weeks whose days every learner shares and
+    whose counts are mostly small, so each row is printed once per process and language rather
+    than formatting two dates and four values a row a render."""
+    language = get_language()
+    return mark_safe("".join(_heatmap_week_row(week, language) for week in weeks))
 
 
 @register.filter

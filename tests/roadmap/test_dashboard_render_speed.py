@@ -280,3 +280,79 @@ def test_the_page_prints_each_badge_and_date_the_old_way(client, settings):
     start = today - dt.timedelta(days=activity_pages.HEATMAP_DAYS - 1)
     assert render("from {{ s|date }} to {{ t|date }},", s=start, t=today) in page
     assert render('<th scope="row">{{ d|date:"j M" }} – ', d=start) in page
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Europe/London", "Asia/Kolkata", "America/St_Johns", "Pacific/Kiritimati"]
+)
+def test_the_recent_changes_times_are_the_date_filters_in_the_active_zone(zone):
+    # given: events across a year (both sides of daylight saving, midnight, a month's end)
+    times = [
+        dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC) + dt.timedelta(hours=37 * n, minutes=n)
+        for n in range(0, 240, 7)
+    ]
+    entries = [
+        activity_pages.HistoryEntry(event=ProgressEvent(occurred_at=at), text=str(n))
+        for n, at in enumerate(times)
+    ]
+
+    # when: printed in the learner's zone, as the dashboard's middleware activates it
+    with timezone.override(zone):
+        timed = activity_pages.timed_history(entries)
+        printed = [
+            render('{{ at|date:"c" }} {{ at|date:"j M, H:i" }}', at=e.event.occurred_at)
+            for e in entries
+        ]
+
+    # then
+    assert [f"{e.iso} {e.local}" for e in timed] == printed
+    assert [e.text for e in timed] == [e.text for e in entries]
+
+
+@pytest.mark.parametrize("today", [TODAY, dt.date(2026, 12, 31), dt.date(2027, 3, 1)])
+def test_the_heatmap_labels_and_week_rows_print_what_the_template_loops_printed(today):
+    # given: heatmaps ending on days that start and end months, with quiet, busy and very busy
+    # weeks (a thousand changes and more)
+    loops = engines["jinja2"].from_string(
+        "{% for label in heatmap.month_labels %}"
+        '<text class="heatmap-label" x="{{ label.x }}" y="{{ label.y }}">{{ label.text }}</text>'
+        "{% endfor %}|{% for label in heatmap.weekday_labels %}"
+        '<text class="heatmap-label" x="{{ label.x }}" y="{{ label.y }}">{{ label.text }}</text>'
+        '{% endfor %}|{% for week in heatmap.weeks %}<tr><th scope="row">'
+        '{{ week.start|day_text("j M") }} – {{ week.end|day_text("j M") }}</th>'
+        "<td>{{ week.count }}</td><td>{{ week.active_days }}</td></tr>{% endfor %}"
+    )
+    helpers = engines["jinja2"].from_string(
+        "{{ heatmap_labels(heatmap.month_labels) }}|{{ heatmap_labels(heatmap.weekday_labels) }}"
+        "|{{ heatmap_week_rows(heatmap.weeks) }}"
+    )
+    for busy in (0, 1, 5, 1234):
+        counts = {today - dt.timedelta(days=n): busy * (n % 4) for n in range(0, 90, 3)}
+        heatmap = activity_pages.build_heatmap(counts=counts, today=today)
+
+        # when / then: twice, the second time from the cache
+        for _ in range(2):
+            assert helpers.render({"heatmap": heatmap}) == loops.render({"heatmap": heatmap})
+
+
+def test_the_heatmaps_quiet_days_are_shared_but_a_learners_active_days_are_their_own():
+    # given: one learner busy on some days, then another with no change at all, on the same day
+    busy = {TODAY - dt.timedelta(days=n): n + 1 for n in (0, 1, 5, 40, 83)}
+
+    # when
+    first = activity_pages.build_heatmap(counts=busy, today=TODAY)
+    second = activity_pages.build_heatmap(counts={}, today=TODAY)
+    again = activity_pages.build_heatmap(counts=busy, today=TODAY)
+
+    # then: the second shows nothing of the first's, and both are laid out the same, a day's
+    # column from the Monday of the first week and its row by weekday
+    assert {c.day: c.count for c in first.cells if c.count} == busy
+    assert [c.count for c in second.cells] == [0] * activity_pages.HEATMAP_DAYS
+    assert first.cells == again.cells
+    monday = first.cells[0].day - dt.timedelta(days=first.cells[0].day.weekday())
+    for cell, quiet in zip(first.cells, second.cells, strict=True):
+        assert (cell.day, cell.x, cell.y) == (quiet.day, quiet.x, quiet.y)
+        assert cell.x == activity_pages.LEFT + (cell.day - monday).days // 7 * activity_pages.PITCH
+        assert cell.y == activity_pages.TOP + cell.day.weekday() * activity_pages.PITCH
+        assert cell.level == activity_pages.heatmap_level(cell.count)
+    assert (first.total, second.total) == (sum(busy.values()), 0)

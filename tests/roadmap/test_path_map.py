@@ -7,12 +7,14 @@ import datetime as dt
 import re
 
 import pytest
+from django.template import engines
 from django.urls import reverse
 
 from roadmap.models import MilestoneProgress, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
 from roadmap.presenters import path_map as map_pages
 from roadmap.selectors.progress import learner_overview
+from roadmap.templatetags import roadmap_dashboard
 from tests.roadmap.factories import (
     EnrollmentFactory,
     build_roadmap,
@@ -155,3 +157,88 @@ def test_node_links_carry_their_state_as_text_for_screen_readers(client):
     here = re.search(r'<li class="map-node map-not_started map-here">(.*?)</li>', html, re.S)
     assert second.title in here.group(1) and "you are here" in here.group(1)
     assert "You are here:" in html  # the position, in words, above the map
+
+
+# --- The nodes' markup, each rendered once per process -------------------------------------------
+
+
+def _nodes() -> list[map_pages.MapNode]:
+    # Every field the node partial prints, each varied on its own, so a cache key that leaves one
+    # out hands one node the markup of another that differs only there.
+    return [
+        map_pages.MapNode(
+            number=1,
+            title=title,
+            url=address,
+            state=state,
+            state_text=text,
+            is_position=is_position,
+            planned_week=week,
+        )
+        for title, address in [("Scope <a> & project", "/paths/p/s/m/"), ("Other", "/paths/p/s/o/")]
+        for state, text in [("done", "Done"), ("done", "Finished"), ("overdue", "Overdue")]
+        for is_position in (False, True)
+        for week in (None, TODAY, TODAY + dt.timedelta(weeks=1))
+    ]
+
+
+@pytest.mark.parametrize("compact", [True, False])
+@pytest.mark.parametrize("shows_progress", [True, False])
+def test_the_cached_nodes_print_what_the_partial_prints_for_each(settings, compact, shows_progress):
+    # given: the partial rendered afresh for each node (as with DEBUG on)
+    nodes = _nodes()
+    settings.DEBUG = True
+    fresh = [roadmap_dashboard.map_nodes((node,), compact, shows_progress) for node in nodes]
+    settings.DEBUG = False
+
+    # when: each node from the cache (twice: the second time every node is a hit), and all at once
+    cached = [
+        [roadmap_dashboard.map_nodes((node,), compact, shows_progress) for node in nodes]
+        for _ in range(2)
+    ]
+    together = roadmap_dashboard.map_nodes(tuple(nodes), compact, shows_progress)
+
+    # then: the same markup, node by node, the title escaped
+    assert cached == [fresh, fresh]
+    assert together == "".join(fresh)
+    assert "Scope &lt;a&gt; &amp; project" in together
+    assert ("planned: week of" in together) is not compact
+
+
+def test_the_nodes_are_placed_as_the_template_loop_placed_them(settings):
+    # given: a step of two nodes, printed by the map's former loop over the node partial
+    first, second = _nodes()[:2]
+    loop = engines["jinja2"].from_string(
+        '<ol class="map-nodes">\n        {% for node in nodes %}\n        '
+        '{% include "roadmap/partials/map_node.html" %}\n        {% endfor %}\n      </ol>'
+    )
+    context = {"compact": False, "shows_progress": True}
+
+    # when
+    printed = engines["jinja2"].from_string(
+        '<ol class="map-nodes">\n        {{ map_nodes(nodes, compact, shows_progress) }}'
+        "\n      </ol>"
+    )
+
+    # then
+    assert printed.render({**context, "nodes": (first, second)}) == loop.render(
+        {**context, "nodes": (first, second)}
+    )
+
+
+def test_a_node_partial_that_reads_a_field_outside_its_cache_key_fails_loudly(settings, tmp_path):
+    # given: the node partial changed to read a field its cache key does not hold
+    partial = tmp_path / "roadmap" / "partials" / "map_node.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text("<li>{{ node.title }} {{ node.number }}</li>")
+    jinja2 = settings.TEMPLATES[1]
+    settings.TEMPLATES = [settings.TEMPLATES[0], {**jinja2, "DIRS": [tmp_path, *jinja2["DIRS"]]}]
+    roadmap_dashboard._map_node.cache_clear()
+
+    # when / then: the cached node raises, naming the field, instead of printing it empty (or
+    # another learner's) from the cache
+    try:
+        with pytest.raises(roadmap_dashboard.PartialReadsMore, match="node.number"):
+            roadmap_dashboard.map_nodes(tuple(_nodes()[:1]), True, True)
+    finally:
+        roadmap_dashboard._map_node.cache_clear()
