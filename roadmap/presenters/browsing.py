@@ -416,8 +416,8 @@ def milestone_page(
     today: dt.date,
 ) -> MilestonePage:
     """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
-    history when enrolled. Four queries at most, however many resources or events there are: the
-    content version with the enrolment, the progress row, its evidence, the history; the
+    history when enrolled. Three queries at most, however many resources or events there are:
+    the content version with the enrolment, the progress row with its evidence, the history; the
     content comes from the process's snapshot (roadmap/selectors/content_snapshot.py)."""
     read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
     if read is None:
@@ -432,16 +432,15 @@ def milestone_page(
     milestone = published.milestone_by_slugs.get((step_slug, milestone_slug)) if published else None
     if milestone is None:
         raise Http404("No such milestone")
-    page = _milestone_page(
+    return _milestone_page(
         milestone=milestone,
         resources=list(published.resources[milestone.pk]),
         siblings=list(published.milestones[milestone.step_id]),
         enrolled=enrolled,
         learner=learner,
         today=today,
+        content_version=content_snapshot.held_version(published),
     )
-    page.content_version = content_snapshot.held_version(published)
-    return page
 
 
 def _milestone_page_read(
@@ -483,9 +482,11 @@ def _milestone_page(
     enrolled: bool,
     learner: User | None,
     today: dt.date,
+    content_version: int | None = None,
 ) -> MilestonePage:
     """The learner's part of the page: the progress row with its evidence (one query), the
-    history (one more)."""
+    history (one more). `content_version` keys the page's content fragments (None: the page was
+    read from the database, so none are kept)."""
     state, evidence = milestone_state_and_evidence(
         learner=learner if enrolled else None, milestone=milestone
     )
@@ -506,4 +507,5 @@ def _milestone_page(
         actions=milestone_actions(
             milestone, signed_in=learner is not None and learner.is_authenticated
         ),
+        content_version=content_version,
     )

@@ -26,16 +26,11 @@ from tests.roadmap.factories import (
     enrolled_learner,
     path_milestones,
 )
+from tests.roadmap.markup import TOKEN, squash
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-
-
-def squash(html: str) -> str:
-    """The markup with runs of whitespace as one space, and any CSRF token as the same one."""
-    return re.sub(r"\s+", " ", TOKEN.sub('name="csrfmiddlewaretoken" value="token"', html)).strip()
 
 
 def row_of(html: str, milestone: Milestone) -> str:
