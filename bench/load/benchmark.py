@@ -35,7 +35,9 @@ other:
 
 Requests carry X-Forwarded-Proto: https, as they would from the TLS proxy. It prints requests/s,
 p50 and p99 for each and each one's ratio to the bare page (per round and their median) and to
-the in-repo baseline, with the command and the core count.
+the in-repo baseline, with the command and the core count; then where each page's CPU went: the
+milliseconds per request spent by the web server's processes, PostgreSQL's, Redis and wrk, read
+from /proc around each measured run (what the machine spent beside them is "other").
 A second pass runs each page with 4 connections (fewer than gunicorn's workers), where latency
 is the time a request takes rather than its wait in the queue: with 32 connections kept busy,
 Little's law makes the mean latency 32 / (requests per second) whatever the page costs.
@@ -229,6 +231,20 @@ def warm(base_url: str, sessions: list[dict], paths: list[str]) -> None:
                 raise SystemExit(f"warm-up: {path} answered {response.status}")
 
 
+def cpu_per_request(before: dict, after: dict, run: dict) -> dict[str, float]:
+    """Milliseconds of CPU per request in each part of the machine during one wrk run, and how
+    busy the machine was (its two cores shared by the server, PostgreSQL, Redis and wrk)."""
+    spent = kit.cpu_spent(before, after)
+    per_request = {
+        part: 1000 * spent[part] / max(run["requests"], 1)
+        for part in ("web", "PostgreSQL", "Redis", "wrk", "machine")
+    }
+    named = sum(per_request[p] for p in ("web", "PostgreSQL", "Redis", "wrk"))
+    per_request["other"] = max(per_request.pop("machine") - named, 0.0)
+    per_request["busy"] = 100 * spent["machine"] / max(spent["elapsed"], 1e-9)
+    return per_request
+
+
 def ratios(runs: list[dict], base: list[dict] | None) -> list[float] | None:
     """Each round's requests/s over the same round's yardstick."""
     if not base:
@@ -254,6 +270,9 @@ def combine(rounds: dict[str, list[dict]]) -> dict[str, dict]:
             "ratio": statistics.median(ratios(runs, base)) if base else None,
             "bare_ratio": statistics.median(per_round_bare) if per_round_bare else None,
             "bare_ratios": per_round_bare,
+            "cpu": {
+                part: statistics.median(r["cpu"][part] for r in runs) for part in runs[0]["cpu"]
+            },
             "rounds": runs,
         }
     return combined
@@ -275,6 +294,22 @@ def table(results: dict[str, dict], *, title: str) -> None:
             f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {bare} | "
             f"{per_round or '—'} | {ratio} | {r['non_2xx_3xx']} |"
         )
+    print()
+    print(
+        "CPU per request in each part of the machine, ms (median over the rounds), and how busy"
+        " its cores were:"
+    )
+    print("| Page | web server | PostgreSQL | Redis | wrk | other | all | busy |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in results.items():
+        cpu = r["cpu"]
+        parts = ("web", "PostgreSQL", "Redis", "wrk", "other")
+        print(
+            f"| {name} | "
+            + " | ".join(f"{cpu[p]:.2f}" for p in parts)
+            + f" | {sum(cpu[p] for p in parts):.2f} | {cpu['busy']:.0f}% |"
+        )
+    print()
     if "bare" in results:
         for name, goal in BARE_GOALS.items():
             if name in results:
@@ -395,7 +430,9 @@ def main() -> None:
                     each = common | {"threads": connections} if scenario == "loop" else common
                     if args.warmup:
                         wrk(target.base_url, script, duration=args.warmup, **each)
+                    before = kit.cpu_snapshot(target.process.pid)
                     r = wrk(target.base_url, script, duration=seconds, **each)
+                    r["cpu"] = cpu_per_request(before, kit.cpu_snapshot(target.process.pid), r)
                     rounds.setdefault(scenario, []).append(r)
                     print(
                         f"  {scenario:<18} {r['rps']:8.1f} req/s  p50 {r['p50']:6.1f} ms  "

@@ -14,6 +14,7 @@ import contextlib
 import http.client
 import json
 import os
+import resource
 import secrets
 import socket
 import subprocess
@@ -504,6 +505,78 @@ class Gunicorn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+# --- Where the machine's CPU goes during a run ----------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command name, CPU seconds) of every process this machine shows."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = Path(entry.path, "stat").read_text()
+        except OSError:  # gone between the listing and the read
+            continue
+        # The command name is in parentheses and may hold spaces: split after the last ")".
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        found.append(
+            (
+                int(entry.name),
+                int(fields[1]),
+                name,
+                (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
+            )
+        )
+    return found
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
+
+
+def cpu_snapshot(server_pid: int) -> dict:
+    """CPU seconds so far of each process of the web server (a gunicorn master and its
+    workers), PostgreSQL and Redis; of this process's finished children (the load generator,
+    wrk); and of the whole machine."""
+    processes = _processes()
+    web = {server_pid} | {pid for pid, parent, _, _ in processes if parent == server_pid}
+    parts = {}
+    for pid, _, name, seconds in processes:
+        if pid in web:
+            parts[pid] = ("web", seconds)
+        elif name == "postgres":
+            parts[pid] = ("PostgreSQL", seconds)
+        elif name.startswith("redis-server"):
+            parts[pid] = ("Redis", seconds)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy, elapsed = machine_busy_seconds()
+    return {
+        "processes": parts,
+        "wrk": children.ru_utime + children.ru_stime,
+        "machine": busy,
+        "elapsed": elapsed,
+    }
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each part spent between two snapshots. A process that ended in between (a
+    database connection past its age, say) is counted in the machine's total only."""
+    spent = {"web": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
+    for pid, (part, seconds) in after["processes"].items():
+        earlier = before["processes"].get(pid)
+        spent[part] += seconds - (earlier[1] if earlier and earlier[0] == part else 0.0)
+    for key in ("wrk", "machine", "elapsed"):
+        spent[key] = after[key] - before[key]
+    return spent
 
 
 def main() -> None:
