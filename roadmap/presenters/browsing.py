@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from django.db.models import Choices, Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,13 @@ from roadmap.models import (
     Step,
 )
 from roadmap.presenters.actions import ActionLink, milestone_actions
-from roadmap.presenters.activity import MILESTONE_HISTORY_EVENTS, HistoryEntry, _history
+from roadmap.presenters.activity import (
+    MILESTONE_HISTORY_EVENTS,
+    HistoryEntry,
+    TimedHistoryEntry,
+    _day_text,
+    _history,
+)
 from roadmap.presenters.addresses import milestone_url_maker
 from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors import content_snapshot
@@ -372,7 +378,7 @@ class MilestonePage:
     milestone: Milestone
     resources: list[MilestoneResource]
     state: MilestoneState
-    history: list[HistoryEntry]
+    history: list[TimedHistoryEntry]
     siblings: list[Milestone]
     is_enrolled: bool
     today: dt.date
@@ -490,10 +496,14 @@ def _milestone_page(
     state, evidence = milestone_state_and_evidence(
         learner=learner if enrolled else None, milestone=milestone
     )
-    history: list[HistoryEntry] = []
+    history: list[TimedHistoryEntry] = []
     if enrolled:
-        history = _history(
-            milestone_events(learner=learner, milestone=milestone, limit=MILESTONE_HISTORY_EVENTS)
+        history = dated_history(
+            _history(
+                milestone_events(
+                    learner=learner, milestone=milestone, limit=MILESTONE_HISTORY_EVENTS
+                )
+            )
         )
     return MilestonePage(
         milestone=milestone,
@@ -509,3 +519,28 @@ def _milestone_page(
         ),
         content_version=content_version,
     )
+
+
+def dated_history(
+    entries: Sequence[HistoryEntry], zone: dt.tzinfo | None = None
+) -> list[TimedHistoryEntry]:
+    """`entries` with their times as the milestone page prints them: `iso` as |date("c") and
+    `local` as |date("j M Y, H:i") print the event's time in `zone` (the active time zone if
+    None), without two |date filters a line (each a DateFormat and the locale's format lookups):
+    the zone looked up once, the day formatted once per process (activity's day text)."""
+    zone = zone or timezone.get_current_timezone()
+    language = get_language()
+    dated = []
+    for entry in entries:
+        at = entry.event.occurred_at
+        # As the template engines convert a datetime before |date: an aware one to the zone.
+        local = timezone.localtime(at, zone) if timezone.is_aware(at) else at
+        dated.append(
+            TimedHistoryEntry(
+                event=entry.event,
+                text=entry.text,
+                iso=local.isoformat(),
+                local=f"{_day_text(local.date(), 'j M Y', language)}, {local:%H:%M}",
+            )
+        )
+    return dated
