@@ -412,6 +412,20 @@ class MilestonePage:
     def number(self) -> int:
         return self._index + 1
 
+    @property
+    def planned_weeks(self) -> tuple[str, ...] | None:
+        """What the page's "Planned" item names for an unfinished milestone in the learner's
+        plan: the first planned week's Monday, then the last's if there are more weeks ("j M
+        Y", as |date printed them, each day formatted once per process); None: no item."""
+        progress = self.state.progress
+        if progress is None or not progress.plan_week or self.state.is_finished:
+            return None
+        weeks = progress.plan_weeks
+        language = get_language()
+        return tuple(
+            _day_text(week, "j M Y", language) for week, _hours in weeks[:1] + weeks[1:][-1:]
+        )
+
 
 def milestone_page(
     *,
