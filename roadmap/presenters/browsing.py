@@ -51,6 +51,7 @@ from roadmap.selectors.progress import (
     learner_step_progress,
     milestone_events,
 )
+from roadmap.selectors.rows import milestone_page_rows, step_page_rows
 
 
 @dataclass
@@ -304,22 +305,31 @@ def step_progress(
 
 def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt.date) -> StepPage:
     """One step: its milestones (with the learner's status), its courses and the path's other
-    steps for navigation. Two queries at most: the content version with whether the learner is
-    enrolled, then the learner's progress on the step's milestones; the content comes from the
-    process's snapshot (roadmap/selectors/content_snapshot.py)."""
-    read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
-    if read is None:
+    steps for navigation. One query: the content version with whether the learner is enrolled
+    and their progress on the step's milestones (roadmap/selectors/rows.py); the content comes
+    from the process's snapshot (roadmap/selectors/content_snapshot.py)."""
+    if not content_snapshot.snapshot_enabled():
         return _step_page_read(
             path_slug=path_slug, step_slug=step_slug, learner=learner, today=today
         )
-    published, enrolled = read
+    token, enrolled, rows = step_page_rows(
+        learner=learner, path_slug=path_slug, step_slug=step_slug
+    )
+    if token is None:  # no token row (after a test's flush): read the database
+        return _step_page_read(
+            path_slug=path_slug, step_slug=step_slug, learner=learner, today=today
+        )
+    published = content_snapshot.content_snapshot(token).paths.get(path_slug)
     if published is None:
         raise Http404("No such career path")
     step = published.step_by_slug.get(step_slug)
     if step is None:
         raise Http404("No such step")
     progress = step_progress(
-        learner=learner if enrolled else None, step=step, milestones=published.milestones[step.pk]
+        learner=learner if enrolled else None,
+        step=step,
+        milestones=published.milestones[step.pk],
+        rows=rows,
     )
     return StepPage(
         path=published.path,
@@ -436,11 +446,19 @@ def milestone_page(
     today: dt.date,
 ) -> MilestonePage:
     """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
-    history when enrolled. Three queries at most, however many resources or events there are:
-    the content version with the enrolment, the progress row with its evidence, the history; the
-    content comes from the process's snapshot (roadmap/selectors/content_snapshot.py)."""
-    read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
-    if read is None:
+    history when enrolled. Two queries at most, however many resources or events there are:
+    the content version with the enrolment, the progress row and its evidence
+    (roadmap/selectors/rows.py), then the history; the content comes from the process's
+    snapshot (roadmap/selectors/content_snapshot.py)."""
+    read = None
+    if content_snapshot.snapshot_enabled():
+        read = milestone_page_rows(
+            learner=learner,
+            path_slug=path_slug,
+            step_slug=step_slug,
+            milestone_slug=milestone_slug,
+        )
+    if read is None or read[0] is None:  # no snapshot, or no token row: read the database
         return _milestone_page_read(
             path_slug=path_slug,
             step_slug=step_slug,
@@ -448,7 +466,8 @@ def milestone_page(
             learner=learner,
             today=today,
         )
-    published, enrolled = read
+    token, enrolled, row, evidence = read
+    published = content_snapshot.content_snapshot(token).paths.get(path_slug)
     milestone = published.milestone_by_slugs.get((step_slug, milestone_slug)) if published else None
     if milestone is None:
         raise Http404("No such milestone")
@@ -460,6 +479,7 @@ def milestone_page(
         learner=learner,
         today=today,
         content_version=content_snapshot.held_version(published),
+        read=(MilestoneState(milestone=milestone, progress=row), evidence) if enrolled else None,
     )
 
 
@@ -503,13 +523,17 @@ def _milestone_page(
     learner: User | None,
     today: dt.date,
     content_version: int | None = None,
+    read: tuple[MilestoneState, list] | None = None,
 ) -> MilestonePage:
-    """The learner's part of the page: the progress row with its evidence (one query), the
-    history (one more). `content_version` keys the page's content fragments (None: the page was
-    read from the database, so none are kept)."""
-    state, evidence = milestone_state_and_evidence(
-        learner=learner if enrolled else None, milestone=milestone
-    )
+    """The learner's part of the page: the progress row with its evidence (one query, none when
+    `read` has them), the history (one more). `content_version` keys the page's content
+    fragments (None: the page was read from the database, so none are kept)."""
+    if read is not None:
+        state, evidence = read
+    else:
+        state, evidence = milestone_state_and_evidence(
+            learner=learner if enrolled else None, milestone=milestone
+        )
     history: list[TimedHistoryEntry] = []
     if enrolled:
         history = dated_history(
