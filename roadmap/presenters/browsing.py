@@ -6,15 +6,21 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import Choices, Count, Exists, OuterRef, Q, Sum
+from django.dispatch import receiver
 from django.http import Http404
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from roadmap import planning
+from roadmap.actions import milestone_action_kind
 from roadmap.models import (
     CareerPath,
     Course,
@@ -207,6 +213,59 @@ def _effort_text(hours: int, language: str) -> str:
     }
 
 
+# A milestone's tools (presenters/actions.py: a label translated and an address reversed per
+# action, about 40 µs a milestone with tools) depend only on its id and stored actions, the kinds
+# they name, the language, the script prefix and URLconf, and whether the learner is signed in.
+# So they are worked out once per process for the id and the last four, and used again while the
+# stored actions are equal to those they were made from and each names the same kind object.
+# DEBUG works them out every time. tests/roadmap/test_milestone_page_speed.py holds the rule.
+_ACTIONS_LIMIT = 4096
+_held_actions: dict[tuple, tuple[list, tuple, tuple[ActionLink, ...]]] = {}
+
+
+def actions_context(*, signed_in: bool) -> tuple:
+    """What a page's milestones' tools depend on besides each milestone: looked up once a page."""
+    return (signed_in, get_language(), get_script_prefix(), get_urlconf())
+
+
+def held_milestone_actions(milestone: Milestone, context: tuple) -> tuple[ActionLink, ...]:
+    """milestone_actions(milestone, signed_in=context[0]), from the process's copy while the
+    milestone's stored actions and the kinds they name are those it was made from."""
+    stored = milestone.actions
+    if not stored:
+        return ()
+    if settings.DEBUG:
+        return milestone_actions(milestone, signed_in=context[0])
+    kinds = tuple(
+        milestone_action_kind(str(action.get("kind"))) if isinstance(action, dict) else None
+        for action in stored
+    )
+    key = (milestone.pk, *context)
+    held = _held_actions.get(key)
+    if (
+        held is not None
+        and held[0] == stored
+        and len(held[1]) == len(kinds)
+        and all(a is b for a, b in zip(held[1], kinds, strict=True))
+    ):
+        return held[2]
+    links = milestone_actions(milestone, signed_in=context[0])
+    if len(_held_actions) >= _ACTIONS_LIMIT:
+        _held_actions.clear()
+    # A copy of the stored actions (dicts of strings), so a later change to the list shows.
+    copied = [dict(action) if isinstance(action, dict) else action for action in stored]
+    _held_actions[key] = (copied, kinds, links)
+    return links
+
+
+@receiver(setting_changed)
+def _forget_held_actions(*, setting: str, **kwargs: Any) -> None:
+    """A test's override of the default URLconf or the languages forgets the tools made under
+    them (get_urlconf() names only a request's own URLconf)."""
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _held_actions.clear()
+
+
 def status_buttons(status: str) -> tuple[StatusButton, ...]:
     """The status changes offered from `status`, in their order: the one source for a step
     page's rows and for status_controls.html (the milestone page's card)."""
@@ -282,6 +341,7 @@ def step_progress(
     elif signed_in and milestones:
         progress = learner_step_progress(learner=learner, step=step)
     language = get_language()
+    tools = actions_context(signed_in=signed_in)
     detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
     status_url = milestone_url_maker(step, "roadmap:milestone_status")
     rows = []
@@ -297,7 +357,7 @@ def step_progress(
                 kind_text=_choice_label(MilestoneKind, milestone.kind, language),
                 effort_text=_effort_text(milestone.effort_hours, language),
                 buttons=_status_buttons(status, language),
-                actions=milestone_actions(milestone, signed_in=signed_in),
+                actions=held_milestone_actions(milestone, tools),
             )
         )
     return StepProgress(step=step, milestones=rows)
@@ -552,8 +612,9 @@ def _milestone_page(
         is_enrolled=enrolled,
         today=today,
         evidence=evidence,
-        actions=milestone_actions(
-            milestone, signed_in=learner is not None and learner.is_authenticated
+        actions=held_milestone_actions(
+            milestone,
+            actions_context(signed_in=learner is not None and learner.is_authenticated),
         ),
         content_version=content_version,
     )
