@@ -506,10 +506,10 @@ def milestone_page(
     today: dt.date,
 ) -> MilestonePage:
     """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
-    history when enrolled. Two queries at most, however many resources or events there are:
-    the content version with the enrolment, the progress row and its evidence
-    (roadmap/selectors/rows.py), then the history; the content comes from the process's
-    snapshot (roadmap/selectors/content_snapshot.py)."""
+    history when enrolled. One query, however many resources or events there are: the content
+    version with the enrolment, the progress row, its evidence and the history
+    (roadmap/selectors/rows.py); the content comes from the process's snapshot
+    (roadmap/selectors/content_snapshot.py)."""
     read = None
     if content_snapshot.snapshot_enabled():
         read = milestone_page_rows(
@@ -517,6 +517,7 @@ def milestone_page(
             path_slug=path_slug,
             step_slug=step_slug,
             milestone_slug=milestone_slug,
+            events=MILESTONE_HISTORY_EVENTS,
         )
     if read is None or read[0] is None:  # no snapshot, or no token row: read the database
         return _milestone_page_read(
@@ -526,7 +527,7 @@ def milestone_page(
             learner=learner,
             today=today,
         )
-    token, enrolled, row, evidence = read
+    token, enrolled, row, evidence, events = read
     published = content_snapshot.content_snapshot(token).paths.get(path_slug)
     milestone = published.milestone_by_slugs.get((step_slug, milestone_slug)) if published else None
     if milestone is None:
@@ -539,7 +540,9 @@ def milestone_page(
         learner=learner,
         today=today,
         content_version=content_snapshot.held_version(published),
-        read=(MilestoneState(milestone=milestone, progress=row), evidence) if enrolled else None,
+        read=(MilestoneState(milestone=milestone, progress=row), evidence, events)
+        if enrolled
+        else None,
     )
 
 
@@ -583,26 +586,24 @@ def _milestone_page(
     learner: User | None,
     today: dt.date,
     content_version: int | None = None,
-    read: tuple[MilestoneState, list] | None = None,
+    read: tuple[MilestoneState, list, list] | None = None,
 ) -> MilestonePage:
-    """The learner's part of the page: the progress row with its evidence (one query, none when
-    `read` has them), the history (one more). `content_version` keys the page's content
-    fragments (None: the page was read from the database, so none are kept)."""
+    """The learner's part of the page: the progress row with its evidence (one query), the
+    history (one more); none when `read` has the three (an enrolled learner's). `content_version`
+    keys the page's content fragments (None: the page was read from the database, so none are
+    kept)."""
     if read is not None:
-        state, evidence = read
+        state, evidence, events = read
     else:
         state, evidence = milestone_state_and_evidence(
             learner=learner if enrolled else None, milestone=milestone
         )
-    history: list[TimedHistoryEntry] = []
-    if enrolled:
-        history = dated_history(
-            _history(
-                milestone_events(
-                    learner=learner, milestone=milestone, limit=MILESTONE_HISTORY_EVENTS
-                )
+        events = []
+        if enrolled:
+            events = milestone_events(
+                learner=learner, milestone=milestone, limit=MILESTONE_HISTORY_EVENTS
             )
-        )
+    history = dated_history(_history(events)) if enrolled else []
     return MilestonePage(
         milestone=milestone,
         resources=resources,

@@ -27,6 +27,7 @@ from roadmap.models import (
     EvidenceLink,
     Milestone,
     MilestoneProgress,
+    ProgressEvent,
     Step,
 )
 
@@ -114,22 +115,52 @@ _STEP_PAGE_ROWS = PreparedQuery(
         f"SELECT m.id FROM {Milestone._meta.db_table} m WHERE m.step_id IN ({_STEP_IDS_BY_SLUGS}))"
     ),
 )
-# The row's evidence links oldest first (EvidenceLink's ordering), as milestone_state_and_evidence.
+# The row's evidence links oldest first (EvidenceLink's ordering), as milestone_state_and_evidence,
+# then the learner's latest events on the milestone, newest first (ProgressEvent's ordering), as
+# milestone_events: the two parts of a UNION, each row NULL in the other part's columns, put in
+# order by the part, then the links' order, then the events'.
+_PROGRESS_COLUMNS = len(MilestoneProgress._meta.concrete_fields)
+_EVIDENCE_COLUMNS = len(EvidenceLink._meta.concrete_fields)
+_EVENT_COLUMNS = len(ProgressEvent._meta.concrete_fields)
+_MILESTONE_IDS_BY_SLUGS = (
+    f"SELECT m.id FROM {Milestone._meta.db_table} m WHERE m.slug = %(milestone_slug)s"
+    f" AND m.step_id IN ({_STEP_IDS_BY_SLUGS})"
+)
+
+
+def _nulls(count: int) -> str:
+    return ", ".join(["NULL"] * count)
+
+
+def _position(model: type[Model], start: int, name: str) -> int:
+    """The 1-based position in the SELECT list of `model`'s field `name`, its columns from
+    `start` (0-based)."""
+    return start + 1 + [f.name for f in model._meta.concrete_fields].index(name)
+
+
+_EVIDENCE_AT = 3 + _PROGRESS_COLUMNS  # where the links' and the events' columns start (0-based)
+_EVENTS_AT = _EVIDENCE_AT + _EVIDENCE_COLUMNS
 _MILESTONE_PAGE_ROWS = PreparedQuery(
     name="roadmap_milestone_page_rows",
     sql=(
-        f"SELECT {_TOKEN_AND_ENROLMENT}, {model_columns(MilestoneProgress, 'p')},"
-        f" {model_columns(EvidenceLink, 'ev')}"
+        f"SELECT 0, {_TOKEN_AND_ENROLMENT}, {model_columns(MilestoneProgress, 'p')},"
+        f" {model_columns(EvidenceLink, 'ev')}, {_nulls(_EVENT_COLUMNS)}"
         f" FROM (SELECT 1) one LEFT JOIN {MilestoneProgress._meta.db_table} p"
-        " ON p.learner_id = %(learner)s AND p.milestone_id IN ("
-        f"SELECT m.id FROM {Milestone._meta.db_table} m WHERE m.slug = %(milestone_slug)s"
-        f" AND m.step_id IN ({_STEP_IDS_BY_SLUGS}))"
+        f" ON p.learner_id = %(learner)s AND p.milestone_id IN ({_MILESTONE_IDS_BY_SLUGS})"
         f" LEFT JOIN {EvidenceLink._meta.db_table} ev ON ev.progress_id = p.id"
-        " ORDER BY ev.created_at, ev.id"
+        " UNION ALL"
+        f" SELECT 1, NULL, NULL, {_nulls(_PROGRESS_COLUMNS + _EVIDENCE_COLUMNS)}, h.*"
+        f" FROM (SELECT {model_columns(ProgressEvent, 'e')}"
+        f" FROM {ProgressEvent._meta.db_table} e WHERE e.learner_id = %(learner)s"
+        f" AND e.milestone_id IN ({_MILESTONE_IDS_BY_SLUGS})"
+        " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(events)s) h"
+        f" ORDER BY 1, {_position(EvidenceLink, _EVIDENCE_AT, 'created_at')},"
+        f" {_position(EvidenceLink, _EVIDENCE_AT, 'id')},"
+        f" {_position(ProgressEvent, _EVENTS_AT, 'occurred_at')} DESC,"
+        f" {_position(ProgressEvent, _EVENTS_AT, 'id')} DESC"
     ),
 )
-_PROGRESS_START = 2
-_EVIDENCE_START = _PROGRESS_START + len(MilestoneProgress._meta.concrete_fields)
+_PROGRESS_START = 2  # the step page's: the version, the enrolment, then the row's columns
 
 
 def _learner_id(learner) -> int | None:
@@ -155,10 +186,11 @@ def step_page_rows(
 
 
 def milestone_page_rows(
-    *, learner, path_slug: str, step_slug: str, milestone_slug: str
-) -> tuple[int | None, bool, MilestoneProgress | None, list[EvidenceLink]]:
+    *, learner, path_slug: str, step_slug: str, milestone_slug: str, events: int
+) -> tuple[int | None, bool, MilestoneProgress | None, list[EvidenceLink], list[ProgressEvent]]:
     """The content version (None: no token row), whether the learner is enrolled in the path,
-    their progress row on the milestone and its evidence links, oldest first. One query."""
+    their progress row on the milestone, its evidence links (oldest first) and their latest
+    `events` events on the milestone (newest first). One query."""
     learner_id = _learner_id(learner)
     rows = _MILESTONE_PAGE_ROWS.fetchall(
         {
@@ -166,12 +198,14 @@ def milestone_page_rows(
             "path_slug": path_slug,
             "step_slug": step_slug,
             "milestone_slug": milestone_slug,
+            "events": events,
         }
     )
-    progress = next(iter(model_objects(MilestoneProgress, rows[:1], start=_PROGRESS_START)), None)
+    progress = next(iter(model_objects(MilestoneProgress, rows[:1], start=3)), None)
     return (
-        rows[0][0],
-        learner_id is not None and bool(rows[0][1]),
+        rows[0][1],
+        learner_id is not None and bool(rows[0][2]),
         progress,
-        model_objects(EvidenceLink, rows, start=_EVIDENCE_START),
+        model_objects(EvidenceLink, rows, start=_EVIDENCE_AT),
+        model_objects(ProgressEvent, rows, start=_EVENTS_AT),
     )

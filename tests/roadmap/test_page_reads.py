@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from roadmap.models import ContentVersion, EvidenceLink, Milestone, MilestoneProgress
 from roadmap.selectors.paths import milestone_state_and_evidence
-from roadmap.selectors.progress import learner_step_progress
+from roadmap.selectors.progress import learner_step_progress, milestone_events
 from roadmap.selectors.rows import milestone_page_rows, step_page_rows
 from tests.roadmap.factories import (
     EvidenceLinkFactory,
     MilestoneProgressFactory,
+    ProgressEventFactory,
     build_roadmap,
     enrolled_learner,
     path_milestones,
@@ -134,10 +135,21 @@ def test_the_milestone_pages_read_is_the_version_the_enrolment_the_row_and_its_e
         EvidenceLink.objects.filter(pk=link.pk).update(created_at=created)
     someone = enrolled_learner(path)
     _rows_everywhere(someone, path)
+    # five events on it (two at the same time: the later id first), more than are asked for,
+    # and events on the other path's same-slug milestone and by the other learner
+    at = timezone.now().replace(microsecond=0)
+    for minutes in (5, 1, 1, 9, 3):
+        ProgressEventFactory(
+            learner=learner, milestone=milestone, occurred_at=at - dt.timedelta(minutes=minutes)
+        )
+    same_slug = next(m for m in path_milestones(other_path) if m.slug == milestone.slug)
+    ProgressEventFactory(learner=learner, milestone=same_slug, occurred_at=at)
+    ProgressEventFactory(learner=someone, milestone=milestone, occurred_at=at)
 
     # when
     with django_assert_num_queries(1):
-        read_token, enrolled, progress, evidence = milestone_page_rows(
+        read_token, enrolled, progress, evidence, events = milestone_page_rows(
+            events=3,
             learner=learner,
             path_slug=path.slug,
             step_slug=milestone.step.slug,
@@ -150,6 +162,10 @@ def test_the_milestone_pages_read_is_the_version_the_enrolment_the_row_and_its_e
     assert fields(progress) == fields(state.progress)
     assert [fields(e) for e in evidence] == [fields(e) for e in expected]
     assert len(evidence) == 4 and {e.progress_id for e in evidence} == {row.pk}
+    expected_events = milestone_events(learner=learner, milestone=milestone, limit=3)
+    assert [fields(e) for e in events] == [fields(e) for e in expected_events]
+    assert len(events) == 3 and events[0].occurred_at == events[1].occurred_at
+    assert events[0].pk > events[1].pk
 
 
 def test_the_milestone_pages_read_for_others(roadmaps, token_row, prepared):
@@ -159,25 +175,29 @@ def test_the_milestone_pages_read_for_others(roadmaps, token_row, prepared):
     slugs = {"step_slug": milestone.step.slug, "milestone_slug": milestone.slug}
     # a row without links: the row, no links
     full_progress(learner, milestone)
-    read = milestone_page_rows(learner=learner, path_slug=path.slug, **slugs)
+    read = milestone_page_rows(events=3, learner=learner, path_slug=path.slug, **slugs)
     assert (
         read[:2] == (current_token(), True)
         and read[2].milestone_id == milestone.pk
-        and read[3] == []
+        and read[3] == read[4] == []
     )
     # on a path the learner left, their row there is read (the page shows it to no one)
     left = path_milestones(other_path)[1]
     full_progress(learner, left)
-    read = milestone_page_rows(learner=learner, path_slug=other_path.slug, **slugs)
+    read = milestone_page_rows(events=3, learner=learner, path_slug=other_path.slug, **slugs)
     assert read[:2] == (current_token(), False) and read[2].milestone_id == left.pk
     # a visitor, an anonymous user, a learner without a row; a step or milestone not there
     for who in (None, AnonymousUser()):
-        read = milestone_page_rows(learner=who, path_slug=path.slug, **slugs)
-        assert read == (current_token(), False, None, [])
-    read = milestone_page_rows(learner=enrolled_learner(path), path_slug=path.slug, **slugs)
-    assert read == (current_token(), True, None, [])
+        read = milestone_page_rows(events=3, learner=who, path_slug=path.slug, **slugs)
+        assert read == (current_token(), False, None, [], [])
+    read = milestone_page_rows(
+        events=3, learner=enrolled_learner(path), path_slug=path.slug, **slugs
+    )
+    assert read == (current_token(), True, None, [], [])
     for wrong in ({"milestone_slug": "nowhere"}, {"step_slug": "nowhere"}):
-        read = milestone_page_rows(learner=learner, path_slug=path.slug, **{**slugs, **wrong})
-        assert read == (current_token(), True, None, [])
+        read = milestone_page_rows(
+            events=3, learner=learner, path_slug=path.slug, **{**slugs, **wrong}
+        )
+        assert read == (current_token(), True, None, [], [])
     ContentVersion.objects.all().delete()
-    assert milestone_page_rows(learner=learner, path_slug=path.slug, **slugs)[0] is None
+    assert milestone_page_rows(events=3, learner=learner, path_slug=path.slug, **slugs)[0] is None
