@@ -1,7 +1,15 @@
 """Forms for a learner's progress on a milestone. They parse input; the services decide."""
 
+import re
+from typing import Any
+
 from django import forms
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from markupsafe import Markup, escape
 
 from core.form_fields import DateField, SingleLineField
 from roadmap.models import GoalKind, ProgressStatus
@@ -120,3 +128,77 @@ class PlanAnchorForm(forms.Form):
         # Any id is accepted here: the service says when it is not one of the learner's.
         self.fields["milestone"].choices = [(m.pk, m.title) for m in milestones]
         self.fields["milestone"].valid_value = lambda value: True
+
+
+# --- The milestone page's forms, printed without a form ------------------------------------------
+#
+# The milestone page prints TargetDateForm, NotesForm and EvidenceForm unbound (a refused POST
+# redirects back with a message), with at most the learner's date or notes as initial values.
+# Through form_fields (templates/jinja2/includes/forms.html) that is a form, its fields' deep
+# copies, a bound field and a widget's attributes per field on every view: about a fifth of the
+# page's CPU. What it prints depends only on the form, the language and each field's value, so
+# the markup is laid out once per process and language for which fields have a value (rendered
+# by form_fields itself, a marker standing for each value) and a view only puts the values in,
+# formatted by the field's own widget and escaped as Jinja2 escapes them.
+# tests/roadmap/test_milestone_forms.py compares it with form_fields for each form, value and
+# language; DEBUG renders the form every time.
+
+_MARKER = "cpformvalue{}x"  # letters alone, so escaping leaves it as it is
+_layouts: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _layout(
+    form_class: type[forms.Form], valued: tuple[str, ...], language: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """form_fields(form_class(initial=...)) cut at its values: the pieces between them, and the
+    name of the field whose value goes after each piece but the last."""
+    key = (form_class, valued, language)
+    layout = _layouts.get(key)
+    if layout is None:
+        markers = {name: _MARKER.format(index) for index, name in enumerate(valued)}
+        printed = _form_fields_markup(form_class(initial=markers))
+        names_by_marker = {marker: name for name, marker in markers.items()}
+        found = re.compile("|".join(markers.values())) if markers else None
+        pieces = tuple(found.split(printed)) if found else (printed,)
+        order = tuple(names_by_marker[m] for m in found.findall(printed)) if found else ()
+        if sorted(order) != sorted(valued):
+            # A value printed twice or not at all: this form is not one to lay out.
+            raise ValueError(f"{form_class.__name__} prints its values {order}, not {valued}")
+        layout = _layouts[key] = (pieces, order)
+    return layout
+
+
+def _form_fields_markup(form: forms.Form) -> str:
+    from django.template import engines  # the engines are ready only once the apps are
+
+    return engines["jinja2"].from_string(FORM_FIELDS).render({"form": form})
+
+
+FORM_FIELDS = '{% from "includes/forms.html" import form_fields %}{{ form_fields(form) }}'
+
+
+def unbound_fields(form_class: type[forms.Form], **initial: Any) -> Markup:
+    """What form_fields(form_class(initial=initial)) prints, for the milestone page's forms
+    (text, date and textarea widgets): the layout from the process's copy, the values put in."""
+    if settings.DEBUG:
+        return Markup(_form_fields_markup(form_class(initial=initial)))
+    fields = form_class.base_fields
+    printed: dict[str, str] = {}
+    for name, value in initial.items():
+        field = fields[name]
+        text = field.widget.format_value(field.prepare_value(value))
+        if text is not None:
+            printed[name] = text
+    pieces, order = _layout(form_class, tuple(sorted(printed)), get_language())
+    out = [pieces[0]]
+    for name, piece in zip(order, pieces[1:], strict=True):
+        out.append(escape(printed[name]))
+        out.append(piece)
+    return Markup("".join(out))
+
+
+@receiver(setting_changed)
+def _forget_layouts(*, setting: str, **kwargs: Any) -> None:
+    """A test's override of what the layouts' words or attributes depend on forgets them."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "DEBUG"}:
+        _layouts.clear()

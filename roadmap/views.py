@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.form_actions import form_action, form_errors_text, refuse
 from core.htmx import is_htmx, learner_required, redirect_back
 from core.pages import cached_page
-from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm
+from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm, unbound_fields
 from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
 from roadmap.presenters import dashboard as dashboard_pages
@@ -98,11 +98,12 @@ def milestone_detail(
         "roadmap/milestone_detail.html",
         {
             "page": page,
-            "target_form": TargetDateForm(initial={"target_date": page.state.target_date}),
-            "notes_form": NotesForm(
-                initial={"notes": page.state.progress.notes if page.state.progress else ""}
+            # The forms' fields as form_fields prints them, without making the forms.
+            "target_fields": unbound_fields(TargetDateForm, target_date=page.state.target_date),
+            "notes_fields": unbound_fields(
+                NotesForm, notes=page.state.progress.notes if page.state.progress else ""
             ),
-            "evidence_form": EvidenceForm(),
+            "evidence_fields": unbound_fields(EvidenceForm),
         },
         using="jinja2",
     )

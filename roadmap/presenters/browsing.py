@@ -6,15 +6,21 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import Choices, Count, Exists, OuterRef, Q, Sum
+from django.dispatch import receiver
 from django.http import Http404
-from django.utils import formats
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from roadmap import planning
+from roadmap.actions import milestone_action_kind
 from roadmap.models import (
     CareerPath,
     Course,
@@ -27,7 +33,13 @@ from roadmap.models import (
     Step,
 )
 from roadmap.presenters.actions import ActionLink, milestone_actions
-from roadmap.presenters.activity import MILESTONE_HISTORY_EVENTS, HistoryEntry, _history
+from roadmap.presenters.activity import (
+    MILESTONE_HISTORY_EVENTS,
+    HistoryEntry,
+    TimedHistoryEntry,
+    _day_text,
+    _history,
+)
 from roadmap.presenters.addresses import milestone_url_maker
 from roadmap.presenters.path_map import PathMap, path_map
 from roadmap.selectors import content_snapshot
@@ -45,6 +57,7 @@ from roadmap.selectors.progress import (
     learner_step_progress,
     milestone_events,
 )
+from roadmap.selectors.rows import milestone_page_rows, step_page_rows
 
 
 @dataclass
@@ -200,6 +213,59 @@ def _effort_text(hours: int, language: str) -> str:
     }
 
 
+# A milestone's tools (presenters/actions.py: a label translated and an address reversed per
+# action, about 40 µs a milestone with tools) depend only on its id and stored actions, the kinds
+# they name, the language, the script prefix and URLconf, and whether the learner is signed in.
+# So they are worked out once per process for the id and the last four, and used again while the
+# stored actions are equal to those they were made from and each names the same kind object.
+# DEBUG works them out every time. tests/roadmap/test_milestone_page_speed.py holds the rule.
+_ACTIONS_LIMIT = 4096
+_held_actions: dict[tuple, tuple[list, tuple, tuple[ActionLink, ...]]] = {}
+
+
+def actions_context(*, signed_in: bool) -> tuple:
+    """What a page's milestones' tools depend on besides each milestone: looked up once a page."""
+    return (signed_in, get_language(), get_script_prefix(), get_urlconf())
+
+
+def held_milestone_actions(milestone: Milestone, context: tuple) -> tuple[ActionLink, ...]:
+    """milestone_actions(milestone, signed_in=context[0]), from the process's copy while the
+    milestone's stored actions and the kinds they name are those it was made from."""
+    stored = milestone.actions
+    if not stored:
+        return ()
+    if settings.DEBUG:
+        return milestone_actions(milestone, signed_in=context[0])
+    kinds = tuple(
+        milestone_action_kind(str(action.get("kind"))) if isinstance(action, dict) else None
+        for action in stored
+    )
+    key = (milestone.pk, *context)
+    held = _held_actions.get(key)
+    if (
+        held is not None
+        and held[0] == stored
+        and len(held[1]) == len(kinds)
+        and all(a is b for a, b in zip(held[1], kinds, strict=True))
+    ):
+        return held[2]
+    links = milestone_actions(milestone, signed_in=context[0])
+    if len(_held_actions) >= _ACTIONS_LIMIT:
+        _held_actions.clear()
+    # A copy of the stored actions (dicts of strings), so a later change to the list shows.
+    copied = [dict(action) if isinstance(action, dict) else action for action in stored]
+    _held_actions[key] = (copied, kinds, links)
+    return links
+
+
+@receiver(setting_changed)
+def _forget_held_actions(*, setting: str, **kwargs: Any) -> None:
+    """A test's override of the default URLconf or the languages forgets the tools made under
+    them (get_urlconf() names only a request's own URLconf)."""
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _held_actions.clear()
+
+
 def status_buttons(status: str) -> tuple[StatusButton, ...]:
     """The status changes offered from `status`, in their order: the one source for a step
     page's rows and for status_controls.html (the milestone page's card)."""
@@ -275,6 +341,7 @@ def step_progress(
     elif signed_in and milestones:
         progress = learner_step_progress(learner=learner, step=step)
     language = get_language()
+    tools = actions_context(signed_in=signed_in)
     detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
     status_url = milestone_url_maker(step, "roadmap:milestone_status")
     rows = []
@@ -290,7 +357,7 @@ def step_progress(
                 kind_text=_choice_label(MilestoneKind, milestone.kind, language),
                 effort_text=_effort_text(milestone.effort_hours, language),
                 buttons=_status_buttons(status, language),
-                actions=milestone_actions(milestone, signed_in=signed_in),
+                actions=held_milestone_actions(milestone, tools),
             )
         )
     return StepProgress(step=step, milestones=rows)
@@ -298,22 +365,31 @@ def step_progress(
 
 def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt.date) -> StepPage:
     """One step: its milestones (with the learner's status), its courses and the path's other
-    steps for navigation. Two queries at most: the content version with whether the learner is
-    enrolled, then the learner's progress on the step's milestones; the content comes from the
-    process's snapshot (roadmap/selectors/content_snapshot.py)."""
-    read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
-    if read is None:
+    steps for navigation. One query: the content version with whether the learner is enrolled
+    and their progress on the step's milestones (roadmap/selectors/rows.py); the content comes
+    from the process's snapshot (roadmap/selectors/content_snapshot.py)."""
+    if not content_snapshot.snapshot_enabled():
         return _step_page_read(
             path_slug=path_slug, step_slug=step_slug, learner=learner, today=today
         )
-    published, enrolled = read
+    token, enrolled, rows = step_page_rows(
+        learner=learner, path_slug=path_slug, step_slug=step_slug
+    )
+    if token is None:  # no token row (after a test's flush): read the database
+        return _step_page_read(
+            path_slug=path_slug, step_slug=step_slug, learner=learner, today=today
+        )
+    published = content_snapshot.content_snapshot(token).paths.get(path_slug)
     if published is None:
         raise Http404("No such career path")
     step = published.step_by_slug.get(step_slug)
     if step is None:
         raise Http404("No such step")
     progress = step_progress(
-        learner=learner if enrolled else None, step=step, milestones=published.milestones[step.pk]
+        learner=learner if enrolled else None,
+        step=step,
+        milestones=published.milestones[step.pk],
+        rows=rows,
     )
     return StepPage(
         path=published.path,
@@ -372,7 +448,7 @@ class MilestonePage:
     milestone: Milestone
     resources: list[MilestoneResource]
     state: MilestoneState
-    history: list[HistoryEntry]
+    history: list[TimedHistoryEntry]
     siblings: list[Milestone]
     is_enrolled: bool
     today: dt.date
@@ -406,6 +482,20 @@ class MilestonePage:
     def number(self) -> int:
         return self._index + 1
 
+    @property
+    def planned_weeks(self) -> tuple[str, ...] | None:
+        """What the page's "Planned" item names for an unfinished milestone in the learner's
+        plan: the first planned week's Monday, then the last's if there are more weeks ("j M
+        Y", as |date printed them, each day formatted once per process); None: no item."""
+        progress = self.state.progress
+        if progress is None or not progress.plan_week or self.state.is_finished:
+            return None
+        weeks = progress.plan_weeks
+        language = get_language()
+        return tuple(
+            _day_text(week, "j M Y", language) for week, _hours in weeks[:1] + weeks[1:][-1:]
+        )
+
 
 def milestone_page(
     *,
@@ -416,11 +506,20 @@ def milestone_page(
     today: dt.date,
 ) -> MilestonePage:
     """Why, how and resources for anyone; the learner's status, dates, notes, evidence and
-    history when enrolled. Three queries at most, however many resources or events there are:
-    the content version with the enrolment, the progress row with its evidence, the history; the
-    content comes from the process's snapshot (roadmap/selectors/content_snapshot.py)."""
-    read = content_snapshot.path_and_enrolment(path_slug=path_slug, learner=learner)
-    if read is None:
+    history when enrolled. One query, however many resources or events there are: the content
+    version with the enrolment, the progress row, its evidence and the history
+    (roadmap/selectors/rows.py); the content comes from the process's snapshot
+    (roadmap/selectors/content_snapshot.py)."""
+    read = None
+    if content_snapshot.snapshot_enabled():
+        read = milestone_page_rows(
+            learner=learner,
+            path_slug=path_slug,
+            step_slug=step_slug,
+            milestone_slug=milestone_slug,
+            events=MILESTONE_HISTORY_EVENTS,
+        )
+    if read is None or read[0] is None:  # no snapshot, or no token row: read the database
         return _milestone_page_read(
             path_slug=path_slug,
             step_slug=step_slug,
@@ -428,7 +527,8 @@ def milestone_page(
             learner=learner,
             today=today,
         )
-    published, enrolled = read
+    token, enrolled, row, evidence, events = read
+    published = content_snapshot.content_snapshot(token).paths.get(path_slug)
     milestone = published.milestone_by_slugs.get((step_slug, milestone_slug)) if published else None
     if milestone is None:
         raise Http404("No such milestone")
@@ -440,6 +540,9 @@ def milestone_page(
         learner=learner,
         today=today,
         content_version=content_snapshot.held_version(published),
+        read=(MilestoneState(milestone=milestone, progress=row), evidence, events)
+        if enrolled
+        else None,
     )
 
 
@@ -483,18 +586,24 @@ def _milestone_page(
     learner: User | None,
     today: dt.date,
     content_version: int | None = None,
+    read: tuple[MilestoneState, list, list] | None = None,
 ) -> MilestonePage:
     """The learner's part of the page: the progress row with its evidence (one query), the
-    history (one more). `content_version` keys the page's content fragments (None: the page was
-    read from the database, so none are kept)."""
-    state, evidence = milestone_state_and_evidence(
-        learner=learner if enrolled else None, milestone=milestone
-    )
-    history: list[HistoryEntry] = []
-    if enrolled:
-        history = _history(
-            milestone_events(learner=learner, milestone=milestone, limit=MILESTONE_HISTORY_EVENTS)
+    history (one more); none when `read` has the three (an enrolled learner's). `content_version`
+    keys the page's content fragments (None: the page was read from the database, so none are
+    kept)."""
+    if read is not None:
+        state, evidence, events = read
+    else:
+        state, evidence = milestone_state_and_evidence(
+            learner=learner if enrolled else None, milestone=milestone
         )
+        events = []
+        if enrolled:
+            events = milestone_events(
+                learner=learner, milestone=milestone, limit=MILESTONE_HISTORY_EVENTS
+            )
+    history = dated_history(_history(events)) if enrolled else []
     return MilestonePage(
         milestone=milestone,
         resources=resources,
@@ -504,8 +613,34 @@ def _milestone_page(
         is_enrolled=enrolled,
         today=today,
         evidence=evidence,
-        actions=milestone_actions(
-            milestone, signed_in=learner is not None and learner.is_authenticated
+        actions=held_milestone_actions(
+            milestone,
+            actions_context(signed_in=learner is not None and learner.is_authenticated),
         ),
         content_version=content_version,
     )
+
+
+def dated_history(
+    entries: Sequence[HistoryEntry], zone: dt.tzinfo | None = None
+) -> list[TimedHistoryEntry]:
+    """`entries` with their times as the milestone page prints them: `iso` as |date("c") and
+    `local` as |date("j M Y, H:i") print the event's time in `zone` (the active time zone if
+    None), without two |date filters a line (each a DateFormat and the locale's format lookups):
+    the zone looked up once, the day formatted once per process (activity's day text)."""
+    zone = zone or timezone.get_current_timezone()
+    language = get_language()
+    dated = []
+    for entry in entries:
+        at = entry.event.occurred_at
+        # As the template engines convert a datetime before |date: an aware one to the zone.
+        local = timezone.localtime(at, zone) if timezone.is_aware(at) else at
+        dated.append(
+            TimedHistoryEntry(
+                event=entry.event,
+                text=entry.text,
+                iso=local.isoformat(),
+                local=f"{_day_text(local.date(), 'j M Y', language)}, {local:%H:%M}",
+            )
+        )
+    return dated

@@ -19,7 +19,19 @@ from typing import Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
-__all__ = ["model_columns", "model_objects"]
+from core.db import PreparedQuery
+from roadmap.models import (
+    CareerPath,
+    ContentVersion,
+    Enrollment,
+    EvidenceLink,
+    Milestone,
+    MilestoneProgress,
+    ProgressEvent,
+    Step,
+)
+
+__all__ = ["milestone_page_rows", "model_columns", "model_objects", "step_page_rows"]
 
 M = TypeVar("M", bound=Model)
 
@@ -72,3 +84,128 @@ def model_objects(model: type[M], rows: Sequence[Sequence[Any]], start: int = 0)
             values[index] = value
         objects.append(model.from_db(alias, attnames, values))
     return objects
+
+
+# --- The step and milestone pages' first read ----------------------------------------------------
+#
+# Each page read the content version with the learner's enrolment (content_snapshot's one small
+# query), then, knowing the step or milestone from the snapshot, the learner's rows on it: two
+# round trips, each through the cursor's wrappers and a statement of the server's, where the
+# second needs only the address's slugs. Here they are one statement: the version and the
+# enrolment on every row (the server runs each sub-select once), the learner's rows found by the
+# slugs, a row of NULLs when there are none. A visitor is sent as NULL, which matches no
+# enrolment and no row. tests/roadmap/test_page_reads.py holds them to the two reads they replace.
+
+_TOKEN_AND_ENROLMENT = (
+    f"(SELECT v.token FROM {ContentVersion._meta.db_table} v WHERE v.id = 1), EXISTS("
+    f"SELECT 1 FROM {Enrollment._meta.db_table} en"
+    f" JOIN {CareerPath._meta.db_table} c ON c.id = en.path_id"
+    " WHERE en.learner_id = %(learner)s AND c.slug = %(path_slug)s)"
+)
+_STEP_IDS_BY_SLUGS = (
+    f"SELECT s.id FROM {Step._meta.db_table} s JOIN {CareerPath._meta.db_table} c"
+    " ON c.id = s.path_id WHERE c.slug = %(path_slug)s AND s.slug = %(step_slug)s"
+)
+_STEP_PAGE_ROWS = PreparedQuery(
+    name="roadmap_step_page_rows",
+    sql=(
+        f"SELECT {_TOKEN_AND_ENROLMENT}, {model_columns(MilestoneProgress, 'p')}"
+        f" FROM (SELECT 1) one LEFT JOIN {MilestoneProgress._meta.db_table} p"
+        " ON p.learner_id = %(learner)s AND p.milestone_id IN ("
+        f"SELECT m.id FROM {Milestone._meta.db_table} m WHERE m.step_id IN ({_STEP_IDS_BY_SLUGS}))"
+    ),
+)
+# The row's evidence links oldest first (EvidenceLink's ordering), as milestone_state_and_evidence,
+# then the learner's latest events on the milestone, newest first (ProgressEvent's ordering), as
+# milestone_events: the two parts of a UNION, each row NULL in the other part's columns, put in
+# order by the part, then the links' order, then the events'.
+_PROGRESS_COLUMNS = len(MilestoneProgress._meta.concrete_fields)
+_EVIDENCE_COLUMNS = len(EvidenceLink._meta.concrete_fields)
+_EVENT_COLUMNS = len(ProgressEvent._meta.concrete_fields)
+_MILESTONE_IDS_BY_SLUGS = (
+    f"SELECT m.id FROM {Milestone._meta.db_table} m WHERE m.slug = %(milestone_slug)s"
+    f" AND m.step_id IN ({_STEP_IDS_BY_SLUGS})"
+)
+
+
+def _nulls(count: int) -> str:
+    return ", ".join(["NULL"] * count)
+
+
+def _position(model: type[Model], start: int, name: str) -> int:
+    """The 1-based position in the SELECT list of `model`'s field `name`, its columns from
+    `start` (0-based)."""
+    return start + 1 + [f.name for f in model._meta.concrete_fields].index(name)
+
+
+_EVIDENCE_AT = 3 + _PROGRESS_COLUMNS  # where the links' and the events' columns start (0-based)
+_EVENTS_AT = _EVIDENCE_AT + _EVIDENCE_COLUMNS
+_MILESTONE_PAGE_ROWS = PreparedQuery(
+    name="roadmap_milestone_page_rows",
+    sql=(
+        f"SELECT 0, {_TOKEN_AND_ENROLMENT}, {model_columns(MilestoneProgress, 'p')},"
+        f" {model_columns(EvidenceLink, 'ev')}, {_nulls(_EVENT_COLUMNS)}"
+        f" FROM (SELECT 1) one LEFT JOIN {MilestoneProgress._meta.db_table} p"
+        f" ON p.learner_id = %(learner)s AND p.milestone_id IN ({_MILESTONE_IDS_BY_SLUGS})"
+        f" LEFT JOIN {EvidenceLink._meta.db_table} ev ON ev.progress_id = p.id"
+        " UNION ALL"
+        f" SELECT 1, NULL, NULL, {_nulls(_PROGRESS_COLUMNS + _EVIDENCE_COLUMNS)}, h.*"
+        f" FROM (SELECT {model_columns(ProgressEvent, 'e')}"
+        f" FROM {ProgressEvent._meta.db_table} e WHERE e.learner_id = %(learner)s"
+        f" AND e.milestone_id IN ({_MILESTONE_IDS_BY_SLUGS})"
+        " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(events)s) h"
+        f" ORDER BY 1, {_position(EvidenceLink, _EVIDENCE_AT, 'created_at')},"
+        f" {_position(EvidenceLink, _EVIDENCE_AT, 'id')},"
+        f" {_position(ProgressEvent, _EVENTS_AT, 'occurred_at')} DESC,"
+        f" {_position(ProgressEvent, _EVENTS_AT, 'id')} DESC"
+    ),
+)
+_PROGRESS_START = 2  # the step page's: the version, the enrolment, then the row's columns
+
+
+def _learner_id(learner) -> int | None:
+    return learner.pk if learner is not None and learner.is_authenticated else None
+
+
+def step_page_rows(
+    *, learner, path_slug: str, step_slug: str
+) -> tuple[int | None, bool, dict[int, MilestoneProgress]]:
+    """The content version (None: no token row), whether the learner is enrolled in the path,
+    and their progress rows on the step's milestones (retired ones too) by milestone id. One
+    query."""
+    learner_id = _learner_id(learner)
+    rows = _STEP_PAGE_ROWS.fetchall(
+        {"learner": learner_id, "path_slug": path_slug, "step_slug": step_slug}
+    )
+    progress = model_objects(MilestoneProgress, rows, start=_PROGRESS_START)
+    return (
+        rows[0][0],
+        learner_id is not None and bool(rows[0][1]),
+        {p.milestone_id: p for p in progress},
+    )
+
+
+def milestone_page_rows(
+    *, learner, path_slug: str, step_slug: str, milestone_slug: str, events: int
+) -> tuple[int | None, bool, MilestoneProgress | None, list[EvidenceLink], list[ProgressEvent]]:
+    """The content version (None: no token row), whether the learner is enrolled in the path,
+    their progress row on the milestone, its evidence links (oldest first) and their latest
+    `events` events on the milestone (newest first). One query."""
+    learner_id = _learner_id(learner)
+    rows = _MILESTONE_PAGE_ROWS.fetchall(
+        {
+            "learner": learner_id,
+            "path_slug": path_slug,
+            "step_slug": step_slug,
+            "milestone_slug": milestone_slug,
+            "events": events,
+        }
+    )
+    progress = next(iter(model_objects(MilestoneProgress, rows[:1], start=3)), None)
+    return (
+        rows[0][1],
+        learner_id is not None and bool(rows[0][2]),
+        progress,
+        model_objects(EvidenceLink, rows, start=_EVIDENCE_AT),
+        model_objects(ProgressEvent, rows, start=_EVENTS_AT),
+    )

@@ -82,7 +82,7 @@ def test_two_learners_pages_are_the_bytes_rendered_without_fragments(client, set
 
     # then: every page is what it was without them (and each hit was rendered again and
     # compared, as `verify` is on)
-    assert fragments.held() == 7  # the step page's three, the milestone page's four
+    assert fragments.held() == 8  # the step page's three, the milestone page's five
     assert first == without
     assert again == without
     assert b"busy@example.com" not in b"".join(without["starting"])

@@ -210,7 +210,7 @@ def test_the_registry_refuses_an_unknown_method_and_a_kind_registers_once():
 def test_the_tools_add_no_query_to_the_milestone_page(
     client, signed_in, django_assert_max_num_queries
 ):
-    # given: the milestone page's pin in test_views.py (session, user and its own three reads;
+    # given: the milestone page's pin in test_views.py (session, user and its own one read;
     # one for a visitor), with the content in the process's snapshot
     milestone = _pmp_milestone()
     if signed_in:
@@ -220,7 +220,7 @@ def test_the_tools_add_no_query_to_the_milestone_page(
     content_snapshot_read()
 
     # when / then
-    with django_assert_max_num_queries(2 + 3 if signed_in else 1):
+    with django_assert_max_num_queries(2 + 1 if signed_in else 1):
         html = client.get(milestone.get_absolute_url()).content.decode()
     assert "Track PMP" in html and "Open your application board" in html
 
