@@ -152,6 +152,22 @@ class DegradingRedisCache(RedisCache):
         would refuse (over 250 characters, spaces, control characters) with a Python loop over
         every character, about 8 µs a key, two or three times on every signed-in page."""
 
+    def shares_store_with(self, other: Any) -> bool:
+        """Whether `other` is a cache of this kind on the same Redis servers and databases, so
+        one command can read keys of both (see get_with)."""
+        return isinstance(other, DegradingRedisCache) and other._servers == self._servers
+
+    def get_with(self, key: str, other: DegradingRedisCache, other_key: str) -> tuple[Any, Any]:
+        """`key` in this cache and `other_key` in `other` (which shares_store_with this one),
+        read in one MGET: what each holds, or None; (None, None) while Redis is down."""
+        keys = [self.make_and_validate_key(key), other.make_and_validate_key(other_key)]
+
+        def read() -> tuple[Any, Any]:
+            found = self._cache.get_many(keys)
+            return found.get(keys[0]), found.get(keys[1])
+
+        return self._call(read, (None, None))
+
     def ping(self) -> None:
         """Raise if Redis does not answer now (ignores the back-off): for /health/."""
         self._cache.get_client(write=False).ping()
