@@ -94,7 +94,7 @@ def test_production_turns_on_https_only_cookies_and_hsts():
     # derived from the host when not set: forms post over https, emails link to https
     assert values["CSRF_TRUSTED_ORIGINS"] == ["https://careerpath.example.com"]
     assert values["SITE_URL"] == "https://careerpath.example.com"
-    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert values["SESSION_ENGINE"] == "accounts.sessions"  # cached_db, user read along
     assert values["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
 
 

@@ -40,7 +40,8 @@ STORAGES = {
 # (the cache degrades, core/cache.py). The copy lives a minute at most, so a session
 # deleted while Redis was unreachable (a log-out during a network split) cannot come back from
 # a stale copy for longer than that.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# With the user's cached copy read in the same Redis round trip (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 if CACHES["default"]["BACKEND"] == "core.cache.DegradingRedisCache":
     CACHES["sessions"] = {
         **CACHES["default"],

@@ -8,12 +8,13 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.core import mail
+from django.http import HttpResponse
 from django.urls import reverse
 from rest_framework import serializers
 
 from api import serializers as api_serializers
 from certifications.models import LearnerCertification
-from core.input_guard import single_line
+from core.input_guard import NulCharacterGuardMiddleware, _may_hold_nul, single_line
 from portfolio.models import JobApplication
 from tests.accounts.factories import UserFactory
 from tests.api.conftest import make_api_learner
@@ -152,6 +153,53 @@ def test_a_cookie_holding_a_nul_is_ignored_as_if_expired(client):
     # then: the page as for a visitor without a session
     assert response.status_code == 200
     assert response.wsgi_request.COOKIES == {"a": "b"}
+
+
+def test_a_cookie_whose_quoted_value_spells_a_nul_as_an_escape_is_ignored_too(client):
+    # when: a quoted value with an octal escape, which Django's cookie parsing turns into a NUL
+    response = client.get("/certifications/", HTTP_COOKIE='sessionid="abc\\000def"; a=b')
+
+    # then
+    assert response.status_code == 200
+    assert response.wsgi_request.COOKIES == {"a": "b"}
+
+
+def test_a_request_without_a_nul_anywhere_is_passed_on_unparsed(rf):
+    # given: cookies and a query string without a NUL, %00 or a backslash
+    seen = {}
+
+    def view(request):
+        seen["parsed"] = {"GET", "COOKIES"} & set(request.__dict__)
+        return HttpResponse("ok")
+
+    request = rf.get("/certifications/?c=pmp&q=100%25", HTTP_COOKIE="sessionid=abc; a=b")
+
+    # when
+    response = NulCharacterGuardMiddleware(view)(request)
+
+    # then: the guard judged from the raw text; parsing them is left to whoever needs them
+    assert response.status_code == 200
+    assert seen["parsed"] == set()
+
+
+@pytest.mark.parametrize(
+    "query, cookie",
+    [("c=%00", ""), ("%00=1", ""), ("c=a\x00b", ""), ("", "s=a\x00b"), ("", 's="a\\000b"')],
+)
+def test_the_raw_check_never_lets_a_nul_the_parsed_request_holds_through(rf, query, cookie):
+    # given: a request whose parsed query string or cookies hold a NUL
+    request = rf.get("/certifications/", HTTP_COOKIE=cookie)
+    request.META["QUERY_STRING"] = query
+    parsed = rf.get("/certifications/", HTTP_COOKIE=cookie)
+    parsed.META["QUERY_STRING"] = query
+    holds_nul = any(
+        "\x00" in text
+        for text in [*parsed.GET.keys(), *parsed.GET.values(), *parsed.COOKIES.values()]
+    )
+
+    # then
+    assert holds_nul
+    assert _may_hold_nul(request)
 
 
 def test_every_one_line_text_field_of_every_form_is_a_single_line_field():

@@ -1,0 +1,127 @@
+"""core.cache's reads on a connection of each process's and thread's own (GET and MGET without
+redis-py's client path): the same answers as the client's, never another command's answer, a
+connection the server dropped replaced without the cache degrading, and a forked process that
+never reads on its parent's socket. On a redis-server of the test's own."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from core.cache import DegradingRedisCache
+from tests.proof.faults import REDIS_SERVER, RedisServer
+
+pytestmark = pytest.mark.skipif(
+    REDIS_SERVER is None, reason="needs redis-server (apt-get install redis)"
+)
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis") / "redis.log").start()
+    yield server
+    server.stop()
+
+
+def cache_on(server: RedisServer, **options) -> DegradingRedisCache:
+    return DegradingRedisCache(server.url(), {"KEY_PREFIX": "reads", "OPTIONS": options})
+
+
+def reader_id(cache: DegradingRedisCache) -> int:
+    """The server's id for this thread's read connection."""
+    return cache._cache._read("CLIENT", "ID")
+
+
+def test_reads_answer_what_the_client_stored(redis):
+    # given: values written through redis-py's client (pickled, and an int kept raw)
+    cache = cache_on(redis)
+    cache.set("dict", {"a": [1, 2]}, 30)
+    cache.set("count", 7, 30)
+    cache.set("big", "x" * 300_000, 30)  # larger than one socket read
+
+    # then
+    assert cache.get("dict") == {"a": [1, 2]}
+    assert cache.get("count") == 7
+    assert cache.get("big") == "x" * 300_000
+    assert cache.get("missing", "default") == "default"
+    assert cache.get_many(["dict", "missing", "count"]) == {"dict": {"a": [1, 2]}, "count": 7}
+    assert cache.get_many([]) == {}
+
+
+def test_reads_keep_one_connection_per_thread(redis):
+    # given
+    cache = cache_on(redis)
+    here = reader_id(cache)
+    cache.get("a")
+
+    # when: another thread reads
+    there = []
+    thread = threading.Thread(target=lambda: there.append(reader_id(cache)))
+    thread.start()
+    thread.join()
+
+    # then: this thread's connection stayed the same; the other thread had its own
+    assert reader_id(cache) == here
+    assert there and there[0] != here
+
+
+def test_an_answer_still_under_way_is_never_taken_for_the_next_reads(redis):
+    # given: a read that outlives the socket timeout (a blocking pop, answered "nothing" later)
+    cache = cache_on(redis, socket_timeout=0.1)
+    cache.set("kept", "value", 30)
+    with pytest.raises(RedisTimeoutError):
+        cache._cache._read("BLPOP", "empty-list", "0.3")
+
+    # when: the next reads come after that late answer has arrived
+    time.sleep(0.4)
+
+    # then: each gets its own answer (a connection kept open would give GET the pop's nil)
+    assert cache.get("kept") == "value"
+    assert cache.get_many(["kept"]) == {"kept": "value"}
+
+
+def test_a_connection_the_server_dropped_is_replaced_without_degrading(redis):
+    # given: this thread's read connection, closed by the server (a restart, an idle timeout)
+    cache = cache_on(redis)
+    cache.set("kept", "value", 30)
+    first = reader_id(cache)
+    redis.command("CLIENT", "KILL", "ID", str(first))
+
+    # when
+    value = cache.get("kept")
+
+    # then: read on a new connection, and the cache did not go into its outage back-off
+    assert value == "value"
+    assert reader_id(cache) != first
+    assert cache._down_until == 0.0
+
+
+def test_a_forked_process_reads_on_a_connection_of_its_own(redis):
+    # given: the parent's read connection in use
+    cache = cache_on(redis)
+    cache.set("kept", "value", 30)
+    parent = reader_id(cache)
+
+    # when: a child forked now reads, and exits
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            answer = f"{reader_id(cache)} {cache.get('kept')}"
+            os.write(write_end, answer.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    child_id, child_value = os.read(read_end, 100).decode().split()
+    os.close(read_end)
+
+    # then: the child had its own connection, and the parent's still answers, its own answers
+    assert int(child_id) != parent
+    assert child_value == "value"
+    assert reader_id(cache) == parent
+    assert cache.get("kept") == "value"
