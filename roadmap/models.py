@@ -251,8 +251,13 @@ class ProgressStatus(models.TextChoices):
 class MilestoneProgress(models.Model):
     """One learner's state on one milestone. A missing row means "not started"."""
 
+    # No index of its own: progress_unique (and progress_learner_status) lead with the learner,
+    # and every status change would write a third copy (docs/performance.md, issue 17).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="milestone_progress"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="milestone_progress",
+        db_index=False,
     )
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="progress")
     status = models.CharField(
@@ -390,8 +395,13 @@ class ProgressEventKind(models.TextChoices):
 class ProgressEvent(models.Model):
     """An append-only record of every change, for history, streaks and pace."""
 
+    # No index of its own: event_learner_time leads with the learner, and every change would
+    # write a second copy (docs/performance.md, issue 17).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="progress_events",
+        db_index=False,
     )
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=ProgressEventKind.choices)
