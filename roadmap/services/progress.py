@@ -106,6 +106,63 @@ _ROW_AND_STEP_UNLOCKED = PreparedQuery(
 )
 
 
+# A status change's write: the row's new status and times, and its event, in one statement
+# (PostgreSQL runs the UPDATE of a data-modifying WITH first; the INSERT takes the row's learner
+# and milestone from it). One round trip and one statement fewer than the ORM's save() then
+# create(), and none of their Python (issue 17). The row is already locked (_locked_progress).
+_STATUS_WRITE = PreparedQuery(
+    name="roadmap_status_write",
+    sql=(
+        f"WITH changed AS (UPDATE {MilestoneProgress._meta.db_table} SET status = %(status)s,"
+        " started_at = %(started_at)s, completed_at = %(completed_at)s,"
+        " prior_learning = %(prior_learning)s, updated_at = %(updated_at)s"
+        " WHERE id = %(progress)s RETURNING learner_id, milestone_id)"
+        f" INSERT INTO {ProgressEvent._meta.db_table}"
+        " (learner_id, milestone_id, kind, from_status, to_status, detail, occurred_at)"
+        " SELECT learner_id, milestone_id, %(kind)s, %(from_status)s, %(to_status)s,"
+        " %(detail)s, %(occurred_at)s FROM changed"
+    ),
+)
+
+
+def _status_write(
+    *, learner: User, milestone: Milestone, progress: MilestoneProgress, previous: str, now
+) -> None:
+    """Store `progress`'s new status, times and prior learning (its updated_at set here, as
+    save() would) and record the change, from `previous`, as an event at `now`."""
+    detail = PRIOR_LEARNING if progress.prior_learning else ""
+    progress.updated_at = timezone.now()
+    if connection.vendor != "postgresql":
+        # Elsewhere no data-modifying WITH (SQLite): the ORM's two statements.
+        fields = ["status", "started_at", "completed_at", "prior_learning", "updated_at"]
+        progress.save(update_fields=fields)
+        _event(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.STATUS,
+            from_status=previous,
+            to_status=progress.status,
+            detail=detail,
+            occurred_at=now,
+        )
+        return
+    _STATUS_WRITE.execute(
+        {
+            "status": progress.status,
+            "started_at": progress.started_at,
+            "completed_at": progress.completed_at,
+            "prior_learning": progress.prior_learning,
+            "updated_at": progress.updated_at,
+            "progress": progress.pk,
+            "kind": ProgressEventKind.STATUS.value,
+            "from_status": previous,
+            "to_status": progress.status,
+            "detail": detail,
+            "occurred_at": now,
+        }
+    )
+
+
 def _locked_plan(*, learner: User) -> LearnerPlan | None:
     if not connection.features.has_select_for_update:
         return LearnerPlan.objects.filter(learner=learner).first()
@@ -266,19 +323,9 @@ def milestone_status_set_on_step(
             progress.completed_at = None
         if status == ProgressStatus.NOT_STARTED:
             progress.started_at = None
-        fields = ["status", "started_at", "completed_at", "updated_at"]
-        if progress.prior_learning != (prior_learning and status == ProgressStatus.DONE):
-            progress.prior_learning = not progress.prior_learning
-            fields.append("prior_learning")
-        progress.save(update_fields=fields)
-        _event(
-            learner=learner,
-            milestone=milestone,
-            kind=ProgressEventKind.STATUS,
-            from_status=previous,
-            to_status=status,
-            detail=PRIOR_LEARNING if progress.prior_learning else "",
-            occurred_at=now,
+        progress.prior_learning = prior_learning and status == ProgressStatus.DONE
+        _status_write(
+            learner=learner, milestone=milestone, progress=progress, previous=previous, now=now
         )
         if replan:
             _replan_if_planned(

@@ -158,23 +158,80 @@ def test_a_change_to_an_existing_row_reads_it_once_locked_then_updates_it():
         services.milestone_status_set(learner=learner, milestone=milestone, status="done")
 
     # then: one locked read (FOR UPDATE where the database has it, a prepared statement on
-    # PostgreSQL) and one update of the row
+    # PostgreSQL) and one update of the row; on PostgreSQL the update and the event are one
+    # statement, so the change is the plan's lock, the row's and the write: three in all
+    postgresql = connection.vendor == "postgresql"
     locked_read = (
         services._LOCKED_ROW_AND_STEP
         if connection.features.has_select_for_update
         else services._ROW_AND_STEP_UNLOCKED
     )
+    write = services._STATUS_WRITE.name
     progress_sql = [
         q["sql"]
         for q in captured.captured_queries
-        if "roadmap_milestoneprogress" in q["sql"] or locked_read.name in q["sql"]
+        if "roadmap_milestoneprogress" in q["sql"]
+        or locked_read.name in q["sql"]
+        or write in q["sql"]
     ]
     assert len(progress_sql) == 2
     assert progress_sql[0].startswith(("WITH target AS", f"EXECUTE {locked_read.name}("))
-    assert progress_sql[1].startswith("UPDATE")
+    assert progress_sql[1].startswith(f"EXECUTE {write}(" if postgresql else "UPDATE")
+    statements = [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == (3 if postgresql else 4)
     if connection.features.has_select_for_update:
         assert "FOR UPDATE)" in locked_read.sql
     assert MilestoneProgress.objects.get(learner=learner, milestone=milestone).status == "done"
+    assert events(learner)[-1] == ("status", "in_progress", "done", "")
+
+
+def test_each_status_change_stores_the_row_it_answers_and_its_event_as_it_happened():
+    """On PostgreSQL the row's update and its event are one statement of our own SQL
+    (services._STATUS_WRITE), elsewhere the ORM's save() and create(): both store exactly the
+    object the service answers with, and the event, with prior learning set and cleared."""
+    learner, milestone = UserFactory(), MilestoneFactory()
+    other = MilestoneProgressFactory(milestone=milestone, status="in_progress")
+    moves = [
+        (ProgressStatus.IN_PROGRESS, False, ""),
+        (ProgressStatus.DONE, True, services.PRIOR_LEARNING),
+        (ProgressStatus.SKIPPED, False, ""),
+        (ProgressStatus.DONE, False, ""),
+        (ProgressStatus.NOT_STARTED, False, ""),
+    ]
+    previous, updated = "not_started", None
+    for n, (status, prior_learning, detail) in enumerate(moves):
+        now = T0 + dt.timedelta(hours=n)
+
+        answered = services.milestone_status_set(
+            learner=learner,
+            milestone=milestone,
+            status=status,
+            now=now,
+            prior_learning=prior_learning,
+        )
+
+        stored = MilestoneProgress.objects.get(pk=answered.pk)
+        assert {f.attname: getattr(stored, f.attname) for f in MilestoneProgress._meta.fields} == {
+            f.attname: getattr(answered, f.attname) for f in MilestoneProgress._meta.fields
+        }
+        assert (stored.status, stored.prior_learning) == (status, prior_learning)
+        assert updated is None or stored.updated_at > updated
+        updated = stored.updated_at
+        event = ProgressEvent.objects.filter(learner=learner).order_by("id").last()
+        assert (
+            event.milestone_id,
+            event.kind,
+            event.from_status,
+            event.to_status,
+            event.detail,
+            event.occurred_at,
+        ) == (milestone.pk, "status", previous, status, detail, now)
+        previous = status
+    assert ProgressEvent.objects.filter(learner=learner).count() == len(moves)
+    # another learner's row on the same milestone is untouched, and has no events
+    other_after = MilestoneProgress.objects.get(pk=other.pk)
+    assert (other_after.status, other_after.updated_at) == ("in_progress", other.updated_at)
+    assert not ProgressEvent.objects.filter(learner=other.learner).exists()
 
 
 def test_an_unknown_status_is_refused_and_changes_nothing():
