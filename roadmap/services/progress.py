@@ -73,36 +73,48 @@ def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
     return enrollment
 
 
-# The learner's plan, locked: every progress write takes it first (see _locked_progress). A
-# statement prepared once per connection (core/db.py): through the ORM, building this query and
-# the next cost more CPU than PostgreSQL takes to run them (docs/performance.md, issue 17).
-_LOCKED_PLAN = PreparedQuery(
-    name="roadmap_locked_plan",
-    sql=(
-        f"SELECT {model_columns(LearnerPlan, 'l')} FROM {LearnerPlan._meta.db_table} l"
-        " WHERE l.learner_id = %(learner)s FOR UPDATE"
-    ),
-)
-# The learner's row on the milestone, locked, first; then, unlocked, their other rows on the
-# same step, read in the same statement: what a status change sent from a step page's row
-# re-draws (the step's progress bar) without reading them again after the write.
-_LOCKED_ROW_AND_STEP_ROWS = (
-    f"WITH target AS (SELECT {model_columns(MilestoneProgress, 'p')}"
+# The learner's plan, locked, then their row on the milestone, locked, then, unlocked, their other
+# rows on the same step: one statement (a prepared one, core/db.py), one round trip. The order is
+# the plan's, then the row's (see _locked_progress_and_step_rows): the row's scan is gated on a
+# count of the plan's rows, which PostgreSQL runs first, before the scan finds a row to lock
+# (EXPLAIN shows it as the target's InitPlan and One-Time Filter). A row of the answer is the
+# plan (its progress columns NULL) or a progress row (its plan columns NULL). The other rows are
+# what a status change sent from a step page's row re-draws (the step's progress bar) without
+# reading them again after the write.
+_PLAN_NULLS = ", ".join(["NULL"] * len(LearnerPlan._meta.concrete_fields))
+_ROW_NULLS = ", ".join(["NULL"] * len(MilestoneProgress._meta.concrete_fields))
+_STEP_ROWS_FROM = (
     f" FROM {MilestoneProgress._meta.db_table} p"
-    " WHERE p.learner_id = %(learner)s AND p.milestone_id = %(milestone)s{lock})"
-    " SELECT * FROM target UNION ALL"
-    f" SELECT {model_columns(MilestoneProgress, 'p')} FROM {MilestoneProgress._meta.db_table} p"
     " WHERE p.learner_id = %(learner)s AND p.milestone_id <> %(milestone)s"
     f" AND p.milestone_id IN (SELECT m.id FROM {Milestone._meta.db_table} m"
     " WHERE m.step_id = %(step)s)"
 )
-_LOCKED_ROW_AND_STEP = PreparedQuery(
-    name="roadmap_locked_row_and_step",
-    sql=_LOCKED_ROW_AND_STEP_ROWS.replace("{lock}", " FOR UPDATE"),
+_LOCKED_PLAN_ROW_AND_STEP = PreparedQuery(
+    name="roadmap_locked_plan_row_and_step",
+    sql=(
+        f"WITH plan AS MATERIALIZED (SELECT {model_columns(LearnerPlan, 'l')}"
+        f" FROM {LearnerPlan._meta.db_table} l WHERE l.learner_id = %(learner)s FOR UPDATE),"
+        f" target AS MATERIALIZED (SELECT {model_columns(MilestoneProgress, 'p')}"
+        f" FROM {MilestoneProgress._meta.db_table} p"
+        " WHERE p.learner_id = %(learner)s AND p.milestone_id = %(milestone)s"
+        " AND (SELECT count(*) FROM plan) >= 0 FOR UPDATE)"
+        f" SELECT plan.*, {_ROW_NULLS} FROM plan"
+        f" UNION ALL SELECT {_PLAN_NULLS}, target.* FROM target"
+        f" UNION ALL SELECT {_PLAN_NULLS}, {model_columns(MilestoneProgress, 'p')}"
+        f"{_STEP_ROWS_FROM}"
+    ),
 )
-# SQLite has no row locks (it locks the file for the write), nor their syntax.
+# SQLite has no row locks (it locks the file for the write), nor their syntax: the row and the
+# step's rows, unlocked, after the plan read by the ORM.
 _ROW_AND_STEP_UNLOCKED = PreparedQuery(
-    name="roadmap_row_and_step_unlocked", sql=_LOCKED_ROW_AND_STEP_ROWS.replace("{lock}", "")
+    name="roadmap_row_and_step_unlocked",
+    sql=(
+        f"WITH target AS (SELECT {model_columns(MilestoneProgress, 'p')}"
+        f" FROM {MilestoneProgress._meta.db_table} p"
+        " WHERE p.learner_id = %(learner)s AND p.milestone_id = %(milestone)s)"
+        " SELECT * FROM target UNION ALL"
+        f" SELECT {model_columns(MilestoneProgress, 'p')}{_STEP_ROWS_FROM}"
+    ),
 )
 
 
@@ -163,13 +175,6 @@ def _status_write(
     )
 
 
-def _locked_plan(*, learner: User) -> LearnerPlan | None:
-    if not connection.features.has_select_for_update:
-        return LearnerPlan.objects.filter(learner=learner).first()
-    plans = model_objects(LearnerPlan, _LOCKED_PLAN.fetchall({"learner": learner.pk}))
-    return plans[0] if plans else None
-
-
 def _locked_progress(
     *, learner: User, milestone: Milestone
 ) -> tuple[MilestoneProgress, LearnerPlan | None]:
@@ -192,14 +197,15 @@ def _locked_progress_and_step_rows(
     # the plan's lock, so a writer holding one row while waiting for the plan could deadlock
     # with it. In this order, two quick changes (two tabs, two rows) queue one after the other.
     # The whole row, so a re-plan after the change needs no second read of it.
-    plan = _locked_plan(learner=learner)
-    read = (
-        _LOCKED_ROW_AND_STEP
-        if connection.features.has_select_for_update
-        else _ROW_AND_STEP_UNLOCKED
-    )
     values = {"learner": learner.pk, "milestone": milestone.pk, "step": milestone.step_id}
-    rows = model_objects(MilestoneProgress, read.fetchall(values))
+    if connection.features.has_select_for_update:
+        read = _LOCKED_PLAN_ROW_AND_STEP.fetchall(values)
+        plans = model_objects(LearnerPlan, read)
+        plan = plans[0] if plans else None
+        rows = model_objects(MilestoneProgress, read, start=len(LearnerPlan._meta.concrete_fields))
+    else:
+        plan = LearnerPlan.objects.filter(learner=learner).first()
+        rows = model_objects(MilestoneProgress, _ROW_AND_STEP_UNLOCKED.fetchall(values))
     step_rows = {row.milestone_id: row for row in rows}
     progress = step_rows.get(milestone.pk)
     if progress is None:
