@@ -186,10 +186,15 @@ def test_a_change_to_an_existing_row_reads_it_once_locked_then_updates_it():
     assert events(learner)[-1] == ("status", "in_progress", "done", "")
 
 
-def test_each_status_change_stores_the_row_it_answers_and_its_event_as_it_happened():
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "plain"])
+def test_each_status_change_stores_the_row_it_answers_and_its_event_as_it_happened(
+    prepared, settings
+):
     """On PostgreSQL the row's update and its event are one statement of our own SQL
-    (services._STATUS_WRITE), elsewhere the ORM's save() and create(): both store exactly the
-    object the service answers with, and the event, with prior learning set and cleared."""
+    (services._STATUS_WRITE; prepared, or sent as it is behind a pooler), elsewhere the ORM's
+    save() and create(): each stores exactly the object the service answers with, and the
+    event, with prior learning set and cleared."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
     learner, milestone = UserFactory(), MilestoneFactory()
     other = MilestoneProgressFactory(milestone=milestone, status="in_progress")
     moves = [
@@ -235,9 +240,12 @@ def test_each_status_change_stores_the_row_it_answers_and_its_event_as_it_happen
     assert not ProgressEvent.objects.filter(learner=other.learner).exists()
 
 
-def test_the_locked_read_answers_the_plan_and_the_rows_as_the_orm_reads_them():
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "plain"])
+def test_the_locked_read_answers_the_plan_and_the_rows_as_the_orm_reads_them(prepared, settings):
     """The plan's columns and the rows' share one statement on PostgreSQL (each row NULL in the
-    other's columns): each object is the ORM's, field by field; no plan gives None."""
+    other's columns), prepared or not: each object is the ORM's, field by field; no plan gives
+    None."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
     from django.db import transaction
 
     from roadmap.models import LearnerPlan
