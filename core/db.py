@@ -59,6 +59,11 @@ class PreparedQuery:
             self._execute(cursor, values)
             return cursor.fetchall()
 
+    def execute(self, values: Mapping[str, Any]) -> None:
+        """Run a statement that answers with no rows (a write)."""
+        with connection.cursor() as cursor:
+            self._execute(cursor, values)
+
     def _execute(self, cursor, values: Mapping[str, Any]) -> None:
         if not self._prepare():
             cursor.execute(self.sql, values)

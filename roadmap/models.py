@@ -251,8 +251,13 @@ class ProgressStatus(models.TextChoices):
 class MilestoneProgress(models.Model):
     """One learner's state on one milestone. A missing row means "not started"."""
 
+    # No index of its own: progress_unique leads with the learner, and every status change
+    # would write a second copy (docs/performance.md, issue 17).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="milestone_progress"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="milestone_progress",
+        db_index=False,
     )
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="progress")
     status = models.CharField(
@@ -278,10 +283,10 @@ class MilestoneProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["learner", "milestone"], name="progress_unique")
         ]
-        indexes = [
-            models.Index(fields=["learner", "status"], name="progress_learner_status"),
-            models.Index(fields=["target_date"], name="progress_target_date"),
-        ]
+        # No index holds the status: a status change is then a HOT update, one that writes no
+        # index at all while its page has room (issue 17). The learner's rows by status are
+        # read through progress_unique, which leads with the learner (a few hundred rows each).
+        indexes = [models.Index(fields=["target_date"], name="progress_target_date")]
 
     def __str__(self) -> str:
         return f"{self.learner} / {self.milestone}: {self.status}"
@@ -390,8 +395,13 @@ class ProgressEventKind(models.TextChoices):
 class ProgressEvent(models.Model):
     """An append-only record of every change, for history, streaks and pace."""
 
+    # No index of its own: event_learner_time leads with the learner, and every change would
+    # write a second copy (docs/performance.md, issue 17).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="progress_events",
+        db_index=False,
     )
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=ProgressEventKind.choices)

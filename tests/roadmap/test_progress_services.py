@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -158,23 +159,125 @@ def test_a_change_to_an_existing_row_reads_it_once_locked_then_updates_it():
         services.milestone_status_set(learner=learner, milestone=milestone, status="done")
 
     # then: one locked read (FOR UPDATE where the database has it, a prepared statement on
-    # PostgreSQL) and one update of the row
+    # PostgreSQL, which locks the plan first in the same statement) and one update of the row;
+    # on PostgreSQL the update and the event are one statement: two in all
+    postgresql = connection.vendor == "postgresql"
     locked_read = (
-        services._LOCKED_ROW_AND_STEP
+        services._LOCKED_PLAN_ROW_AND_STEP
         if connection.features.has_select_for_update
         else services._ROW_AND_STEP_UNLOCKED
     )
+    write = services._STATUS_WRITE.name
     progress_sql = [
         q["sql"]
         for q in captured.captured_queries
-        if "roadmap_milestoneprogress" in q["sql"] or locked_read.name in q["sql"]
+        if "roadmap_milestoneprogress" in q["sql"]
+        or locked_read.name in q["sql"]
+        or write in q["sql"]
     ]
     assert len(progress_sql) == 2
     assert progress_sql[0].startswith(("WITH target AS", f"EXECUTE {locked_read.name}("))
-    assert progress_sql[1].startswith("UPDATE")
+    assert progress_sql[1].startswith(f"EXECUTE {write}(" if postgresql else "UPDATE")
+    statements = [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == (2 if postgresql else 4)
     if connection.features.has_select_for_update:
         assert "FOR UPDATE)" in locked_read.sql
     assert MilestoneProgress.objects.get(learner=learner, milestone=milestone).status == "done"
+    assert events(learner)[-1] == ("status", "in_progress", "done", "")
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "plain"])
+def test_each_status_change_stores_the_row_it_answers_and_its_event_as_it_happened(
+    prepared, settings
+):
+    """On PostgreSQL the row's update and its event are one statement of our own SQL
+    (services._STATUS_WRITE; prepared, or sent as it is behind a pooler), elsewhere the ORM's
+    save() and create(): each stores exactly the object the service answers with, and the
+    event, with prior learning set and cleared."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    learner, milestone = UserFactory(), MilestoneFactory()
+    other = MilestoneProgressFactory(milestone=milestone, status="in_progress")
+    moves = [
+        (ProgressStatus.IN_PROGRESS, False, ""),
+        (ProgressStatus.DONE, True, services.PRIOR_LEARNING),
+        (ProgressStatus.SKIPPED, False, ""),
+        (ProgressStatus.DONE, False, ""),
+        (ProgressStatus.NOT_STARTED, False, ""),
+    ]
+    previous, updated = "not_started", None
+    for n, (status, prior_learning, detail) in enumerate(moves):
+        now = T0 + dt.timedelta(hours=n)
+
+        answered = services.milestone_status_set(
+            learner=learner,
+            milestone=milestone,
+            status=status,
+            now=now,
+            prior_learning=prior_learning,
+        )
+
+        stored = MilestoneProgress.objects.get(pk=answered.pk)
+        assert {f.attname: getattr(stored, f.attname) for f in MilestoneProgress._meta.fields} == {
+            f.attname: getattr(answered, f.attname) for f in MilestoneProgress._meta.fields
+        }
+        assert (stored.status, stored.prior_learning) == (status, prior_learning)
+        assert updated is None or stored.updated_at > updated
+        updated = stored.updated_at
+        event = ProgressEvent.objects.filter(learner=learner).order_by("id").last()
+        assert (
+            event.milestone_id,
+            event.kind,
+            event.from_status,
+            event.to_status,
+            event.detail,
+            event.occurred_at,
+        ) == (milestone.pk, "status", previous, status, detail, now)
+        previous = status
+    assert ProgressEvent.objects.filter(learner=learner).count() == len(moves)
+    # another learner's row on the same milestone is untouched, and has no events
+    other_after = MilestoneProgress.objects.get(pk=other.pk)
+    assert (other_after.status, other_after.updated_at) == ("in_progress", other.updated_at)
+    assert not ProgressEvent.objects.filter(learner=other.learner).exists()
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "plain"])
+def test_the_locked_read_answers_the_plan_and_the_rows_as_the_orm_reads_them(prepared, settings):
+    """The plan's columns and the rows' share one statement on PostgreSQL (each row NULL in the
+    other's columns), prepared or not: each object is the ORM's, field by field; no plan gives
+    None."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    from django.db import transaction
+
+    from roadmap.models import LearnerPlan
+    from roadmap.services.plan import plan_settings_set
+
+    path = build_roadmap(steps=2, milestones_per_step=3)
+    learner, unplanned = enrolled_learner(path), enrolled_learner(path)
+    plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
+    milestone = path_milestones(path)[1]
+    for who in (learner, unplanned):
+        services.milestone_status_set(
+            learner=who, milestone=path_milestones(path)[0], status="done"
+        )
+
+    def values(obj) -> dict:
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    with transaction.atomic():
+        progress, plan, step_rows = services._locked_progress_and_step_rows(
+            learner=learner, milestone=milestone
+        )
+        assert values(plan) == values(LearnerPlan.objects.get(learner=learner))
+        orm_rows = MilestoneProgress.objects.filter(learner=learner, milestone__step=milestone.step)
+        assert {k: values(v) for k, v in step_rows.items()} == {
+            r.milestone_id: values(r) for r in orm_rows
+        }
+        assert step_rows[milestone.pk] is progress
+        _progress, no_plan, rows = services._locked_progress_and_step_rows(
+            learner=unplanned, milestone=milestone
+        )
+        assert no_plan is None
+        assert {r.learner_id for r in rows.values()} == {unplanned.pk}
 
 
 def test_an_unknown_status_is_refused_and_changes_nothing():
@@ -276,6 +379,80 @@ def test_a_planned_learners_simultaneous_changes_queue_instead_of_deadlocking():
     assert errors == []
     rows = MilestoneProgress.objects.filter(learner=learner, milestone__in=[first, second])
     assert {row.status for row in rows} == {"done"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite locks the file)"
+)
+def test_a_change_waiting_for_the_plan_holds_no_lock_on_its_row():
+    """The plan's lock and the row's are taken by one statement; the plan's comes first. While
+    another transaction holds the plan, a status change waits without holding its row, so a
+    re-plan (which locks the plan and then rewrites the learner's rows) can always finish."""
+    from django.db import connections
+
+    from roadmap.models import LearnerPlan
+    from roadmap.services.plan import plan_settings_set
+
+    path = build_roadmap(steps=1, milestones_per_step=3)
+    learner = enrolled_learner(path)
+    plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
+    milestone = path_milestones(path)[0]
+    row = MilestoneProgress.objects.get(learner=learner, milestone=milestone)
+    errors: list[BaseException] = []
+    changed = threading.Event()
+
+    def change():
+        try:
+            services.milestone_status_set(learner=learner, milestone=milestone, status="done")
+            changed.set()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # given: another connection holds the learner's plan, as a re-plan would
+    holder = connections.create_connection("default")
+    holder.set_autocommit(False)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {LearnerPlan._meta.db_table} WHERE learner_id = %s FOR UPDATE",
+                [learner.pk],
+            )
+        # when: the status change starts, and waits for the plan
+        thread = threading.Thread(target=change)
+        thread.start()
+        waited = 0.0
+        with holder.cursor() as cursor:
+            while waited < 5:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # a fresh view each time
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND query LIKE %s",
+                    ["%roadmap_locked_plan_row_and_step%"],
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+                waited += 0.05
+            assert waited < 5, "the status change never waited for the plan"
+            assert not changed.is_set()
+            # then: its row is free; the holder locks it at once (NOWAIT fails if taken)
+            cursor.execute(
+                f"SELECT id FROM {MilestoneProgress._meta.db_table} WHERE id = %s"
+                " FOR UPDATE NOWAIT",
+                [row.pk],
+            )
+        holder.rollback()
+    finally:
+        holder.close()
+    thread.join(timeout=10)
+
+    # and once the plan is free, the change goes through
+    assert errors == []
+    assert changed.is_set()
+    assert MilestoneProgress.objects.get(pk=row.pk).status == "done"
 
 
 # --- Target date ---
