@@ -38,11 +38,71 @@ from roadmap.selectors.plan import (
     this_week,
 )
 from roadmap.selectors.progress import (
+    DUE_SOON_DAYS,
+    FINISHED,
     LearnerOverview,
     MilestoneState,
     PathProgress,
     learner_overview,
+    percent_complete,
 )
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """The summary's counts and target-date lists, worked out in one pass a render: the page
+    prints each up to three times, and through the overview's properties every read walks all
+    its paths, steps and milestones again. Equal to the overview's own (total, done, skipped,
+    percent, overdue, due_soon) and to Dashboard.in_progress: tests/roadmap/
+    test_dashboard_afresh.py compares them on random overviews."""
+
+    total: int
+    done: int
+    skipped: int
+    in_progress: int
+    percent: int
+    overdue: list[MilestoneState]
+    due_soon: list[MilestoneState]
+
+
+def dashboard_figures(overview: LearnerOverview) -> DashboardFigures:
+    total = done = skipped = in_progress = 0
+    for path in overview.paths:
+        for step in path.steps:  # each step counts its statuses once (StepProgress)
+            total += step.total
+            done += step.done
+            skipped += step.skipped
+            in_progress += step.in_progress
+    today = overview.today
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    overdue, due_soon = [], []
+    for path in overview.paths:
+        for step in path.steps:
+            for state in step.milestones:
+                # MilestoneState.is_overdue and is_due_soon, read off the row once
+                progress = state.progress
+                if progress is None or progress.target_date is None:
+                    continue
+                if progress.status in FINISHED:
+                    continue
+                if progress.target_date < today:
+                    overdue.append(state)
+                elif progress.target_date <= soon:
+                    due_soon.append(state)
+    by_target = _target_date_of
+    return DashboardFigures(
+        total=total,
+        done=done,
+        skipped=skipped,
+        in_progress=in_progress,
+        percent=percent_complete(total=total, done=done, skipped=skipped),
+        overdue=sorted(overdue, key=by_target),
+        due_soon=sorted(due_soon, key=by_target),
+    )
+
+
+def _target_date_of(state: MilestoneState) -> dt.date:
+    return state.progress.target_date
 
 
 @dataclass
@@ -56,6 +116,7 @@ class Dashboard:
     # The personal plan's first panel; None for a learner who has not made a plan.
     week: ThisWeek | None = None
     maps: list[PathMap] = field(default_factory=list)  # one per path, in overview.paths' order
+    figures: DashboardFigures | None = None  # dashboard_figures(overview), which the page prints
 
     @property
     def path_sections(self) -> list[tuple[PathProgress, PathMap]]:
@@ -93,6 +154,7 @@ def learner_dashboard(
     # The map marks what the plan puts in this week.
     planned = {state.milestone.pk for state, _ in week.planned} if week else set()
     return Dashboard(
+        figures=dashboard_figures(overview),
         week=week,
         today=today,
         overview=overview,

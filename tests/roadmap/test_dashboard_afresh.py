@@ -18,6 +18,7 @@ from roadmap.models import (
     ProgressStatus,
     Step,
 )
+from roadmap.presenters.dashboard import Dashboard, dashboard_figures
 from roadmap.selectors.plan import PlanSettings, ThisWeek, this_week
 from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress, StepProgress
 
@@ -119,6 +120,9 @@ def random_overview(rng: random.Random, today: dt.date) -> LearnerOverview:
                     prior_learning=rng.random() < 0.15,
                     plan_week=first,
                     plan_hours=[rng.choice([0.5, 1, 2, 3.5]) for _ in range(rng.randint(0, 4))],
+                    target_date=rng.choice(
+                        [None, None, *(today + dt.timedelta(days=d) for d in range(-9, 10))]
+                    ),
                 )
             states.append(MilestoneState(milestone=milestone, progress=progress))
         steps.append(StepProgress(step=step, milestones=states))
@@ -171,3 +175,43 @@ def test_the_random_overviews_meet_every_case_this_week_tells_apart():
         seen.add(("behind", bool(week.behind)))
         seen.add(("done this week", bool(week.done)))
     assert {k for k, v in seen if v} == {"planned open", "planned done", "behind", "done this week"}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_dashboards_figures_are_the_overviews(seed):
+    # given: a random overview with target dates passed, today, within a week and later
+    rng = random.Random(seed)
+    overview = random_overview(rng, dt.date(2026, 3, 11))
+
+    # when
+    figures = dashboard_figures(overview)
+
+    # then: what the page printed from the overview's properties, the same states in order
+    assert (figures.total, figures.done, figures.skipped, figures.percent) == (
+        overview.total,
+        overview.done,
+        overview.skipped,
+        overview.percent,
+    )
+    page = Dashboard(
+        today=overview.today,
+        overview=overview,
+        heatmap=None,
+        projection=None,
+        next_actions=[],
+        recent=[],
+    )
+    assert figures.in_progress == page.in_progress
+    assert [id(s) for s in figures.overdue] == [id(s) for s in overview.overdue]
+    assert [id(s) for s in figures.due_soon] == [id(s) for s in overview.due_soon]
+
+
+def test_the_random_overviews_have_overdue_and_due_soon_work_finished_or_not():
+    overviews = [random_overview(random.Random(seed), dt.date(2026, 3, 11)) for seed in range(40)]
+    assert any(o.overdue for o in overviews) and any(o.due_soon for o in overviews)
+    # finished work with a past or near target date is in neither list
+    assert any(
+        m.is_finished and m.target_date and m.target_date <= o.today + dt.timedelta(days=7)
+        for o in overviews
+        for m in o.milestones
+    )
