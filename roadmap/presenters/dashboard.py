@@ -30,7 +30,7 @@ from roadmap.presenters.activity import (
     recent_activity,
     timed_history,
 )
-from roadmap.presenters.path_map import PathMap, path_map
+from roadmap.presenters.path_map import PathMap, milestone_addresses, path_map
 from roadmap.selectors.paths import learner_today
 from roadmap.selectors.plan import (
     PlanSettings,
@@ -117,6 +117,9 @@ class Dashboard:
     week: ThisWeek | None = None
     maps: list[PathMap] = field(default_factory=list)  # one per path, in overview.paths' order
     figures: DashboardFigures | None = None  # dashboard_figures(overview), which the page prints
+    # Every milestone's address the page links, by id (the overview's and the recent changes'):
+    # the page prints links[id] rather than calling get_absolute_url() for each of its links.
+    links: dict[int, str] = field(default_factory=dict)
 
     @property
     def path_sections(self) -> list[tuple[PathProgress, PathMap]]:
@@ -153,21 +156,31 @@ def learner_dashboard(
     )
     # The map marks what the plan puts in this week.
     planned = {state.milestone.pk for state, _ in week.planned} if week else set()
+    links = milestone_addresses(overview.paths)
+    recent = timed_history(
+        recent_activity(
+            learner=learner,
+            milestones={m.milestone.pk: m.milestone for m in overview.milestones},
+        )
+    )
+    for entry in recent:  # a change on a milestone retired since, or on a path left
+        milestone = entry.event.milestone
+        if milestone.pk not in links:
+            links[milestone.pk] = milestone.get_absolute_url()
     return Dashboard(
         figures=dashboard_figures(overview),
+        links=links,
         week=week,
         today=today,
         overview=overview,
         heatmap=heatmap,
         projection=projection,
         next_actions=overview.next_actions(3),
-        recent=timed_history(
-            recent_activity(
-                learner=learner,
-                milestones={m.milestone.pk: m.milestone for m in overview.milestones},
-            )
-        ),
-        maps=[path_map(outline=p, today=today, planned=planned) for p in overview.paths],
+        recent=recent,
+        maps=[
+            path_map(outline=p, today=today, planned=planned, addresses=links)
+            for p in overview.paths
+        ],
     )
 
 

@@ -8,6 +8,8 @@ import datetime as dt
 import random
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from roadmap import planning
 from roadmap.models import (
@@ -15,12 +17,20 @@ from roadmap.models import (
     GoalKind,
     Milestone,
     MilestoneProgress,
+    ProgressEvent,
+    ProgressEventKind,
     ProgressStatus,
     Step,
 )
-from roadmap.presenters.dashboard import Dashboard, dashboard_figures
+from roadmap.presenters.dashboard import Dashboard, dashboard_figures, learner_dashboard
 from roadmap.selectors.plan import PlanSettings, ThisWeek, this_week
 from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress, StepProgress
+from tests.roadmap.factories import (
+    EnrollmentFactory,
+    build_roadmap,
+    enrolled_learner,
+    path_milestones,
+)
 
 ZONES = [dt.UTC, dt.timezone(dt.timedelta(hours=14)), dt.timezone(dt.timedelta(hours=-11))]
 
@@ -215,3 +225,41 @@ def test_the_random_overviews_have_overdue_and_due_soon_work_finished_or_not():
         for o in overviews
         for m in o.milestones
     )
+
+
+@pytest.mark.django_db
+def test_the_dashboards_links_are_the_milestones_own_addresses(client, settings):
+    # given: two paths (one left), events on a milestone of each and on one retired since
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    path = build_roadmap(steps=2, milestones_per_step=3)
+    learner = enrolled_learner(path)
+    other = build_roadmap(steps=1, milestones_per_step=2)
+    left = EnrollmentFactory(learner=learner, path=other)
+    shown = path_milestones(path)
+    for offset, milestone in enumerate([shown[0], shown[4], path_milestones(other)[1]]):
+        ProgressEvent.objects.create(
+            learner=learner,
+            milestone=milestone,
+            kind=ProgressEventKind.STATUS,
+            to_status=ProgressStatus.DONE,
+            occurred_at=timezone.now() - dt.timedelta(minutes=offset),
+        )
+    left.delete()
+    shown[4].retired_at = timezone.now()
+    shown[4].save()
+
+    # when
+    data = learner_dashboard(learner=learner)
+
+    # then: every milestone the page links, by its own get_absolute_url()
+    linked = [s.milestone for s in data.overview.milestones]
+    linked += [e.event.milestone for e in data.recent]
+    assert len(data.recent) == 3
+    assert data.links == {m.pk: m.get_absolute_url() for m in linked}
+    assert [n.url for m in data.maps for s in m.steps for n in s.nodes] == [
+        s.milestone.get_absolute_url() for s in data.overview.milestones
+    ]
+    client.force_login(learner)
+    page = client.get(reverse("roadmap:dashboard")).content.decode()
+    for milestone in linked:
+        assert f'href="{milestone.get_absolute_url()}"' in page
