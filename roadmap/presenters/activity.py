@@ -345,19 +345,28 @@ def _status_change_text(from_status: str, to_status: str, language: str) -> str:
     }
 
 
+@lru_cache(maxsize=1024)
+def _target_date_text(detail: str, language: str) -> str:
+    # A learner's recent changes are often target dates, and formatting a date through the
+    # locale machinery costs more than the rest of the line: each (detail, language) is worked
+    # out once per process. tests/roadmap/test_dashboard_afresh.py compares it with the former
+    # uncached lines in three languages.
+    if not detail:
+        return _("Target date cleared")
+    try:
+        date = dt.date.fromisoformat(detail)
+    except ValueError:
+        return _("Target date set")
+    return _("Target date set to %(date)s") % {"date": formats.date_format(date)}
+
+
 def describe_event(event: ProgressEvent, language: str | None = None) -> str:
     """One line for a history list, without the milestone (the page names it). `language`:
     the active one, if the caller has it already."""
     if event.kind == ProgressEventKind.STATUS:
         return _status_change_text(event.from_status, event.to_status, language or get_language())
     if event.kind == ProgressEventKind.TARGET_DATE:
-        if not event.detail:
-            return _("Target date cleared")
-        try:
-            date = dt.date.fromisoformat(event.detail)
-        except ValueError:
-            return _("Target date set")
-        return _("Target date set to %(date)s") % {"date": formats.date_format(date)}
+        return _target_date_text(event.detail, language or get_language())
     if event.kind == ProgressEventKind.NOTES:
         return _("Notes edited")
     if event.kind == ProgressEventKind.EVIDENCE:

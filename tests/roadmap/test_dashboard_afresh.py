@@ -9,7 +9,8 @@ import random
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from roadmap import planning
 from roadmap.models import (
@@ -22,6 +23,7 @@ from roadmap.models import (
     ProgressStatus,
     Step,
 )
+from roadmap.presenters import activity as activity_pages
 from roadmap.presenters.dashboard import Dashboard, dashboard_figures, learner_dashboard
 from roadmap.selectors.plan import PlanSettings, ThisWeek, this_week
 from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress, StepProgress
@@ -263,3 +265,24 @@ def test_the_dashboards_links_are_the_milestones_own_addresses(client, settings)
     page = client.get(reverse("roadmap:dashboard")).content.decode()
     for milestone in linked:
         assert f'href="{milestone.get_absolute_url()}"' in page
+
+
+def former_target_date_line(detail: str) -> str:
+    """describe_event()'s line for a target-date change as it was, worked out at each call."""
+    if not detail:
+        return gettext("Target date cleared")
+    try:
+        date = dt.date.fromisoformat(detail)
+    except ValueError:
+        return gettext("Target date set")
+    return gettext("Target date set to %(date)s") % {"date": formats.date_format(date)}
+
+
+@pytest.mark.parametrize("language", ["en-gb", "en", "de"])
+@pytest.mark.parametrize("detail", ["", "2026-12-24", "2027-01-02", "not a date"])
+def test_a_target_date_line_is_the_former_line_in_the_active_language(language, detail):
+    event = ProgressEvent(kind=ProgressEventKind.TARGET_DATE, detail=detail)
+    for _ in range(2):  # worked out, then remembered
+        with translation.override(language):
+            assert activity_pages.describe_event(event) == former_target_date_line(detail)
+            assert activity_pages.describe_event(event, language) == former_target_date_line(detail)
