@@ -28,7 +28,7 @@ from roadmap.models import (
     Step,
 )
 from roadmap.selectors import content_snapshot
-from roadmap.selectors.rows import model_columns, model_objects
+from roadmap.selectors.rows import model_columns, model_objects, plain_model_objects
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -315,7 +315,7 @@ def learner_step_progress(*, learner, step: Step) -> dict[int, MilestoneProgress
 
 def learner_events(*, learner, limit: int) -> list[ProgressEvent]:
     """The learner's latest `limit` progress events, newest first. One query."""
-    return model_objects(
+    return plain_model_objects(
         ProgressEvent, _LEARNER_EVENTS.fetchall({"learner": learner.pk, "limit": limit})
     )
 
@@ -339,7 +339,7 @@ def _overview_of_published(
         return LearnerOverview(today=today, paths=[])
     progress_by_milestone = {
         p.milestone_id: p
-        for p in model_objects(
+        for p in plain_model_objects(
             MilestoneProgress, _LEARNER_PROGRESS.fetchall({"learner": learner.pk})
         )
     }
