@@ -7,6 +7,7 @@ the dashboard, the step pages and the reminder digest all read them from here.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 import zoneinfo
 from collections import Counter
@@ -203,18 +204,27 @@ class LearnerOverview:
 
     def next_actions(self, limit: int = 3) -> list[MilestoneState]:
         """What to do next: work already started, then the earliest target date, then the
-        roadmap's own order."""
-        open_ = [m for m in self.milestones if not m.is_finished]
-        order = {id(m): i for i, m in enumerate(open_)}
-        return sorted(
-            open_,
-            key=lambda m: (
-                m.status != ProgressStatus.IN_PROGRESS,
-                m.target_date is None,
-                m.target_date or dt.date.max,
-                order[id(m)],
-            ),
-        )[:limit]
+        roadmap's own order. Each milestone's row is read once for its key (the dashboard asks
+        after every change, once for the page and once per path for its map's position)."""
+        keyed = []
+        number = 0
+        for path in self.paths:
+            for step in path.steps:
+                for state in step.milestones:
+                    number += 1
+                    progress = state.progress
+                    if progress is None:  # not started, no target date
+                        keyed.append(((True, True, dt.date.max, number), state))
+                        continue
+                    if progress.status in FINISHED:
+                        continue
+                    target = progress.target_date
+                    started = progress.status == ProgressStatus.IN_PROGRESS
+                    keyed.append(
+                        ((not started, target is None, target or dt.date.max, number), state)
+                    )
+        # The keys are unique (the roadmap's order comes last): the states are never compared.
+        return [state for _key, state in heapq.nsmallest(limit, keyed)]
 
 
 def learner_enrolled_paths(*, learner) -> list[CareerPath]:

@@ -286,3 +286,27 @@ def test_a_target_date_line_is_the_former_line_in_the_active_language(language, 
         with translation.override(language):
             assert activity_pages.describe_event(event) == former_target_date_line(detail)
             assert activity_pages.describe_event(event, language) == former_target_date_line(detail)
+
+
+def former_next_actions(overview: LearnerOverview, limit: int) -> list[MilestoneState]:
+    """LearnerOverview.next_actions as it was: sorted by the states' properties."""
+    open_ = [m for m in overview.milestones if not m.is_finished]
+    order = {id(m): i for i, m in enumerate(open_)}
+    return sorted(
+        open_,
+        key=lambda m: (
+            m.status != ProgressStatus.IN_PROGRESS,
+            m.target_date is None,
+            m.target_date or dt.date.max,
+            order[id(m)],
+        ),
+    )[:limit]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_next_actions_are_what_the_former_sort_gave(seed):
+    overview = random_overview(random.Random(seed), dt.date(2026, 3, 11))
+    for limit in (0, 1, 3, 100):
+        assert [id(s) for s in overview.next_actions(limit)] == [
+            id(s) for s in former_next_actions(overview, limit)
+        ]
