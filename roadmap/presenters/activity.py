@@ -422,18 +422,25 @@ def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:
 
 
 def recent_activity(
-    *, learner: User, limit: int = RECENT_EVENTS, milestones: dict[int, Milestone] | None = None
+    *,
+    learner: User,
+    limit: int = RECENT_EVENTS,
+    milestones: dict[int, Milestone] | None = None,
+    events: list[ProgressEvent] | None = None,
 ) -> list[HistoryEntry]:
     """The learner's latest changes, with their milestones' step and path loaded for links.
     One query; given `milestones` by id (step and path loaded, e.g. the overview's), the events'
     milestones come from there, and a second query reads only those it lacks (retired ones, or on
-    a path the learner left). The four-table join costs more than the events themselves."""
+    a path the learner left). The four-table join costs more than the events themselves.
+    Given the latest `events` too (read with the heatmap's counts, as the dashboard does:
+    selectors.progress.activity_and_latest_events), no query but that second one."""
     if milestones is None:
         events = ProgressEvent.objects.filter(learner=learner).select_related(
             "milestone__step__path"
         )[:limit]
         return _history(events)
-    events = learner_events(learner=learner, limit=limit)
+    if events is None:
+        events = learner_events(learner=learner, limit=limit)
     missing = {e.milestone_id for e in events} - milestones.keys()
     if missing:
         milestones = {
