@@ -21,6 +21,7 @@ from roadmap.models import (
     ProgressStatus,
 )
 from roadmap.selectors.progress import (
+    FINISHED,
     LearnerOverview,
     activity_by_local_day,
     learner_events,
@@ -231,13 +232,13 @@ def build_heatmap(
     weeks = []
     for index in range(days // 7):
         chunk = cells[index * 7 : index * 7 + 7]
+        count = active_days = 0
+        for cell in chunk:  # one pass a week, most of its days quiet
+            if cell.count:
+                count += cell.count
+                active_days += 1
         weeks.append(
-            WeekTotal(
-                start=chunk[0].day,
-                end=chunk[-1].day,
-                count=sum(c.count for c in chunk),
-                active_days=sum(1 for c in chunk if c.count),
-            )
+            WeekTotal(start=chunk[0].day, end=chunk[-1].day, count=count, active_days=active_days)
         )
     active = [day for day, n in counts.items() if n and start <= day <= today]
     return Heatmap(
@@ -301,19 +302,25 @@ def project_finish(
     marked done, undone and done again counts once. No queries: the overview has the rows.
     """
     today = overview.today
-    remaining = sum(1 for m in overview.milestones if not m.is_finished)
-    if overview.total == 0:
+    since = today - dt.timedelta(days=PACE_DAYS - 1)
+    # One pass over the milestones, each row read once (the dashboard projects after every
+    # change): how many there are, how many are open, how many were done in the pace window.
+    total = remaining = done_recently = 0
+    for state in overview.milestones:
+        total += 1
+        progress = state.progress
+        if progress is None or progress.status not in FINISHED:
+            remaining += 1
+        elif (
+            progress.status == ProgressStatus.DONE
+            and progress.completed_at is not None
+            and since <= progress.completed_at.astimezone(zone).date() <= today
+        ):
+            done_recently += 1
+    if total == 0:
         return Projection(status=ProjectionStatus.NO_MILESTONES, remaining=0)
     if remaining == 0:
         return Projection(status=ProjectionStatus.COMPLETE, remaining=0)
-    since = today - dt.timedelta(days=PACE_DAYS - 1)
-    done_recently = sum(
-        1
-        for m in overview.milestones
-        if m.status == ProgressStatus.DONE
-        and m.progress.completed_at is not None
-        and since <= m.progress.completed_at.astimezone(zone).date() <= today
-    )
     days_observed = 0
     if first_activity is not None:
         days_observed = min(PACE_DAYS, (today - max(first_activity, since)).days + 1)

@@ -5,6 +5,7 @@ as the reference."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 import pytest
@@ -310,3 +311,94 @@ def test_next_actions_are_what_the_former_sort_gave(seed):
         assert [id(s) for s in overview.next_actions(limit)] == [
             id(s) for s in former_next_actions(overview, limit)
         ]
+
+
+def former_project_finish(
+    *, overview: LearnerOverview, first_activity: dt.date | None, zone: dt.tzinfo
+) -> activity_pages.Projection:
+    """activity.project_finish as it was: three passes through the states' properties."""
+    today = overview.today
+    remaining = sum(1 for m in overview.milestones if not m.is_finished)
+    if overview.total == 0:
+        return activity_pages.Projection(
+            status=activity_pages.ProjectionStatus.NO_MILESTONES, remaining=0
+        )
+    if remaining == 0:
+        return activity_pages.Projection(
+            status=activity_pages.ProjectionStatus.COMPLETE, remaining=0
+        )
+    since = today - dt.timedelta(days=activity_pages.PACE_DAYS - 1)
+    done_recently = sum(
+        1
+        for m in overview.milestones
+        if m.status == ProgressStatus.DONE
+        and m.progress.completed_at is not None
+        and since <= m.progress.completed_at.astimezone(zone).date() <= today
+    )
+    days_observed = 0
+    if first_activity is not None:
+        days_observed = min(activity_pages.PACE_DAYS, (today - max(first_activity, since)).days + 1)
+    if (
+        done_recently < activity_pages.PROJECTION_MIN_DONE
+        or days_observed < activity_pages.PROJECTION_MIN_HISTORY_DAYS
+    ):
+        return activity_pages.Projection(
+            status=activity_pages.ProjectionStatus.NOT_ENOUGH_HISTORY,
+            remaining=remaining,
+            done_recently=done_recently,
+            days_observed=days_observed,
+        )
+    per_day = done_recently / days_observed
+    return activity_pages.Projection(
+        status=activity_pages.ProjectionStatus.PROJECTED,
+        remaining=remaining,
+        done_recently=done_recently,
+        days_observed=days_observed,
+        per_week=round(per_day * 7, 1),
+        finish_date=today + dt.timedelta(days=math.ceil(remaining / per_day)),
+    )
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_projection_is_what_the_former_passes_gave(seed):
+    rng = random.Random(seed)
+    today = dt.date(2026, 3, 11)
+    overview = random_overview(rng, today)
+    first = rng.choice([None, today, today - dt.timedelta(days=rng.randint(1, 200))])
+    zone = rng.choice(ZONES)
+    assert activity_pages.project_finish(
+        overview=overview, first_activity=first, zone=zone
+    ) == former_project_finish(overview=overview, first_activity=first, zone=zone)
+
+
+def test_the_random_overviews_meet_every_projection():
+    today = dt.date(2026, 3, 11)
+    seen = set()
+    for seed in range(60):
+        rng = random.Random(seed)
+        overview = random_overview(rng, today)
+        first = rng.choice([None, today, today - dt.timedelta(days=rng.randint(1, 200))])
+        seen.add(former_project_finish(overview=overview, first_activity=first, zone=dt.UTC).status)
+    empty = LearnerOverview(today=today, paths=[])
+    seen.add(former_project_finish(overview=empty, first_activity=None, zone=dt.UTC).status)
+    assert seen >= {"no_milestones", "not_enough_history", "projected"}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_heatmaps_weeks_are_the_former_sums(seed):
+    rng = random.Random(seed)
+    today = dt.date(2026, 3, 11) + dt.timedelta(days=rng.randint(0, 6))
+    counts = {today - dt.timedelta(days=rng.randint(0, 90)): rng.randint(0, 9) for _ in range(40)}
+    heatmap = activity_pages.build_heatmap(counts=counts, today=today)
+    former = []
+    for index in range(activity_pages.HEATMAP_DAYS // 7):
+        chunk = heatmap.cells[index * 7 : index * 7 + 7]
+        former.append(
+            activity_pages.WeekTotal(
+                start=chunk[0].day,
+                end=chunk[-1].day,
+                count=sum(c.count for c in chunk),
+                active_days=sum(1 for c in chunk if c.count),
+            )
+        )
+    assert heatmap.weeks == former
