@@ -21,6 +21,7 @@ from roadmap.models import (
     ProgressStatus,
 )
 from roadmap.selectors.progress import (
+    FINISHED,
     LearnerOverview,
     activity_by_local_day,
     learner_events,
@@ -231,13 +232,13 @@ def build_heatmap(
     weeks = []
     for index in range(days // 7):
         chunk = cells[index * 7 : index * 7 + 7]
+        count = active_days = 0
+        for cell in chunk:  # one pass a week, most of its days quiet
+            if cell.count:
+                count += cell.count
+                active_days += 1
         weeks.append(
-            WeekTotal(
-                start=chunk[0].day,
-                end=chunk[-1].day,
-                count=sum(c.count for c in chunk),
-                active_days=sum(1 for c in chunk if c.count),
-            )
+            WeekTotal(start=chunk[0].day, end=chunk[-1].day, count=count, active_days=active_days)
         )
     active = [day for day, n in counts.items() if n and start <= day <= today]
     return Heatmap(
@@ -301,19 +302,25 @@ def project_finish(
     marked done, undone and done again counts once. No queries: the overview has the rows.
     """
     today = overview.today
-    remaining = sum(1 for m in overview.milestones if not m.is_finished)
-    if overview.total == 0:
+    since = today - dt.timedelta(days=PACE_DAYS - 1)
+    # One pass over the milestones, each row read once (the dashboard projects after every
+    # change): how many there are, how many are open, how many were done in the pace window.
+    total = remaining = done_recently = 0
+    for state in overview.milestones:
+        total += 1
+        progress = state.progress
+        if progress is None or progress.status not in FINISHED:
+            remaining += 1
+        elif (
+            progress.status == ProgressStatus.DONE
+            and progress.completed_at is not None
+            and since <= progress.completed_at.astimezone(zone).date() <= today
+        ):
+            done_recently += 1
+    if total == 0:
         return Projection(status=ProjectionStatus.NO_MILESTONES, remaining=0)
     if remaining == 0:
         return Projection(status=ProjectionStatus.COMPLETE, remaining=0)
-    since = today - dt.timedelta(days=PACE_DAYS - 1)
-    done_recently = sum(
-        1
-        for m in overview.milestones
-        if m.status == ProgressStatus.DONE
-        and m.progress.completed_at is not None
-        and since <= m.progress.completed_at.astimezone(zone).date() <= today
-    )
     days_observed = 0
     if first_activity is not None:
         days_observed = min(PACE_DAYS, (today - max(first_activity, since)).days + 1)
@@ -345,19 +352,28 @@ def _status_change_text(from_status: str, to_status: str, language: str) -> str:
     }
 
 
+@lru_cache(maxsize=1024)
+def _target_date_text(detail: str, language: str) -> str:
+    # A learner's recent changes are often target dates, and formatting a date through the
+    # locale machinery costs more than the rest of the line: each (detail, language) is worked
+    # out once per process. tests/roadmap/test_dashboard_afresh.py compares it with the former
+    # uncached lines in three languages.
+    if not detail:
+        return _("Target date cleared")
+    try:
+        date = dt.date.fromisoformat(detail)
+    except ValueError:
+        return _("Target date set")
+    return _("Target date set to %(date)s") % {"date": formats.date_format(date)}
+
+
 def describe_event(event: ProgressEvent, language: str | None = None) -> str:
     """One line for a history list, without the milestone (the page names it). `language`:
     the active one, if the caller has it already."""
     if event.kind == ProgressEventKind.STATUS:
         return _status_change_text(event.from_status, event.to_status, language or get_language())
     if event.kind == ProgressEventKind.TARGET_DATE:
-        if not event.detail:
-            return _("Target date cleared")
-        try:
-            date = dt.date.fromisoformat(event.detail)
-        except ValueError:
-            return _("Target date set")
-        return _("Target date set to %(date)s") % {"date": formats.date_format(date)}
+        return _target_date_text(event.detail, language or get_language())
     if event.kind == ProgressEventKind.NOTES:
         return _("Notes edited")
     if event.kind == ProgressEventKind.EVIDENCE:
@@ -413,18 +429,25 @@ def _history(events: Iterable[ProgressEvent]) -> list[HistoryEntry]:
 
 
 def recent_activity(
-    *, learner: User, limit: int = RECENT_EVENTS, milestones: dict[int, Milestone] | None = None
+    *,
+    learner: User,
+    limit: int = RECENT_EVENTS,
+    milestones: dict[int, Milestone] | None = None,
+    events: list[ProgressEvent] | None = None,
 ) -> list[HistoryEntry]:
     """The learner's latest changes, with their milestones' step and path loaded for links.
     One query; given `milestones` by id (step and path loaded, e.g. the overview's), the events'
     milestones come from there, and a second query reads only those it lacks (retired ones, or on
-    a path the learner left). The four-table join costs more than the events themselves."""
+    a path the learner left). The four-table join costs more than the events themselves.
+    Given the latest `events` too (read with the heatmap's counts, as the dashboard does:
+    selectors.progress.activity_and_latest_events), no query but that second one."""
     if milestones is None:
         events = ProgressEvent.objects.filter(learner=learner).select_related(
             "milestone__step__path"
         )[:limit]
         return _history(events)
-    events = learner_events(learner=learner, limit=limit)
+    if events is None:
+        events = learner_events(learner=learner, limit=limit)
     missing = {e.milestone_id for e in events} - milestones.keys()
     if missing:
         milestones = {

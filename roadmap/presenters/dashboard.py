@@ -22,15 +22,17 @@ from roadmap.models import (
     ProgressStatus,
 )
 from roadmap.presenters.activity import (
+    HEATMAP_DAYS,
+    RECENT_EVENTS,
     Heatmap,
     Projection,
     TimedHistoryEntry,
-    activity_heatmap,
+    build_heatmap,
     project_finish,
     recent_activity,
     timed_history,
 )
-from roadmap.presenters.path_map import PathMap, path_map
+from roadmap.presenters.path_map import PathMap, milestone_addresses, path_map
 from roadmap.selectors.paths import learner_today
 from roadmap.selectors.plan import (
     PlanSettings,
@@ -38,11 +40,72 @@ from roadmap.selectors.plan import (
     this_week,
 )
 from roadmap.selectors.progress import (
+    DUE_SOON_DAYS,
+    FINISHED,
     LearnerOverview,
     MilestoneState,
     PathProgress,
+    activity_and_latest_events,
     learner_overview,
+    percent_complete,
 )
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """The summary's counts and target-date lists, worked out in one pass a render: the page
+    prints each up to three times, and through the overview's properties every read walks all
+    its paths, steps and milestones again. Equal to the overview's own (total, done, skipped,
+    percent, overdue, due_soon) and to Dashboard.in_progress: tests/roadmap/
+    test_dashboard_afresh.py compares them on random overviews."""
+
+    total: int
+    done: int
+    skipped: int
+    in_progress: int
+    percent: int
+    overdue: list[MilestoneState]
+    due_soon: list[MilestoneState]
+
+
+def dashboard_figures(overview: LearnerOverview) -> DashboardFigures:
+    total = done = skipped = in_progress = 0
+    for path in overview.paths:
+        for step in path.steps:  # each step counts its statuses once (StepProgress)
+            total += step.total
+            done += step.done
+            skipped += step.skipped
+            in_progress += step.in_progress
+    today = overview.today
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    overdue, due_soon = [], []
+    for path in overview.paths:
+        for step in path.steps:
+            for state in step.milestones:
+                # MilestoneState.is_overdue and is_due_soon, read off the row once
+                progress = state.progress
+                if progress is None or progress.target_date is None:
+                    continue
+                if progress.status in FINISHED:
+                    continue
+                if progress.target_date < today:
+                    overdue.append(state)
+                elif progress.target_date <= soon:
+                    due_soon.append(state)
+    by_target = _target_date_of
+    return DashboardFigures(
+        total=total,
+        done=done,
+        skipped=skipped,
+        in_progress=in_progress,
+        percent=percent_complete(total=total, done=done, skipped=skipped),
+        overdue=sorted(overdue, key=by_target),
+        due_soon=sorted(due_soon, key=by_target),
+    )
+
+
+def _target_date_of(state: MilestoneState) -> dt.date:
+    return state.progress.target_date
 
 
 @dataclass
@@ -56,6 +119,10 @@ class Dashboard:
     # The personal plan's first panel; None for a learner who has not made a plan.
     week: ThisWeek | None = None
     maps: list[PathMap] = field(default_factory=list)  # one per path, in overview.paths' order
+    figures: DashboardFigures | None = None  # dashboard_figures(overview), which the page prints
+    # Every milestone's address the page links, by id (the overview's and the recent changes'):
+    # the page prints links[id] rather than calling get_absolute_url() for each of its links.
+    links: dict[int, str] = field(default_factory=dict)
 
     @property
     def path_sections(self) -> list[tuple[PathProgress, PathMap]]:
@@ -73,15 +140,23 @@ class Dashboard:
 def learner_dashboard(
     *, learner: User, today: dt.date | None = None, stamp: DashboardStamp | None = None
 ) -> Dashboard:
-    """Everything the dashboard shows. Six queries whatever the number of paths, milestones and
-    events: enrolments, milestones, progress, activity by day, the stamp (first activity and the
-    plan's settings), recent events; five when the page's `stamp` is given. One more when a
-    recent event is on a milestone the overview does not show (retired, or on a path the
-    learner left)."""
+    """Everything the dashboard shows. Four queries whatever the number of paths, milestones
+    and events: the enrolments (with the content version; the paths, steps and milestones are
+    the content snapshot's, or two queries more), the progress rows, the activity by day with
+    the recent events (one statement), the stamp (first activity and the plan's settings);
+    three when the page's `stamp` is given. One more when a recent event is on a milestone the
+    overview does not show (retired, or on a path the learner left)."""
     zone = learner.zone
     today = today or learner_today(learner)
     overview = learner_overview(learner=learner, today=today)
-    heatmap = activity_heatmap(learner=learner, today=today, zone=zone)
+    # The heatmap's counts and the recent changes' events, in one query
+    counts, events = activity_and_latest_events(
+        learner=learner,
+        since=today - dt.timedelta(days=HEATMAP_DAYS - 1),
+        zone=zone,
+        limit=RECENT_EVENTS,
+    )
+    heatmap = build_heatmap(counts=counts, today=today)
     # The stamp's one query brings the first activity and the plan's settings.
     stamp = stamp or dashboard_stamp(learner=learner, today=today)
     first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
@@ -92,20 +167,32 @@ def learner_dashboard(
     )
     # The map marks what the plan puts in this week.
     planned = {state.milestone.pk for state, _ in week.planned} if week else set()
+    links = milestone_addresses(overview.paths)
+    recent = timed_history(
+        recent_activity(
+            learner=learner,
+            milestones={m.milestone.pk: m.milestone for m in overview.milestones},
+            events=events,
+        )
+    )
+    for entry in recent:  # a change on a milestone retired since, or on a path left
+        milestone = entry.event.milestone
+        if milestone.pk not in links:
+            links[milestone.pk] = milestone.get_absolute_url()
     return Dashboard(
+        figures=dashboard_figures(overview),
+        links=links,
         week=week,
         today=today,
         overview=overview,
         heatmap=heatmap,
         projection=projection,
         next_actions=overview.next_actions(3),
-        recent=timed_history(
-            recent_activity(
-                learner=learner,
-                milestones={m.milestone.pk: m.milestone for m in overview.milestones},
-            )
-        ),
-        maps=[path_map(outline=p, today=today, planned=planned) for p in overview.paths],
+        recent=recent,
+        maps=[
+            path_map(outline=p, today=today, planned=planned, addresses=links)
+            for p in overview.paths
+        ],
     )
 
 

@@ -17,7 +17,7 @@ them shows as `planned`. Nothing in roadmap sets it today: the personal plan fil
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,7 +29,15 @@ from roadmap.models import ProgressStatus
 from roadmap.presenters.addresses import milestone_url_maker
 from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress
 
-__all__ = ["MAP_STATES", "MapNode", "MapStep", "PathMap", "node_state", "path_map"]
+__all__ = [
+    "MAP_STATES",
+    "MapNode",
+    "MapStep",
+    "PathMap",
+    "milestone_addresses",
+    "node_state",
+    "path_map",
+]
 
 DONE, SKIPPED, OVERDUE = "done", "skipped", "overdue"
 IN_PROGRESS, PLANNED, NOT_STARTED = "in_progress", "planned", "not_started"
@@ -105,15 +113,31 @@ class PathMap:
         return not any(step.nodes for step in self.steps)
 
 
+def milestone_addresses(outlines: Iterable[PathProgress]) -> dict[int, str]:
+    """The address of each milestone of the outlines, by id: what Milestone.get_absolute_url()
+    gives, from one url() per step (milestone_url_maker) rather than one a link. The dashboard
+    links a milestone up to five times (the map, next up, target dates, this week, recent
+    changes); tests/roadmap/test_dashboard_afresh.py compares them with get_absolute_url()."""
+    addresses = {}
+    for outline in outlines:
+        for step_progress in outline.steps:
+            detail_url = milestone_url_maker(step_progress.step, "roadmap:milestone_detail")
+            for state in step_progress.milestones:
+                addresses[state.milestone.pk] = detail_url(state.milestone.slug)
+    return addresses
+
+
 def path_map(
     *,
     outline: PathProgress,
     today: dt.date,
     shows_progress: bool = True,
     planned: Collection[int] = (),
+    addresses: Mapping[int, str] | None = None,
 ) -> PathMap:
     """The map of one path from its outline (steps with their milestones' states). No query:
-    `outline` must carry each step's path, as learner_overview and path_page leave it."""
+    `outline` must carry each step's path, as learner_overview and path_page leave it.
+    `addresses`: milestone_addresses() of the outline, if the caller has them already."""
     texts = _state_texts(get_language())
     position_state = None
     if shows_progress:
@@ -123,7 +147,8 @@ def path_map(
     for step_number, step_progress in enumerate(outline.steps, start=1):
         step = step_progress.step
         step_url = url("roadmap:step_detail", path_slug=outline.path.slug, step_slug=step.slug)
-        detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
+        if addresses is None:
+            detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
         nodes = []
         for state in step_progress.milestones:
             number += 1
@@ -133,7 +158,11 @@ def path_map(
             node = MapNode(
                 number=number,
                 title=state.milestone.title,
-                url=detail_url(state.milestone.slug),
+                url=(
+                    detail_url(state.milestone.slug)
+                    if addresses is None
+                    else addresses[state.milestone.pk]
+                ),
                 state=value,
                 state_text=texts[value],
                 is_position=state is position_state,

@@ -198,47 +198,47 @@ class ThisWeek:
 
 def this_week(*, overview: LearnerOverview, settings: PlanSettings, zone: dt.tzinfo) -> ThisWeek:
     """This week's planned work and hours, what is done against it, the weekly goal with its
-    streak and freezes, and the work left behind. In memory, from the overview."""
+    streak and freezes, and the work left behind. In memory, from the overview, in one pass over
+    its milestones: each row's completion week is worked out once, and its planned weeks are
+    read by MilestoneProgress.plan_weeks' own rule (week n of plan_hours starts n weeks after
+    plan_week) rather than built as a list three times a milestone: the dashboard renders this
+    after every change (tests/roadmap/test_dashboard_afresh.py holds it to the former loops)."""
     monday = planning.week_start(overview.today)
+    hours_goal = settings.goal_kind == GoalKind.HOURS
+    target = settings.hours_per_week if hours_goal else settings.goal_milestones
     # Planned this week: open work, and work done this week (not earlier, nor prior learning).
-    planned = [
-        (state, hours)
-        for state in overview.milestones
-        if state.progress is not None and (not state.is_finished or _done_in(state, monday, zone))
-        for week_start, hours in state.progress.plan_weeks
-        if week_start == monday
-    ]
-    target = (
-        settings.hours_per_week
-        if settings.goal_kind == GoalKind.HOURS
-        else settings.goal_milestones
-    )
+    planned: list[tuple[MilestoneState, float]] = []
     # Each finished week since the plan began: hours (efforts of milestones done) or count.
     per_week: dict[dt.date, list[MilestoneState]] = {}
+    # Open work planned only in weeks already over, with the last of those weeks.
+    behind: list[tuple[MilestoneState, dt.date]] = []
     for state in overview.milestones:
         progress = state.progress
-        if progress and progress.completed_at and not progress.prior_learning:
-            day = planning.week_start(progress.completed_at.astimezone(zone).date())
-            per_week.setdefault(day, []).append(state)
+        if progress is None:
+            continue
+        done_week = None
+        if progress.completed_at and not progress.prior_learning:
+            done_week = planning.week_start(progress.completed_at.astimezone(zone).date())
+            per_week.setdefault(done_week, []).append(state)
+        first, hours = progress.plan_week, progress.plan_hours
+        if first is None or not hours:
+            continue
+        finished = state.is_finished
+        if not finished or done_week == monday:
+            weeks_in, rest = divmod((monday - first).days, 7)
+            if not rest and 0 <= weeks_in < len(hours):
+                planned.append((state, float(hours[weeks_in])))
+        if not finished:
+            last = first + dt.timedelta(weeks=len(hours) - 1)
+            if last < monday:
+                behind.append((state, last))
     history = []
     week = settings.since
     while week < monday:
         done = per_week.get(week, [])
-        amount = (
-            sum(s.milestone.effort_hours for s in done)
-            if settings.goal_kind == GoalKind.HOURS
-            else len(done)
-        )
+        amount = sum(s.milestone.effort_hours for s in done) if hours_goal else len(done)
         history.append(planning.GoalWeek(week_start=week, met=amount >= target))
         week += dt.timedelta(days=7)
-    behind = [
-        s
-        for s in overview.milestones
-        if not s.is_finished
-        and s.progress is not None
-        and s.progress.plan_last_week is not None
-        and s.progress.plan_last_week < monday
-    ]
     return ThisWeek(
         monday=monday,
         planned=planned,
@@ -246,8 +246,8 @@ def this_week(*, overview: LearnerOverview, settings: PlanSettings, zone: dt.tzi
         goal_kind=settings.goal_kind,
         goal_target=target,
         streak=planning.goal_streak(history),
-        behind=behind,
-        behind_since=min((s.progress.plan_last_week for s in behind), default=None),
+        behind=[state for state, _last in behind],
+        behind_since=min((last for _state, last in behind), default=None),
     )
 
 

@@ -7,6 +7,7 @@ the dashboard, the step pages and the reminder digest all read them from here.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 import zoneinfo
 from collections import Counter
@@ -28,7 +29,7 @@ from roadmap.models import (
     Step,
 )
 from roadmap.selectors import content_snapshot
-from roadmap.selectors.rows import model_columns, model_objects
+from roadmap.selectors.rows import model_columns, model_objects, plain_model_objects
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -203,18 +204,27 @@ class LearnerOverview:
 
     def next_actions(self, limit: int = 3) -> list[MilestoneState]:
         """What to do next: work already started, then the earliest target date, then the
-        roadmap's own order."""
-        open_ = [m for m in self.milestones if not m.is_finished]
-        order = {id(m): i for i, m in enumerate(open_)}
-        return sorted(
-            open_,
-            key=lambda m: (
-                m.status != ProgressStatus.IN_PROGRESS,
-                m.target_date is None,
-                m.target_date or dt.date.max,
-                order[id(m)],
-            ),
-        )[:limit]
+        roadmap's own order. Each milestone's row is read once for its key (the dashboard asks
+        after every change, once for the page and once per path for its map's position)."""
+        keyed = []
+        number = 0
+        for path in self.paths:
+            for step in path.steps:
+                for state in step.milestones:
+                    number += 1
+                    progress = state.progress
+                    if progress is None:  # not started, no target date
+                        keyed.append(((True, True, dt.date.max, number), state))
+                        continue
+                    if progress.status in FINISHED:
+                        continue
+                    target = progress.target_date
+                    started = progress.status == ProgressStatus.IN_PROGRESS
+                    keyed.append(
+                        ((not started, target is None, target or dt.date.max, number), state)
+                    )
+        # The keys are unique (the roadmap's order comes last): the states are never compared.
+        return [state for _key, state in heapq.nsmallest(limit, keyed)]
 
 
 def learner_enrolled_paths(*, learner) -> list[CareerPath]:
@@ -293,6 +303,7 @@ _STEP_PROGRESS = PreparedQuery(
         " WHERE m.step_id = %(step)s)"
     ),
 )
+_EVENT_FIELDS = ProgressEvent._meta.concrete_fields
 _EVENTS = f"SELECT {model_columns(ProgressEvent, 'e')} FROM {ProgressEvent._meta.db_table} e"
 _EVENTS_ORDER = " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s"
 _LEARNER_EVENTS = PreparedQuery(
@@ -315,7 +326,7 @@ def learner_step_progress(*, learner, step: Step) -> dict[int, MilestoneProgress
 
 def learner_events(*, learner, limit: int) -> list[ProgressEvent]:
     """The learner's latest `limit` progress events, newest first. One query."""
-    return model_objects(
+    return plain_model_objects(
         ProgressEvent, _LEARNER_EVENTS.fetchall({"learner": learner.pk, "limit": limit})
     )
 
@@ -339,7 +350,7 @@ def _overview_of_published(
         return LearnerOverview(today=today, paths=[])
     progress_by_milestone = {
         p.milestone_id: p
-        for p in model_objects(
+        for p in plain_model_objects(
             MilestoneProgress, _LEARNER_PROGRESS.fetchall({"learner": learner.pk})
         )
     }
@@ -369,20 +380,39 @@ def _overview_of_published(
 _activity_queries: dict[str, PreparedQuery] = {}
 
 
+def _local_day_sql() -> str:
+    """The SQL of an event's local date, its zone parameters named zone0, zone1 ..."""
+    day, params = connection.ops.datetime_cast_date_sql('e."occurred_at"', (), "UTC")
+    numbers = iter(range(len(params)))
+    return re.sub("%s", lambda _match: f"%(zone{next(numbers)})s", day)
+
+
+_ACTIVITY_BY_DAY = (
+    f" FROM {ProgressEvent._meta.db_table} e"
+    " WHERE e.learner_id = %(learner)s AND e.occurred_at >= %(start)s GROUP BY 1"
+)
+
+
 def _activity_query() -> PreparedQuery:
     query = _activity_queries.get(connection.vendor)
     if query is None:
-        day, params = connection.ops.datetime_cast_date_sql('e."occurred_at"', (), "UTC")
-        numbers = iter(range(len(params)))
-        day = re.sub("%s", lambda _match: f"%(zone{next(numbers)})s", day)
         query = _activity_queries[connection.vendor] = PreparedQuery(
             name="roadmap_activity_by_local_day",
-            sql=(
-                f"SELECT {day}, COUNT(*) FROM {ProgressEvent._meta.db_table} e"
-                " WHERE e.learner_id = %(learner)s AND e.occurred_at >= %(start)s GROUP BY 1"
-            ),
+            sql=f"SELECT {_local_day_sql()}, COUNT(*){_ACTIVITY_BY_DAY}",
         )
     return query
+
+
+def _activity_values(*, learner, since: dt.date, zone: zoneinfo.ZoneInfo) -> dict[str, object]:
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
+    _day, zone_params = connection.ops.datetime_cast_date_sql("", (), str(zone))
+    values = {f"zone{n}": value for n, value in enumerate(zone_params)}
+    values.update(learner=learner.pk, start=connection.ops.adapt_datetimefield_value(start))
+    return values
+
+
+def _local_day(day: dt.date | str) -> dt.date:
+    return day if isinstance(day, dt.date) else dt.date.fromisoformat(day)  # SQLite: text
 
 
 def activity_by_local_day(
@@ -391,13 +421,53 @@ def activity_by_local_day(
     """Number of progress events per day in the learner's timezone, from `since` on. One query;
     the database groups by local day, so at most one row per day comes back."""
     zone = zone or zoneinfo.ZoneInfo(learner.timezone)
-    start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
-    _day, zone_params = connection.ops.datetime_cast_date_sql("", (), str(zone))
-    values = {f"zone{n}": value for n, value in enumerate(zone_params)}
-    values.update(learner=learner.pk, start=connection.ops.adapt_datetimefield_value(start))
-    rows = _activity_query().fetchall(values)
-    # SQLite answers the day as text
-    return {d if isinstance(d, dt.date) else dt.date.fromisoformat(d): n for d, n in rows}
+    rows = _activity_query().fetchall(_activity_values(learner=learner, since=since, zone=zone))
+    return {_local_day(d): n for d, n in rows}
+
+
+# The dashboard's two reads of the learner's events in one statement (one round trip fewer
+# after every change): the latest events, as _LEARNER_EVENTS reads them, each row led by two
+# NULLs, then the counts by local day, as _activity_query() reads them, each row led by its
+# day and count with the event's columns NULL. Built once per kind of database, as that one.
+_activity_and_events_queries: dict[str, PreparedQuery] = {}
+
+
+def _activity_and_events_query() -> PreparedQuery:
+    query = _activity_and_events_queries.get(connection.vendor)
+    if query is None:
+        no_event = ", ".join(["NULL"] * len(_EVENT_FIELDS))
+        query = _activity_and_events_queries[connection.vendor] = PreparedQuery(
+            name="roadmap_dashboard_activity_and_events",
+            sql=(
+                f"SELECT NULL, NULL, r.* FROM ({_LEARNER_EVENTS.sql}) r UNION ALL"
+                f" SELECT {_local_day_sql()}, COUNT(*), {no_event}{_ACTIVITY_BY_DAY}"
+            ),
+        )
+    return query
+
+
+def activity_and_latest_events(
+    *, learner, since: dt.date, zone: zoneinfo.ZoneInfo, limit: int
+) -> tuple[dict[dt.date, int], list[ProgressEvent]]:
+    """activity_by_local_day() and learner_events() in one query: what the dashboard reads of
+    the learner's events. tests/roadmap/test_prepared_reads.py compares them with those two."""
+    values = _activity_values(learner=learner, since=since, zone=zone)
+    values["limit"] = limit
+    counts: dict[dt.date, int] = {}
+    event_rows = []
+    for row in _activity_and_events_query().fetchall(values):
+        if row[0] is None:  # an event's row (every event has a time, so every count a day)
+            event_rows.append(row)
+        else:
+            counts[_local_day(row[0])] = row[1]
+    events = plain_model_objects(ProgressEvent, event_rows, start=2)
+    # A union keeps no order: the events' own, as _LEARNER_EVENTS sorts them
+    events.sort(key=_newest_first_key, reverse=True)
+    return counts, events
+
+
+def _newest_first_key(event: ProgressEvent) -> tuple[dt.datetime, int]:
+    return event.occurred_at, event.pk
 
 
 def streak_length(*, active_days: Iterable[dt.date], today: dt.date) -> int:

@@ -555,7 +555,7 @@ def test_pages_run_a_fixed_number_of_queries(
     # the history.
     content_snapshot_read()
     pages_and_limits = [
-        (reverse("roadmap:dashboard"), 2 + 6),
+        (reverse("roadmap:dashboard"), 2 + 4),
         (reverse("roadmap:path_list"), 2 + 4),
         (path.get_absolute_url(), 2 + 4),
         (milestone.step.get_absolute_url(), 2 + 1),
