@@ -4,6 +4,7 @@ falling behind and Re-plan from this week, and the planned week on rows."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -157,6 +158,16 @@ def test_the_dashboard_panel_changes_as_work_is_done(client, path):
     # then
     html = client.get(DASHBOARD).content.decode()
     assert "4 of 6 hours done" in html
+
+    # when: more is done than the week's goal
+    services.milestone_status_set(learner=learner, milestone=m[1], status=ProgressStatus.DONE)
+    services.milestone_status_set(learner=learner, milestone=m[2], status=ProgressStatus.DONE)
+
+    # then: the goal is said as a goal, not as "12 of 6"
+    html = client.get(DASHBOARD).content.decode()
+    assert " of 6 hours done" not in html
+    assert re.search(r"\d+ hours done · goal 6", html)
+    assert "Goal met" in html
 
 
 def test_falling_behind_and_replanning_from_this_week(client, path):
