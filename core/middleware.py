@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import LazyObject
 
 
 class ContentSecurityPolicyMiddleware:
@@ -29,6 +30,14 @@ class LearnerTimezoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if isinstance(user, LazyObject):
+            # Every request reads its user here (for the timezone), so the lazy wrapper has
+            # nothing left to put off: the request carries the user itself from now on. Each of
+            # a page's reads of request.user (a hundred and more: the frame, the badges, the
+            # views) otherwise goes through LazyObject.__getattribute__, which raises and catches
+            # an AttributeError on every attribute. tests/core/test_middleware.py holds it.
+            user.is_authenticated  # noqa: B018 (loads the user)
+            request.user = user = user._wrapped
         if user is not None and user.is_authenticated:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(user.timezone))
