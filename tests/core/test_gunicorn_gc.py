@@ -49,5 +49,8 @@ def test_what_the_first_requests_made_is_frozen_after_them_and_only_then(unfroze
     # then: the cache the requests made is frozen, once
     assert gc.get_freeze_count() >= at_start + len(per_process_cache)
     frozen = gc.get_freeze_count()
+    made_later = [[i] for i in range(1000)]
     CONF["post_request"](SimpleNamespace(nr=after + 10), None, {}, None)
-    assert gc.get_freeze_count() == frozen
+    # Not frozen again: what was made later stays out. (Frozen objects freed meanwhile lower
+    # the count, so it is compared with what a second freeze would have added, not for equality.)
+    assert gc.get_freeze_count() < frozen + len(made_later)

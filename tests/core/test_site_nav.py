@@ -109,8 +109,9 @@ def test_the_cached_navigation_prints_each_learners_own_name_and_csrf_field():
     users = _users()
     ada = page.render({}, _request(users["learner"], ["roadmap"], "dashboard"))
     bo = page.render({}, _request(users["another learner"], ["roadmap"], "dashboard"))
-    assert "Ada &lt;Lovelace&gt; &amp; co" in ada and "Bo" not in ada
-    assert ">Bo<" in bo and "Ada" not in bo
+    # Names as printed between tags: a random CSRF token may hold the letters "Bo" anywhere.
+    assert "Ada &lt;Lovelace&gt; &amp; co" in ada and ">Bo<" not in ada
+    assert ">Bo<" in bo and "Lovelace" not in bo
     assert ada.count('name="csrfmiddlewaretoken"') == 2  # one log-out form per place
     token = ada.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     assert token not in bo
