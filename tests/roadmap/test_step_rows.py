@@ -4,6 +4,7 @@ week, kind of learner, tools and language; the request's own CSRF field; DEBUG r
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from django.template import engines
@@ -260,3 +261,40 @@ def test_each_part_of_the_page_the_row_prints_is_in_its_key(step_milestones, fie
             }
             fresh = render_to_string("roadmap/partials/milestone_row.html", context, using="jinja2")
             assert kept == fresh
+
+
+@pytest.mark.parametrize("who", ["enrolled", "visitor"])
+def test_the_step_page_is_the_same_bytes_with_rows_kept_or_rendered_afresh(client, who):
+    # given: a learner with every status and target date on a step (or a visitor), and rows
+    # already kept from an earlier view
+    from tests.roadmap.factories import MilestoneProgressFactory, enrolled_learner
+    from tests.roadmap.markup import TOKEN
+
+    today = timezone.localdate()
+    path = build_roadmap(steps=1, milestones_per_step=8)
+    milestones = path_milestones(path)
+    if who == "enrolled":
+        learner = enrolled_learner(path)
+        for i, milestone in enumerate(milestones):
+            MilestoneProgressFactory(
+                learner=learner,
+                milestone=milestone,
+                status=list(ProgressStatus)[i % 4],
+                target_date=today + dt.timedelta(days=(i % 5) - 2),
+            )
+        client.force_login(learner)
+    address = milestones[0].step.get_absolute_url()
+    client.get(address)
+
+    # when: drawn from the kept rows, then with DEBUG (every row rendered afresh)
+    kept = client.get(address).content.decode()
+    with override_settings(DEBUG=True):
+        fresh = client.get(address).content.decode()
+
+    # then: the same bytes but for the request's CSRF token
+    assert kept.count("milestone-row status-") == 8
+
+    def tokens_out(html):
+        return re.sub(r'"X-CSRFToken": "[^"]+"', "token", TOKEN.sub("token", html))
+
+    assert tokens_out(kept) == tokens_out(fresh)
