@@ -3,13 +3,14 @@ engine loads roadmap/templatetags/): the same functions, so both engines print t
 
 from django.template import defaultfilters
 
-from roadmap.templatetags import roadmap_dashboard, roadmap_progress
+from roadmap.templatetags import roadmap_dashboard, roadmap_progress, step_rows
 
 globals = {
     "status_badge": roadmap_dashboard.status_badge,
     "target_badge": roadmap_dashboard.target_badge,
     "heatmap_cells": roadmap_progress.heatmap_cells,
     "map_nodes": roadmap_dashboard.map_nodes,
+    "milestone_row": step_rows.milestone_row,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
 }

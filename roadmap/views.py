@@ -190,10 +190,9 @@ def _status_fragment(
         "oob": True,
     }
     if request.POST.get("fragment") == "row":
-        step_progress = browsing_pages.step_progress(
-            learner=request.user, step=milestone.step, rows=change.step_rows
+        state, step_progress = browsing_pages.changed_step_row(
+            learner=request.user, step=milestone.step, milestone=milestone, rows=change.step_rows
         )
-        state = next(s for s in step_progress.milestones if s.milestone.pk == milestone.pk)
         context.update(state=state, step_progress=step_progress, is_enrolled=True)
         template = "roadmap/partials/milestone_row_swap.html"
     else:

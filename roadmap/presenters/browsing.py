@@ -328,39 +328,74 @@ def step_progress(
     learner's progress rows on the step by milestone id, if the caller has them (a status
     change's service returns them), else read here. One query then (the progress), two without
     the snapshot, none with both; `step.path` should be loaded, as the rows' links need it."""
-    if milestones is None:
-        milestones = content_snapshot.held_step_milestones(step)
-    if milestones is None:
-        milestones = list(step.milestones.active().order_by("position", "id"))
-        for milestone in milestones:
-            milestone.step = step
+    milestones = _step_milestones(step, milestones)
     progress: Mapping[int, MilestoneProgress] = {}
     signed_in = learner is not None and learner.is_authenticated
     if signed_in and rows is not None:
         progress = rows
     elif signed_in and milestones:
         progress = learner_step_progress(learner=learner, step=step)
+    make_row = _row_maker(step, signed_in=signed_in)
+    return StepProgress(step=step, milestones=[make_row(m, progress.get(m.pk)) for m in milestones])
+
+
+def changed_step_row(
+    *, learner: User, step: Step, milestone: Milestone, rows: Mapping[int, MilestoneProgress]
+) -> tuple[StepMilestone, StepProgress]:
+    """What a status change sent from a step page's row re-draws: that row (as step_progress
+    makes it) and the step's progress (its counts only: the other rows are plain
+    MilestoneStates, as nothing prints them). `rows`: the learner's progress rows on the step by
+    milestone id, as the change's service returns them. tests/roadmap/test_step_page_speed.py
+    holds it to step_progress's row and counts."""
+    milestones = _step_milestones(step, None)
+    make_row = _row_maker(step, signed_in=True)
+    states: list[MilestoneState] = []
+    row = None
+    for other in milestones:
+        if other.pk == milestone.pk:
+            row = make_row(other, rows.get(other.pk))
+            states.append(row)
+        else:
+            states.append(MilestoneState(milestone=other, progress=rows.get(other.pk)))
+    if row is None:
+        raise Http404("No such milestone on this step")
+    return row, StepProgress(step=step, milestones=states)
+
+
+def _step_milestones(step: Step, milestones: Sequence[Milestone] | None) -> Sequence[Milestone]:
+    """The step's active milestones: `milestones` if given, else the snapshot's if `step` is
+    its own object, else from the database."""
+    if milestones is None:
+        milestones = content_snapshot.held_step_milestones(step)
+    if milestones is None:
+        milestones = list(step.milestones.active().order_by("position", "id"))
+        for milestone in milestones:
+            milestone.step = step
+    return milestones
+
+
+def _row_maker(step: Step, *, signed_in: bool):
+    """A function making a step's rows (StepMilestone) from a milestone and its progress row,
+    with what they share (language, tools' context, address makers) looked up once."""
     language = get_language()
     tools = actions_context(signed_in=signed_in)
     detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
     status_url = milestone_url_maker(step, "roadmap:milestone_status")
-    rows = []
-    for milestone in milestones:
-        row_progress = progress.get(milestone.pk)
+
+    def make_row(milestone: Milestone, row_progress: MilestoneProgress | None) -> StepMilestone:
         status = row_progress.status if row_progress else ProgressStatus.NOT_STARTED
-        rows.append(
-            StepMilestone(
-                milestone=milestone,
-                progress=row_progress,
-                url=detail_url(milestone.slug),
-                status_url=status_url(milestone.slug),
-                kind_text=_choice_label(MilestoneKind, milestone.kind, language),
-                effort_text=_effort_text(milestone.effort_hours, language),
-                buttons=_status_buttons(status, language),
-                actions=held_milestone_actions(milestone, tools),
-            )
+        return StepMilestone(
+            milestone=milestone,
+            progress=row_progress,
+            url=detail_url(milestone.slug),
+            status_url=status_url(milestone.slug),
+            kind_text=_choice_label(MilestoneKind, milestone.kind, language),
+            effort_text=_effort_text(milestone.effort_hours, language),
+            buttons=_status_buttons(status, language),
+            actions=held_milestone_actions(milestone, tools),
         )
-    return StepProgress(step=step, milestones=rows)
+
+    return make_row
 
 
 def step_page(*, path_slug: str, step_slug: str, learner: User | None, today: dt.date) -> StepPage:

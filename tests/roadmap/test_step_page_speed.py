@@ -327,3 +327,40 @@ def exact_row_of(response, milestone) -> str:
         rf'<li class="milestone-row[^"]*" id="milestone-{milestone.pk}">.*?</li>', html, re.S
     )
     return TOKEN.sub("", found.group())
+
+
+def test_the_row_and_progress_a_status_change_draws_are_the_step_pages():
+    # given: a learner with every status and target dates on a step's milestones
+    today = timezone.localdate()
+    path = build_roadmap(steps=2, milestones_per_step=5)
+    learner = enrolled_learner(path)
+    _progress_on_every_milestone(learner, path, today)
+    step = path_milestones(path)[0].step
+    milestones = [m for m in path_milestones(path) if m.step_id == step.pk]
+    rows = {p.milestone_id: p for p in learner.milestone_progress.filter(milestone__step=step)}
+    whole = browsing_pages.step_progress(learner=learner, step=step, rows=rows)
+
+    for milestone in milestones:
+        # when: a status change re-draws the row of each milestone in turn
+        row, progress = browsing_pages.changed_step_row(
+            learner=learner, step=step, milestone=milestone, rows=rows
+        )
+
+        # then: the row is the step page's row for it, and the counts are the page's
+        assert row == next(s for s in whole.milestones if s.milestone.pk == milestone.pk)
+        counts = (progress.total, progress.done, progress.skipped, progress.in_progress)
+        assert counts == (whole.total, whole.done, whole.skipped, whole.in_progress)
+        assert progress.percent == whole.percent
+        html = render_to_string(
+            "roadmap/partials/step_progress.html",
+            {"progress": progress, "oob": True},
+            using="jinja2",
+        )
+        assert html == render_to_string(
+            "roadmap/partials/step_progress.html", {"progress": whole, "oob": True}, using="jinja2"
+        )
+
+    # and a milestone of another step is not found on this one
+    elsewhere = next(m for m in path_milestones(path) if m.step_id != step.pk)
+    with pytest.raises(Http404):
+        browsing_pages.changed_step_row(learner=learner, step=step, milestone=elsewhere, rows=rows)

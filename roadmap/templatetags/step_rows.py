@@ -1,0 +1,138 @@
+"""A step page's milestone rows (partials/milestone_row.html), each rendered once per process for
+exactly what it prints rather than once per row per page: the row template is about a quarter of
+a step page's CPU, and a row is one of a few (its milestone, status, target date against today,
+planned week, tools, buttons) for everyone on the step. The status change sent by htmx answers
+with the same row."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.template import engines
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from roadmap.presenters.browsing import StepMilestone
+from roadmap.templatetags.roadmap_dashboard import BadgeKey
+
+MILESTONE_ROW = "roadmap/partials/milestone_row.html"
+# What the row is rendered with in place of the CSRF field, which is the request's own: the
+# kept row is cut at it and the request's field put in. Every value the row prints is escaped
+# (a title's "<" prints as "&lt;"), so the marker can come only from the template's own field.
+CSRF_MARKER = "<!--csrf_input-->"
+_ROWS_LIMIT = 4096
+_held_rows: dict[tuple, tuple[str, ...]] = {}
+
+
+def milestone_row(
+    state: StepMilestone,
+    is_enrolled: bool,
+    today: dt.date,
+    next: str,
+    icons: str,
+    csrf_input,
+) -> SafeString:
+    """What {% include "roadmap/partials/milestone_row.html" %} prints for `state`, with the
+    request's CSRF field. The key is everything the row prints; the row is rendered from a
+    stand-in (BadgeKey) holding only that, so a row template that comes to read more fails
+    every page test instead of printing from the cache what another row showed. With DEBUG
+    on, each row is rendered afresh. tests/roadmap/test_step_rows.py holds the rule."""
+    if settings.DEBUG:
+        context = {
+            "state": state,
+            "is_enrolled": is_enrolled,
+            "today": today,
+            "next": next,
+            "icons": icons,
+            "csrf_input": csrf_input,
+        }
+        return mark_safe(engines["jinja2"].get_template(MILESTONE_ROW).render(context))
+    milestone = state.milestone
+    progress = state.progress
+    shows_plan_week = progress is not None and bool(progress.plan_week) and not state.is_finished
+    key = (
+        milestone.pk,
+        milestone.title,
+        milestone.kind,
+        state.status,
+        # the row tests `state.progress` only to read the planned week
+        progress is not None,
+        progress.plan_week if shows_plan_week else None,
+        state.target_date,
+        state.is_finished,
+        state.url,
+        state.status_url,
+        state.kind_text,
+        state.effort_text,
+        state.buttons,
+        state.actions,
+        bool(is_enrolled),
+        today,
+        next,
+        str(icons),
+        get_language(),
+    )
+    parts = _held_rows.get(key)
+    if parts is None:
+        parts = _row_parts(key)
+        if len(_held_rows) >= _ROWS_LIMIT:
+            _held_rows.clear()
+        _held_rows[key] = parts
+    if len(parts) == 1:  # no form: the request's CSRF token is not asked for
+        return mark_safe(parts[0])
+    return mark_safe(str(csrf_input).join(parts))
+
+
+def _row_parts(key: tuple, template=None) -> tuple[str, ...]:
+    """The row for `key`, cut at the CSRF field. `template`: the row's, unless a test gives
+    another."""
+    (
+        pk,
+        title,
+        kind,
+        status,
+        has_progress,
+        plan_week,
+        target_date,
+        is_finished,
+        url,
+        status_url,
+        kind_text,
+        effort_text,
+        buttons,
+        actions,
+        is_enrolled,
+        today,
+        next,
+        icons,
+        _language,
+    ) = key
+    variable = "state"
+    state = BadgeKey(
+        MILESTONE_ROW,
+        variable,
+        milestone=BadgeKey(MILESTONE_ROW, "state.milestone", pk=pk, title=title, kind=kind),
+        progress=BadgeKey(MILESTONE_ROW, "state.progress", plan_week=plan_week)
+        if has_progress
+        else None,
+        status=status,
+        target_date=target_date,
+        is_finished=is_finished,
+        url=url,
+        status_url=status_url,
+        kind_text=kind_text,
+        effort_text=effort_text,
+        buttons=buttons,
+        actions=actions,
+    )
+    context = {
+        "state": state,
+        "is_enrolled": is_enrolled,
+        "today": today,
+        "next": next,
+        "icons": icons,
+        "csrf_input": mark_safe(CSRF_MARKER),
+    }
+    if template is None:
+        template = engines["jinja2"].get_template(MILESTONE_ROW)
+    html = template.render(context)
+    return tuple(html.split(CSRF_MARKER))

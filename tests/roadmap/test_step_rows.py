@@ -1,0 +1,300 @@
+"""A step page's rows printed once per process (roadmap/templatetags/step_rows.py): the same
+bytes as the row partial rendered afresh, for every status, target date against today, planned
+week, kind of learner, tools and language; the request's own CSRF field; DEBUG renders afresh."""
+
+import datetime as dt
+import itertools
+import re
+
+import pytest
+from django.template import engines
+from django.template.loader import render_to_string
+from django.test import override_settings
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from roadmap.models import MilestoneProgress, ProgressStatus
+from roadmap.presenters import browsing as browsing_pages
+from roadmap.templatetags import roadmap_dashboard, step_rows
+from tests.roadmap.factories import build_roadmap, path_milestones
+
+pytestmark = pytest.mark.django_db
+
+ICONS = "/static/img/icons.svg"
+CSRF = mark_safe('<input type="hidden" name="csrfmiddlewaretoken" value="token-of-this-request">')
+TOOLS = [
+    {"kind": "interview", "target": "technical", "name": "Technical <delivery>"},
+    {"kind": "application-board"},
+]
+# Target dates against today: none, past, today, within the week, later.
+TARGET_DAYS = [None, -3, 0, 2, 30]
+
+
+def _fresh_row(state, *, is_enrolled, today, next_, csrf=CSRF) -> str:
+    context = {
+        "state": state,
+        "is_enrolled": is_enrolled,
+        "today": today,
+        "next": next_,
+        "icons": ICONS,
+        "csrf_input": csrf,
+    }
+    return render_to_string("roadmap/partials/milestone_row.html", context, using="jinja2")
+
+
+def _rows(milestones, step, *, learner_signed_in, statuses, target_days, plan_week, today):
+    rows = {}
+    for milestone, status, days in zip(milestones, statuses, target_days, strict=False):
+        rows[milestone.pk] = MilestoneProgress(
+            milestone=milestone,
+            status=status,
+            target_date=None if days is None else today + dt.timedelta(days=days),
+            plan_week=plan_week,
+        )
+    learner = _SignedIn() if learner_signed_in else None
+    return browsing_pages.step_progress(
+        learner=learner, step=step, milestones=milestones, rows=rows
+    ).milestones
+
+
+class _SignedIn:
+    is_authenticated = True
+
+
+@pytest.fixture
+def step_milestones():
+    path = build_roadmap(steps=1, milestones_per_step=3)
+    milestones = path_milestones(path)
+    step = milestones[0].step
+    step.path = path
+    milestones[0].actions = TOOLS
+    milestones[1].title = 'Ship <b>"it"</b> & <!--csrf_input-->'
+    return step, milestones
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("is_enrolled", [True, False], ids=["enrolled", "not-enrolled"])
+def test_a_kept_row_is_the_partial_for_every_status_date_week_and_learner(
+    step_milestones, is_enrolled, language
+):
+    step, milestones = step_milestones
+    today = timezone.localdate()
+    with translation.override(language):
+        for status, days, plan_week in itertools.product(
+            list(ProgressStatus), TARGET_DAYS, [None, today - dt.timedelta(days=today.weekday())]
+        ):
+            rows = _rows(
+                milestones[:2],
+                step,
+                learner_signed_in=is_enrolled,
+                statuses=[status, status],
+                target_days=[days, days],
+                plan_week=plan_week,
+                today=today,
+            )
+            rows.append(
+                _rows(
+                    milestones,
+                    step,
+                    learner_signed_in=is_enrolled,
+                    statuses=[],
+                    target_days=[],
+                    plan_week=None,
+                    today=today,
+                )[2]
+            )  # a row without progress
+            for state in rows:
+                for attempt in range(2):  # rendered, then from the process's copy
+                    kept = step_rows.milestone_row(
+                        state, is_enrolled, today, "/now?x=1", ICONS, CSRF
+                    )
+                    fresh = _fresh_row(
+                        state, is_enrolled=is_enrolled, today=today, next_="/now?x=1"
+                    )
+                    assert kept == fresh, (status, days, plan_week, attempt)
+
+
+def test_each_request_gets_its_own_csrf_field_and_a_row_without_a_form_asks_for_none(
+    step_milestones,
+):
+    step, milestones = step_milestones
+    today = timezone.localdate()
+    enrolled = _rows(
+        milestones,
+        step,
+        learner_signed_in=True,
+        statuses=[],
+        target_days=[],
+        plan_week=None,
+        today=today,
+    )
+    other = mark_safe('<input type="hidden" name="csrfmiddlewaretoken" value="another-one">')
+    first = step_rows.milestone_row(enrolled[1], True, today, "", ICONS, CSRF)
+    second = step_rows.milestone_row(enrolled[1], True, today, "", ICONS, other)
+    assert "token-of-this-request" in first and "another-one" not in first
+    assert second == first.replace("token-of-this-request", "another-one")
+
+    class NotAskedFor:
+        def __str__(self):
+            raise AssertionError("the row asked for the CSRF token without a form to print it")
+
+    visitor = _rows(
+        milestones,
+        step,
+        learner_signed_in=False,
+        statuses=[],
+        target_days=[],
+        plan_week=None,
+        today=today,
+    )
+    for _ in range(2):
+        assert 'name="csrfmiddlewaretoken"' not in step_rows.milestone_row(
+            visitor[1], False, today, "", ICONS, NotAskedFor()
+        )
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [
+        "state.milestone.slug",
+        "state.progress.notes",
+        "state.status_label",
+        "state.target_date.year",
+    ],
+)
+def test_a_row_that_reads_more_than_its_key_fails(step_milestones, reads):
+    # The stand-in raises on a field its key lacks, rather than letting a row print what
+    # another row with the same key showed.
+    step, milestones = step_milestones
+    today = timezone.localdate()
+    state = _rows(
+        milestones,
+        step,
+        learner_signed_in=True,
+        statuses=["in_progress"],
+        target_days=[2],
+        plan_week=today,
+        today=today,
+    )[0]
+    step_rows._held_rows.clear()
+    step_rows.milestone_row(state, True, today, "", ICONS, CSRF)
+    ((key, _parts),) = step_rows._held_rows.items()
+    if reads == "state.target_date.year":  # a date is a plain value: reading it is fine
+        step_rows._row_parts(key, engines["jinja2"].from_string("{{ " + reads + " }}"))
+        return
+    with pytest.raises(roadmap_dashboard.PartialReadsMore):
+        step_rows._row_parts(key, engines["jinja2"].from_string("{{ " + reads + " }}"))
+
+
+@override_settings(DEBUG=True)
+def test_debug_renders_each_row_afresh(step_milestones):
+    step, milestones = step_milestones
+    today = timezone.localdate()
+    state = _rows(
+        milestones,
+        step,
+        learner_signed_in=True,
+        statuses=[],
+        target_days=[],
+        plan_week=None,
+        today=today,
+    )[0]
+    step_rows._held_rows.clear()
+    kept = step_rows.milestone_row(state, True, today, "", ICONS, CSRF)
+    assert kept == _fresh_row(state, is_enrolled=True, today=today, next_="")
+    assert step_rows._held_rows == {}
+
+
+def test_a_changed_title_shows_at_once(step_milestones):
+    step, milestones = step_milestones
+    today = timezone.localdate()
+
+    def row():
+        state = _rows(
+            milestones,
+            step,
+            learner_signed_in=True,
+            statuses=[],
+            target_days=[],
+            plan_week=None,
+            today=today,
+        )[2]
+        return step_rows.milestone_row(state, True, today, "", ICONS, CSRF)
+
+    before = row()
+    milestones[2].title = "Renamed"
+    assert "Renamed" in row() and "Renamed" not in before
+
+
+@pytest.mark.parametrize("field", ["today", "next", "icons", "language"])
+def test_each_part_of_the_page_the_row_prints_is_in_its_key(step_milestones, field):
+    step, milestones = step_milestones
+    today = timezone.localdate()
+    state = _rows(
+        milestones,
+        step,
+        learner_signed_in=True,
+        statuses=["in_progress"],
+        target_days=[1],
+        plan_week=today,
+        today=today,
+    )[0]
+    values = {"today": today, "next": "/a", "icons": ICONS, "language": "en"}
+    changed = {
+        "today": today + dt.timedelta(days=3),
+        "next": "/b",
+        "icons": "/static/img/other.svg",
+        "language": "de",
+    }
+    for given in (values, {**values, field: changed[field]}):
+        with translation.override(given["language"]):
+            kept = step_rows.milestone_row(
+                state, True, given["today"], given["next"], given["icons"], CSRF
+            )
+            context = {
+                "state": state,
+                "is_enrolled": True,
+                "today": given["today"],
+                "next": given["next"],
+                "icons": given["icons"],
+                "csrf_input": CSRF,
+            }
+            fresh = render_to_string("roadmap/partials/milestone_row.html", context, using="jinja2")
+            assert kept == fresh
+
+
+@pytest.mark.parametrize("who", ["enrolled", "visitor"])
+def test_the_step_page_is_the_same_bytes_with_rows_kept_or_rendered_afresh(client, who):
+    # given: a learner with every status and target date on a step (or a visitor), and rows
+    # already kept from an earlier view
+    from tests.roadmap.factories import MilestoneProgressFactory, enrolled_learner
+    from tests.roadmap.markup import TOKEN
+
+    today = timezone.localdate()
+    path = build_roadmap(steps=1, milestones_per_step=8)
+    milestones = path_milestones(path)
+    if who == "enrolled":
+        learner = enrolled_learner(path)
+        for i, milestone in enumerate(milestones):
+            MilestoneProgressFactory(
+                learner=learner,
+                milestone=milestone,
+                status=list(ProgressStatus)[i % 4],
+                target_date=today + dt.timedelta(days=(i % 5) - 2),
+            )
+        client.force_login(learner)
+    address = milestones[0].step.get_absolute_url()
+    client.get(address)
+
+    # when: drawn from the kept rows, then with DEBUG (every row rendered afresh)
+    kept = client.get(address).content.decode()
+    with override_settings(DEBUG=True):
+        fresh = client.get(address).content.decode()
+
+    # then: the same bytes but for the request's CSRF token
+    assert kept.count("milestone-row status-") == 8
+
+    def tokens_out(html):
+        return re.sub(r'"X-CSRFToken": "[^"]+"', "token", TOKEN.sub("token", html))
+
+    assert tokens_out(kept) == tokens_out(fresh)
