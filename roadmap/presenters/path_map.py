@@ -74,6 +74,36 @@ def node_state(state: MilestoneState, *, today: dt.date, planned: Collection[int
     return NOT_STARTED
 
 
+# A visitor's node: no state, no planned week.
+UNMARKED = (NOT_STARTED, None)
+
+
+def _node_state_and_week(
+    state: MilestoneState, today: dt.date, planned: Collection[int]
+) -> tuple[str, dt.date | None]:
+    """node_state() and the node's planned week (the plan's first week for open work), read off
+    the milestone's row once: a dashboard draws 40-odd nodes after every change, and through
+    MilestoneState's properties each node read its row's status up to five times. Equal to
+    node_state() and the former `progress.plan_week if not state.is_finished`: tests/roadmap/
+    test_path_map.py compares them on random overviews."""
+    progress = state.progress
+    if progress is None:  # not started, no target date, not planned by the plan's rows
+        return (PLANNED if state.milestone.pk in planned else NOT_STARTED), None
+    status = progress.status
+    if status == ProgressStatus.DONE:
+        return DONE, None
+    if status == ProgressStatus.SKIPPED:
+        return SKIPPED, None
+    target = progress.target_date
+    if target is not None and target < today:
+        return OVERDUE, progress.plan_week
+    if status == ProgressStatus.IN_PROGRESS:
+        return IN_PROGRESS, progress.plan_week
+    if state.milestone.pk in planned:
+        return PLANNED, progress.plan_week
+    return NOT_STARTED, progress.plan_week
+
+
 @dataclass(frozen=True)
 class MapNode:
     number: int  # within the path, from 1
@@ -152,25 +182,18 @@ def path_map(
         nodes = []
         for state in step_progress.milestones:
             number += 1
-            value = (
-                node_state(state, today=today, planned=planned) if shows_progress else NOT_STARTED
+            milestone = state.milestone
+            value, planned_week = (
+                _node_state_and_week(state, today, planned) if shows_progress else UNMARKED
             )
             node = MapNode(
                 number=number,
-                title=state.milestone.title,
-                url=(
-                    detail_url(state.milestone.slug)
-                    if addresses is None
-                    else addresses[state.milestone.pk]
-                ),
+                title=milestone.title,
+                url=(detail_url(milestone.slug) if addresses is None else addresses[milestone.pk]),
                 state=value,
                 state_text=texts[value],
                 is_position=state is position_state,
-                planned_week=(
-                    state.progress.plan_week
-                    if shows_progress and state.progress is not None and not state.is_finished
-                    else None
-                ),
+                planned_week=planned_week,
             )
             if node.is_position:
                 position = node

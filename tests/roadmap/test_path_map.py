@@ -4,16 +4,19 @@ query of its own) on the path page and the dashboard."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 
 import pytest
 from django.template import engines
 from django.urls import reverse
+from django.utils.translation import get_language
 
+from core.addresses import url
 from roadmap.models import MilestoneProgress, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
 from roadmap.presenters import path_map as map_pages
-from roadmap.selectors.progress import learner_overview
+from roadmap.selectors.progress import LearnerOverview, learner_overview
 from roadmap.templatetags import roadmap_dashboard
 from tests.roadmap.factories import (
     EnrollmentFactory,
@@ -22,6 +25,7 @@ from tests.roadmap.factories import (
     enrolled_learner,
     path_milestones,
 )
+from tests.roadmap.test_dashboard_afresh import random_overview
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +246,115 @@ def test_a_node_partial_that_reads_a_field_outside_its_cache_key_fails_loudly(se
             roadmap_dashboard.map_nodes(tuple(_nodes()[:1]), True, True)
     finally:
         roadmap_dashboard._map_node.cache_clear()
+
+
+def former_path_map(*, outline, today, shows_progress=True, planned=(), addresses):
+    """path_map() as it was, kept as the reference: each node's state by node_state() and its
+    planned week through MilestoneState's properties."""
+
+    texts = map_pages._state_texts(get_language())
+    position_state = None
+    if shows_progress:
+        upcoming = LearnerOverview(today=today, paths=[outline]).next_actions(1)
+        position_state = upcoming[0] if upcoming else None
+    steps, position, number, used = [], None, 0, set()
+    for step_number, step_progress in enumerate(outline.steps, start=1):
+        step = step_progress.step
+        nodes = []
+        for state in step_progress.milestones:
+            number += 1
+            value = (
+                map_pages.node_state(state, today=today, planned=planned)
+                if shows_progress
+                else map_pages.NOT_STARTED
+            )
+            node = map_pages.MapNode(
+                number=number,
+                title=state.milestone.title,
+                url=addresses[state.milestone.pk],
+                state=value,
+                state_text=texts[value],
+                is_position=state is position_state,
+                planned_week=(
+                    state.progress.plan_week
+                    if shows_progress and state.progress is not None and not state.is_finished
+                    else None
+                ),
+            )
+            if node.is_position:
+                position = node
+            used.add(value)
+            nodes.append(node)
+        steps.append(
+            map_pages.MapStep(
+                number=step_number,
+                title=step.title,
+                url=url("roadmap:step_detail", path_slug=outline.path.slug, step_slug=step.slug),
+                nodes=tuple(nodes),
+                done=step_progress.done,
+                total=step_progress.total,
+            )
+        )
+    return map_pages.PathMap(
+        title=outline.path.title,
+        url=url("roadmap:path_detail", path_slug=outline.path.slug),
+        steps=tuple(steps),
+        position=position,
+        shows_progress=shows_progress,
+        legend=(
+            tuple((s, texts[s]) for s in map_pages.MAP_STATES if s in used)
+            if shows_progress
+            else ()
+        ),
+    )
+
+
+def _random_outline(seed: int):
+    """A random outline (tests/roadmap/test_dashboard_afresh.py's overviews: every status,
+    target dates around today, planned weeks or none), its milestones numbered, some of them
+    in this week's plan."""
+    rng = random.Random(seed)
+    outline = random_overview(rng, TODAY).paths[0]
+    states = [state for step in outline.steps for state in step.milestones]
+    for number, state in enumerate(states, start=1):
+        state.milestone.pk = number
+        state.milestone.slug = f"m{number}"
+    planned = {state.milestone.pk for state in states if rng.random() < 0.3}
+    addresses = {state.milestone.pk: f"/m/{state.milestone.pk}/" for state in states}
+    return outline, planned, addresses
+
+
+@pytest.mark.parametrize("shows_progress", [True, False])
+@pytest.mark.parametrize("seed", range(40))
+def test_the_maps_nodes_are_what_node_state_and_the_rows_gave(seed, shows_progress):
+    outline, planned, addresses = _random_outline(seed)
+    drawn = map_pages.path_map(
+        outline=outline,
+        today=TODAY,
+        shows_progress=shows_progress,
+        planned=planned,
+        addresses=addresses,
+    )
+    assert drawn == former_path_map(
+        outline=outline,
+        today=TODAY,
+        shows_progress=shows_progress,
+        planned=planned,
+        addresses=addresses,
+    )
+
+
+def test_the_random_outlines_meet_every_node_state_with_and_without_a_planned_week():
+    seen = set()
+    for seed in range(40):
+        outline, planned, addresses = _random_outline(seed)
+        drawn = map_pages.path_map(
+            outline=outline, today=TODAY, planned=planned, addresses=addresses
+        )
+        seen |= {
+            (node.state, node.planned_week is None) for step in drawn.steps for node in step.nodes
+        }
+    open_states = {map_pages.OVERDUE, map_pages.IN_PROGRESS, map_pages.PLANNED}
+    open_states.add(map_pages.NOT_STARTED)
+    assert {(state, True) for state in map_pages.MAP_STATES} <= seen
+    assert {(state, False) for state in open_states} <= seen
