@@ -24,6 +24,10 @@ from django.utils.html import format_html
 # per request: the CSRF token is rendered as this placeholder and replaced on the way out, and
 # a page with messages to show is neither served from nor stored in the cache.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1d2c9e"
+# The page is stored as its bytes cut at each placeholder (a tuple of bytes): serving it is one
+# bytes.join with this request's token, not a str decoded from the cache, a 48 KB str.replace()
+# and the response encoded again. Anything else found under the key (a str page stored by the
+# version before this one) is rendered afresh and replaced.
 # What a page kept whole prints for the token: Django's {% csrf_token %} reads `csrf_token`, a
 # Jinja2 page prints `csrf_token` and `csrf_input` (core/jinja2.py lets the caller's win).
 CSRF_CONTEXT = {
@@ -62,11 +66,25 @@ def cached_page(
     user = request.user
     parts = [key, templates_version(), str(user.is_staff), user.name]
     key = "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    body = django_cache.get(key)
-    if body is None:
+    pieces = django_cache.get(key)
+    if type(pieces) is not tuple:
         response = render_page(dict(CSRF_CONTEXT))
         if response.status_code != 200:
             return response
-        body = response.content.decode()
-        django_cache.set(key, body, seconds)
-    return HttpResponse(body.replace(CSRF_PLACEHOLDER, get_token(request)))
+        pieces = stored_pieces(response.content)
+        django_cache.set(key, pieces, seconds)
+    return HttpResponse(served_body(pieces, get_token(request)))
+
+
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+
+
+def stored_pieces(content: bytes) -> tuple[bytes, ...]:
+    """A rendered page as it is stored: its bytes cut at each CSRF placeholder."""
+    return tuple(content.split(_PLACEHOLDER_BYTES))
+
+
+def served_body(pieces: tuple[bytes, ...], token: str) -> bytes:
+    """The stored page with this request's token wherever the placeholder was (a token is
+    ASCII letters and digits: nothing to escape, the same bytes in UTF-8)."""
+    return token.encode("ascii").join(pieces)

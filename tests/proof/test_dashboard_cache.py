@@ -208,11 +208,59 @@ def test_the_stored_page_holds_the_placeholder_and_never_a_token(
     # when
     served = client.get(DASHBOARD).content.decode()
 
-    # then: the stored page has the placeholder wherever the served one has this request's token
-    (body,) = stored.values()
+    # then: the stored page (its bytes cut at each placeholder) has the placeholder wherever
+    # the served one has this request's token
+    (pieces,) = stored.values()
+    assert isinstance(pieces, tuple) and all(isinstance(piece, bytes) for piece in pieces)
+    body = pages.CSRF_PLACEHOLDER.encode().join(pieces).decode()
+    assert len(pieces) == 4 + 1  # three forms' fields and the htmx header
     assert 'id="replan-button"' in body
     tokens = CSRF_INPUT.findall(body)  # the log-out forms (inline and menu) and the Re-plan form
     assert tokens == [pages.CSRF_PLACEHOLDER] * 3
     assert f'"X-CSRFToken": "{pages.CSRF_PLACEHOLDER}"' in body
     assert pages.CSRF_PLACEHOLDER not in served and len(CSRF_INPUT.findall(served)) == 3
     assert without_tokens(served) == without_tokens(body)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"no placeholder at all",
+        pages.CSRF_PLACEHOLDER.encode(),
+        f"a \u00b7 b {pages.CSRF_PLACEHOLDER} c \u00e9 {pages.CSRF_PLACEHOLDER}".encode(),
+        f"{pages.CSRF_PLACEHOLDER}{pages.CSRF_PLACEHOLDER}\u2013".encode(),
+    ],
+)
+def test_a_stored_page_is_served_as_the_replace_it_stands_for(content):
+    # given: a rendered page's bytes (non-ASCII text, placeholders at the edges and adjacent)
+    token = "AbC123xyz" * 7
+
+    # when: stored and served with a token
+    served = pages.served_body(pages.stored_pieces(content), token)
+
+    # then: the bytes of the former str round trip, decoded, replaced and encoded again
+    assert served == content.decode().replace(pages.CSRF_PLACEHOLDER, token).encode()
+
+
+def test_a_page_stored_as_a_str_by_the_former_version_is_rendered_afresh(
+    client, learner_on_path, monkeypatch
+):
+    # given: under the page's key, what the version before stored: the page as a str
+    stored = {}
+    monkeypatch.setattr(
+        pages,
+        "django_cache",
+        SimpleNamespace(get=stored.get, set=lambda key, body, seconds: stored.update({key: body})),
+    )
+    fresh = client.get(DASHBOARD).content.decode()
+    (key,) = stored
+    stored[key] = "stale page " + pages.CSRF_PLACEHOLDER
+
+    # when
+    served = client.get(DASHBOARD).content.decode()
+
+    # then: the page rendered again, and stored in the current format
+    assert "stale page" not in served
+    assert without_tokens(served) == without_tokens(fresh)
+    assert isinstance(stored[key], tuple)
