@@ -400,11 +400,12 @@ class TimedHistoryEntry(HistoryEntry):
 
 
 def timed_history(
-    entries: Iterable[HistoryEntry], zone: dt.tzinfo | None = None
+    entries: Iterable[HistoryEntry], zone: dt.tzinfo | None = None, day_format: str = "j M"
 ) -> list[TimedHistoryEntry]:
     """`entries` with their times printed for `zone` (the active time zone if None): the zone
-    looked up once for the list, not twice a line, and the day (" j M") formatted once per
-    process (day_text); only the hour and minute are the line's own."""
+    looked up once for the list, not twice a line, and the day (`day_format`: "j M" on the
+    dashboard, "j M Y" on the milestone page) formatted once per process (day_text); only the
+    hour and minute are the line's own."""
     zone = zone or timezone.get_current_timezone()
     language = get_language()
     timed = []
@@ -417,7 +418,7 @@ def timed_history(
                 event=entry.event,
                 text=entry.text,
                 iso=local.isoformat(),
-                local=f"{_day_text(local.date(), 'j M', language)}, {local:%H:%M}",
+                local=f"{_day_text(local.date(), day_format, language)}, {local:%H:%M}",
             )
         )
     return timed

@@ -14,7 +14,7 @@ from django.db.models import Choices, Count, Exists, OuterRef, Q, Sum
 from django.dispatch import receiver
 from django.http import Http404
 from django.urls import get_script_prefix, get_urlconf
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,7 @@ from roadmap.presenters.activity import (
     TimedHistoryEntry,
     _day_text,
     _history,
+    timed_history,
 )
 from roadmap.presenters.addresses import milestone_url_maker
 from roadmap.presenters.path_map import PathMap, path_map
@@ -661,21 +662,5 @@ def dated_history(
 ) -> list[TimedHistoryEntry]:
     """`entries` with their times as the milestone page prints them: `iso` as |date("c") and
     `local` as |date("j M Y, H:i") print the event's time in `zone` (the active time zone if
-    None), without two |date filters a line (each a DateFormat and the locale's format lookups):
-    the zone looked up once, the day formatted once per process (activity's day text)."""
-    zone = zone or timezone.get_current_timezone()
-    language = get_language()
-    dated = []
-    for entry in entries:
-        at = entry.event.occurred_at
-        # As the template engines convert a datetime before |date: an aware one to the zone.
-        local = timezone.localtime(at, zone) if timezone.is_aware(at) else at
-        dated.append(
-            TimedHistoryEntry(
-                event=entry.event,
-                text=entry.text,
-                iso=local.isoformat(),
-                local=f"{_day_text(local.date(), 'j M Y', language)}, {local:%H:%M}",
-            )
-        )
-    return dated
+    None), without two |date filters a line: the dashboard's timed_history with the year."""
+    return timed_history(entries, zone, day_format="j M Y")

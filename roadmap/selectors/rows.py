@@ -71,6 +71,18 @@ def _column_converters(model: type[Model], connection) -> list:
     return found
 
 
+def _converted(values: Sequence[Any], converters, connection) -> list[Any]:
+    """One row's column values as the ORM's from_db() receives them: each through its
+    field's and the backend's converters (model_objects and plain_model_objects)."""
+    values = list(values)
+    for index, column_converters, column in converters:
+        value = values[index]
+        for convert in column_converters:
+            value = convert(value, column, connection)
+        values[index] = value
+    return values
+
+
 def model_objects(model: type[M], rows: Sequence[Sequence[Any]], start: int = 0) -> list[M]:
     """`model` objects from `rows` whose columns from `start` on are model_columns(model)'s; a
     row whose primary key is NULL (the empty side of a LEFT JOIN) gives none."""
@@ -85,12 +97,7 @@ def model_objects(model: type[M], rows: Sequence[Sequence[Any]], start: int = 0)
     for row in rows:
         if row[pk] is None:
             continue
-        values = list(row[start:end])
-        for index, column_converters, column in converters:
-            value = values[index]
-            for convert in column_converters:
-                value = convert(value, column, connection)
-            values[index] = value
+        values = _converted(row[start:end], converters, connection)
         objects.append(model.from_db(alias, attnames, values))
     return objects
 
@@ -136,12 +143,7 @@ def plain_model_objects(model: type[M], rows: Sequence[Sequence[Any]], start: in
     for row in rows:
         if row[pk] is None:
             continue
-        values = list(row[start:end])
-        for index, column_converters, column in converters:
-            value = values[index]
-            for convert in column_converters:
-                value = convert(value, column, connection)
-            values[index] = value
+        values = _converted(row[start:end], converters, connection)
         obj = new(model)
         state = ModelState()
         if has_foreign_key:
