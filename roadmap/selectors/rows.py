@@ -83,15 +83,21 @@ def _converted(values: Sequence[Any], converters, connection) -> list[Any]:
     return values
 
 
+def _columns_of(model: type[Model], start: int):
+    """What model_objects and plain_model_objects read a row's `model` columns by: the fields,
+    their attribute names, where the columns end and where the primary key is, this thread's
+    connection (as PreparedQuery's cursor) and the columns' converters."""
+    fields = model._meta.concrete_fields
+    pk = start + fields.index(model._meta.pk)
+    connection = connections[DEFAULT_DB_ALIAS]
+    converters = _column_converters(model, connection)
+    return fields, [f.attname for f in fields], start + len(fields), pk, connection, converters
+
+
 def model_objects(model: type[M], rows: Sequence[Sequence[Any]], start: int = 0) -> list[M]:
     """`model` objects from `rows` whose columns from `start` on are model_columns(model)'s; a
     row whose primary key is NULL (the empty side of a LEFT JOIN) gives none."""
-    fields = model._meta.concrete_fields
-    attnames = [f.attname for f in fields]
-    end = start + len(fields)
-    pk = start + fields.index(model._meta.pk)
-    connection = connections[DEFAULT_DB_ALIAS]  # this thread's, as PreparedQuery's cursor
-    converters = _column_converters(model, connection)
+    fields, attnames, end, pk, connection, converters = _columns_of(model, start)
     alias = connection.alias
     objects = []
     for row in rows:
@@ -127,12 +133,7 @@ def plain_model_objects(model: type[M], rows: Sequence[Sequence[Any]], start: in
     and the ORM's."""
     if not _made_plainly(model):
         return model_objects(model, rows, start)
-    fields = model._meta.concrete_fields
-    attnames = [f.attname for f in fields]
-    end = start + len(fields)
-    pk = start + fields.index(model._meta.pk)
-    connection = connections[DEFAULT_DB_ALIAS]  # this thread's, as PreparedQuery's cursor
-    converters = _column_converters(model, connection)
+    fields, attnames, end, pk, connection, converters = _columns_of(model, start)
     alias = connection.alias
     new = model.__new__
     # Setting a foreign key's id looks up its related object's cache, which makes it.
