@@ -189,6 +189,7 @@ def inner(
             view(path)
         profile.disable()
         if dump:
+            dump.mkdir(parents=True, exist_ok=True)
             profile.dump_stats(dump / f"{name.replace(' ', '-')}.prof")
         stats = pstats.Stats(profile)
         total = sum(v[2] for v in stats.stats.values())  # tottime of every function
