@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,10 +19,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core.form_actions import form_action, form_errors_text, refuse
+from core.form_actions import form_action, refuse
 from core.htmx import is_htmx, learner_required, redirect_back
 from core.pages import cached_page
-from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm, unbound_fields
+from roadmap.forms import (
+    EvidenceForm,
+    NotesForm,
+    TargetDateForm,
+    posted_status,
+    unbound_fields,
+)
 from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
 from roadmap.presenters import dashboard as dashboard_pages
@@ -156,13 +163,14 @@ def milestone_status(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
+    try:
+        status = posted_status(request.POST)  # StatusForm's answer, without making the form
+    except ValidationError as error:
+        errors = " ".join(error.messages)
         if is_htmx(request):
-            return HttpResponseBadRequest(form_errors_text(form))
-        refuse(request, form_errors_text(form))
+            return HttpResponseBadRequest(errors)
+        refuse(request, errors)
         return redirect_back(request, milestone.get_absolute_url())
-    status = form.cleaned_data["status"]
     change = services.milestone_status_set_on_step(
         learner=request.user, milestone=milestone, status=status
     )
