@@ -53,6 +53,9 @@ EVIDENCE_ADDED = "added"
 # A status event's detail when the learner already had the milestone before joining.
 PRIOR_LEARNING = "prior learning"
 EVIDENCE_REMOVED = "removed"
+# The statuses a change may set, once: ProgressStatus.values builds every choice and its label
+# on each call, and every status change asks.
+_STATUSES = frozenset(ProgressStatus.values)
 
 
 def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
@@ -313,7 +316,7 @@ def milestone_status_set_on_step(
     """milestone_status_set(), answering with the learner's rows on the milestone's step as
     they stand after the change: the statement that locks the row reads them too, so a step
     page's row and progress bar are re-drawn without reading them again."""
-    if status not in ProgressStatus.values:
+    if status not in _STATUSES:
         raise ValidationError(
             _("“%(status)s” is not a milestone status."), params={"status": status}
         )
