@@ -10,24 +10,33 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core.form_actions import form_action, form_errors_text, refuse
+from core.form_actions import form_action, refuse
 from core.htmx import is_htmx, learner_required, redirect_back
 from core.pages import cached_page
-from roadmap.forms import EvidenceForm, NotesForm, StatusForm, TargetDateForm, unbound_fields
+from roadmap.forms import (
+    EvidenceForm,
+    NotesForm,
+    TargetDateForm,
+    posted_status,
+    unbound_fields,
+)
 from roadmap.models import CareerPath, EvidenceLink, Milestone, ProgressStatus
 from roadmap.presenters import browsing as browsing_pages
 from roadmap.presenters import dashboard as dashboard_pages
 from roadmap.selectors import paths as path_selectors
 from roadmap.selectors import plan as plan_selectors
 from roadmap.services import progress as services
+from roadmap.templatetags import step_rows
 
 # Past-tense confirmations for a status change, shown as a message or announced after a swap.
 STATUS_CONFIRMATIONS = {
@@ -156,13 +165,14 @@ def milestone_status(
     request: HttpRequest, path_slug: str, step_slug: str, milestone_slug: str
 ) -> HttpResponse:
     milestone = _enrolled_milestone(request, path_slug, step_slug, milestone_slug)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
+    try:
+        status = posted_status(request.POST)  # StatusForm's answer, without making the form
+    except ValidationError as error:
+        errors = " ".join(error.messages)
         if is_htmx(request):
-            return HttpResponseBadRequest(form_errors_text(form))
-        refuse(request, form_errors_text(form))
+            return HttpResponseBadRequest(errors)
+        refuse(request, errors)
         return redirect_back(request, milestone.get_absolute_url())
-    status = form.cleaned_data["status"]
     change = services.milestone_status_set_on_step(
         learner=request.user, milestone=milestone, status=status
     )
@@ -183,24 +193,31 @@ def _status_fragment(
     progress bar, out of band, from the rows the change's service read: no read after the
     write), or the status card of a milestone page."""
     today = _today(request)
-    context = {
-        "today": today,
-        "next": request.POST.get("next", ""),
-        "confirmation": confirmation,
-        "oob": True,
-    }
     if request.POST.get("fragment") == "row":
         state, step_progress = browsing_pages.changed_step_row(
             learner=request.user, step=milestone.step, milestone=milestone, rows=change.step_rows
         )
-        context.update(state=state, step_progress=step_progress, is_enrolled=True)
-        template = "roadmap/partials/milestone_row_swap.html"
-    else:
-        context.update(
-            state=path_selectors.milestone_state(learner=request.user, milestone=milestone)
+        # milestone_row_swap.html as kept for what it prints (roadmap/templatetags/step_rows.py)
+        response = HttpResponse(
+            step_rows.milestone_row_swap(
+                state=state,
+                step_progress=step_progress,
+                today=today,
+                next=request.POST.get("next", ""),
+                confirmation=confirmation,
+                csrf_input=csrf_input(request),
+            )
         )
-        template = "roadmap/partials/milestone_status_swap.html"
-    response = render(request, template, context, using="jinja2")
+    else:
+        context = {
+            "state": path_selectors.milestone_state(learner=request.user, milestone=milestone),
+            "today": today,
+            "next": request.POST.get("next", ""),
+            "confirmation": confirmation,
+        }
+        response = render(
+            request, "roadmap/partials/milestone_status_swap.html", context, using="jinja2"
+        )
     patch_vary_headers(response, ["HX-Request"])
     return response
 

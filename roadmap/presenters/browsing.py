@@ -352,12 +352,13 @@ def changed_step_row(
     make_row = _row_maker(step, signed_in=True)
     states: list[MilestoneState] = []
     row = None
+    changed_id = milestone.pk
     for other in milestones:
-        if other.pk == milestone.pk:
-            row = make_row(other, rows.get(other.pk))
+        if other.id == changed_id:  # the id, not .pk: a property call for each milestone
+            row = make_row(other, rows.get(other.id))
             states.append(row)
         else:
-            states.append(MilestoneState(milestone=other, progress=rows.get(other.pk)))
+            states.append(MilestoneState(milestone=other, progress=rows.get(other.id)))
     if row is None:
         raise Http404("No such milestone on this step")
     return row, StepProgress(step=step, milestones=states)

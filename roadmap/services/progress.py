@@ -29,7 +29,7 @@ from roadmap.models import (
     ProgressStatus,
     http_url_validator,
 )
-from roadmap.selectors.rows import model_columns, model_objects
+from roadmap.selectors.rows import model_columns, plain_model_objects
 
 __all__ = [
     "path_enrol",
@@ -53,6 +53,9 @@ EVIDENCE_ADDED = "added"
 # A status event's detail when the learner already had the milestone before joining.
 PRIOR_LEARNING = "prior learning"
 EVIDENCE_REMOVED = "removed"
+# The statuses a change may set, once: ProgressStatus.values builds every choice and its label
+# on each call, and every status change asks.
+_STATUSES = frozenset(ProgressStatus.values)
 
 
 def path_enrol(*, learner: User, path: CareerPath) -> Enrollment:
@@ -197,15 +200,20 @@ def _locked_progress_and_step_rows(
     # the plan's lock, so a writer holding one row while waiting for the plan could deadlock
     # with it. In this order, two quick changes (two tabs, two rows) queue one after the other.
     # The whole row, so a re-plan after the change needs no second read of it.
+    # The objects are made without Model.__init__ (plain_model_objects: about a quarter of the
+    # read's Python; a step's rows are up to a dozen objects on every change), and hold what the
+    # ORM's would: the re-plan saves them (tests/roadmap/test_progress_services.py).
     values = {"learner": learner.pk, "milestone": milestone.pk, "step": milestone.step_id}
     if connection.features.has_select_for_update:
         read = _LOCKED_PLAN_ROW_AND_STEP.fetchall(values)
-        plans = model_objects(LearnerPlan, read)
+        plans = plain_model_objects(LearnerPlan, read)
         plan = plans[0] if plans else None
-        rows = model_objects(MilestoneProgress, read, start=len(LearnerPlan._meta.concrete_fields))
+        rows = plain_model_objects(
+            MilestoneProgress, read, start=len(LearnerPlan._meta.concrete_fields)
+        )
     else:
         plan = LearnerPlan.objects.filter(learner=learner).first()
-        rows = model_objects(MilestoneProgress, _ROW_AND_STEP_UNLOCKED.fetchall(values))
+        rows = plain_model_objects(MilestoneProgress, _ROW_AND_STEP_UNLOCKED.fetchall(values))
     step_rows = {row.milestone_id: row for row in rows}
     progress = step_rows.get(milestone.pk)
     if progress is None:
@@ -308,7 +316,7 @@ def milestone_status_set_on_step(
     """milestone_status_set(), answering with the learner's rows on the milestone's step as
     they stand after the change: the statement that locks the row reads them too, so a step
     page's row and progress bar are re-drawn without reading them again."""
-    if status not in ProgressStatus.values:
+    if status not in _STATUSES:
         raise ValidationError(
             _("“%(status)s” is not a milestone status."), params={"status": status}
         )

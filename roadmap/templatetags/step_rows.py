@@ -2,7 +2,8 @@
 exactly what it prints rather than once per row per page: the row template is about a quarter of
 a step page's CPU, and a row is one of a few (its milestone, status, target date against today,
 planned week, tools, buttons) for everyone on the step. The status change sent by htmx answers
-with the same row."""
+with the same row, its step's progress bar and its confirmation (partials/milestone_row_swap.html),
+kept the same way."""
 
 import datetime as dt
 
@@ -11,10 +12,14 @@ from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core.jinja2 import cached_static
 from roadmap.presenters.browsing import StepMilestone
+from roadmap.selectors.progress import StepProgress
 from roadmap.templatetags.roadmap_dashboard import BadgeKey
 
 MILESTONE_ROW = "roadmap/partials/milestone_row.html"
+MILESTONE_ROW_SWAP = "roadmap/partials/milestone_row_swap.html"
+STEP_PROGRESS = "roadmap/partials/step_progress.html"
 # What the row is rendered with in place of the CSRF field, which is the request's own: the
 # kept row is cut at it and the request's field put in. Every value the row prints is escaped
 # (a title's "<" prints as "&lt;"), so the marker can come only from the template's own field.
@@ -46,10 +51,24 @@ def milestone_row(
             "csrf_input": csrf_input,
         }
         return mark_safe(engines["jinja2"].get_template(MILESTONE_ROW).render(context))
+    key = _row_key(state, is_enrolled, today, next, icons)
+    parts = _held_rows.get(key)
+    if parts is None:
+        parts = _row_parts(key)
+        if len(_held_rows) >= _ROWS_LIMIT:
+            _held_rows.clear()
+        _held_rows[key] = parts
+    if len(parts) == 1:  # no form: the request's CSRF token is not asked for
+        return mark_safe(parts[0])
+    return mark_safe(str(csrf_input).join(parts))
+
+
+def _row_key(state: StepMilestone, is_enrolled: bool, today: dt.date, next: str, icons) -> tuple:
+    """Everything the row prints (and _row_stand_in holds)."""
     milestone = state.milestone
     progress = state.progress
     shows_plan_week = progress is not None and bool(progress.plan_week) and not state.is_finished
-    key = (
+    return (
         milestone.pk,
         milestone.title,
         milestone.kind,
@@ -71,20 +90,19 @@ def milestone_row(
         str(icons),
         get_language(),
     )
-    parts = _held_rows.get(key)
-    if parts is None:
-        parts = _row_parts(key)
-        if len(_held_rows) >= _ROWS_LIMIT:
-            _held_rows.clear()
-        _held_rows[key] = parts
-    if len(parts) == 1:  # no form: the request's CSRF token is not asked for
-        return mark_safe(parts[0])
-    return mark_safe(str(csrf_input).join(parts))
 
 
 def _row_parts(key: tuple, template=None) -> tuple[str, ...]:
     """The row for `key`, cut at the CSRF field. `template`: the row's, unless a test gives
     another."""
+    if template is None:
+        template = engines["jinja2"].get_template(MILESTONE_ROW)
+    html = template.render(_row_stand_in(key))
+    return tuple(html.split(CSRF_MARKER))
+
+
+def _row_stand_in(key: tuple) -> dict:
+    """The context a row is rendered from for `key` (a _row_key), the CSRF field a marker."""
     (
         pk,
         title,
@@ -132,7 +150,81 @@ def _row_parts(key: tuple, template=None) -> tuple[str, ...]:
         "icons": icons,
         "csrf_input": mark_safe(CSRF_MARKER),
     }
+    return context
+
+
+# --- The row a status change answers with --------------------------------------------------------
+#
+# A status change sent by htmx from a step page's row answers with milestone_row_swap.html: the
+# row, the step's progress bar out of band and the confirmation. Rendering that template was
+# most of the answer's own CPU (a Jinja2 context, the include, the bar's translations); what it
+# prints is the row's key, the bar's figures and the confirmation, so it too is rendered once per
+# process for those, from stand-ins that raise on anything else, and the request's CSRF field is
+# put in. tests/roadmap/test_step_rows.py compares it with the template for every status, count
+# and language; DEBUG renders the template every time.
+
+_SWAPS_LIMIT = 4096
+_held_swaps: dict[tuple, tuple[str, ...]] = {}
+
+
+def milestone_row_swap(
+    *,
+    state: StepMilestone,
+    step_progress: StepProgress,
+    today: dt.date,
+    next: str,
+    confirmation: str,
+    csrf_input,
+) -> SafeString:
+    """What milestone_row_swap.html prints for an enrolled learner's changed row `state`, its
+    step's progress `step_progress` and the `confirmation`, with the request's CSRF field."""
+    if settings.DEBUG:
+        context = {
+            "state": state,
+            "step_progress": step_progress,
+            "is_enrolled": True,
+            "today": today,
+            "next": next,
+            "confirmation": confirmation,
+            "csrf_input": csrf_input,
+        }
+        return mark_safe(engines["jinja2"].get_template(MILESTONE_ROW_SWAP).render(context))
+    step = step_progress.step
+    key = (
+        _row_key(state, True, today, next, cached_static("img/icons.svg")),
+        step.pk,
+        step.title,
+        step_progress.percent,
+        step_progress.done,
+        step_progress.total,
+        step_progress.skipped,
+        step_progress.in_progress,
+        confirmation,
+    )
+    parts = _held_swaps.get(key)
+    if parts is None:
+        parts = _swap_parts(key)
+        if len(_held_swaps) >= _SWAPS_LIMIT:
+            _held_swaps.clear()
+        _held_swaps[key] = parts
+    return mark_safe(str(csrf_input).join(parts))
+
+
+def _swap_parts(key: tuple, template=None) -> tuple[str, ...]:
+    """The answer for `key`, cut at the CSRF field. `template`: the swap's, unless a test gives
+    another."""
+    row_key, step_pk, step_title, percent, done, total, skipped, in_progress, confirmation = key
+    progress = BadgeKey(
+        STEP_PROGRESS,
+        "progress",
+        step=BadgeKey(STEP_PROGRESS, "progress.step", pk=step_pk, title=step_title),
+        percent=percent,
+        done=done,
+        total=total,
+        skipped=skipped,
+        in_progress=in_progress,
+    )
+    context = {**_row_stand_in(row_key), "step_progress": progress, "confirmation": confirmation}
     if template is None:
-        template = engines["jinja2"].get_template(MILESTONE_ROW)
-    html = template.render(context)
-    return tuple(html.split(CSRF_MARKER))
+        template = engines["jinja2"].get_template(MILESTONE_ROW_SWAP)
+    return tuple(template.render(context).split(CSRF_MARKER))

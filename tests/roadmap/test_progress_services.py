@@ -243,8 +243,9 @@ def test_each_status_change_stores_the_row_it_answers_and_its_event_as_it_happen
 @pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "plain"])
 def test_the_locked_read_answers_the_plan_and_the_rows_as_the_orm_reads_them(prepared, settings):
     """The plan's columns and the rows' share one statement on PostgreSQL (each row NULL in the
-    other's columns), prepared or not: each object is the ORM's, field by field; no plan gives
-    None."""
+    other's columns), prepared or not: each object is the ORM's, field by field, type by type
+    and state included (they are made without Model.__init__, and a re-plan saves them); no
+    plan gives None."""
     settings.DATABASE_PREPARED_STATEMENTS = prepared
     from django.db import transaction
 
@@ -260,24 +261,66 @@ def test_the_locked_read_answers_the_plan_and_the_rows_as_the_orm_reads_them(pre
             learner=who, milestone=path_milestones(path)[0], status="done"
         )
 
-    def values(obj) -> dict:
-        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    def whole(obj) -> dict:
+        """All an object holds: its fields with their types, and its state, as a save() finds
+        them."""
+        held = {k: (v, type(v)) for k, v in obj.__dict__.items() if k != "_state"}
+        state = obj._state
+        return {**held, "_state": (type(state), state.adding, state.db, dict(state.__dict__))}
 
     with transaction.atomic():
         progress, plan, step_rows = services._locked_progress_and_step_rows(
             learner=learner, milestone=milestone
         )
-        assert values(plan) == values(LearnerPlan.objects.get(learner=learner))
+        assert whole(plan) == whole(LearnerPlan.objects.get(learner=learner))
         orm_rows = MilestoneProgress.objects.filter(learner=learner, milestone__step=milestone.step)
-        assert {k: values(v) for k, v in step_rows.items()} == {
-            r.milestone_id: values(r) for r in orm_rows
+        assert {k: whole(v) for k, v in step_rows.items()} == {
+            r.milestone_id: whole(r) for r in orm_rows
         }
+        assert len(step_rows) == 3  # each of the step's milestones has a row (the plan made it)
         assert step_rows[milestone.pk] is progress
         _progress, no_plan, rows = services._locked_progress_and_step_rows(
             learner=unplanned, milestone=milestone
         )
         assert no_plan is None
         assert {r.learner_id for r in rows.values()} == {unplanned.pk}
+
+
+def test_a_status_change_makes_the_objects_it_read_without_model_init(monkeypatch):
+    """The locked read's plan and rows are made by plain_model_objects, not through
+    Model.__init__ (its per-field descriptors were a quarter of the read's Python); only a row
+    that does not exist yet is made by the ORM."""
+    from django.db.models import Model
+
+    from roadmap.models import LearnerPlan
+    from roadmap.services.plan import plan_settings_set
+
+    path = build_roadmap(steps=1, milestones_per_step=4)
+    learner = enrolled_learner(path)
+    plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
+    milestones = path_milestones(path)
+    services.milestone_status_set(learner=learner, milestone=milestones[0], status="done")
+    made = []
+    real = Model.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(type(self))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "__init__", counting)
+
+    # when: a change on a row the plan made, unchanged and then changed
+    services.milestone_status_set(learner=learner, milestone=milestones[1], status="not_started")
+    locked_read_only = list(made)
+    services.milestone_status_set(learner=learner, milestone=milestones[1], status="in_progress")
+
+    # then: neither the plan (read by the ORM where there are no row locks) nor a row was made
+    # by __init__ in the read; the re-plan may make its own
+    planned_by_orm = [] if connection.features.has_select_for_update else [LearnerPlan]
+    assert locked_read_only == planned_by_orm
+    assert MilestoneProgress.objects.get(learner=learner, milestone=milestones[1]).status == (
+        "in_progress"
+    )
 
 
 def test_an_unknown_status_is_refused_and_changes_nothing():

@@ -298,3 +298,209 @@ def test_the_step_page_is_the_same_bytes_with_rows_kept_or_rendered_afresh(clien
         return re.sub(r'"X-CSRFToken": "[^"]+"', "token", TOKEN.sub("token", html))
 
     assert tokens_out(kept) == tokens_out(fresh)
+
+
+# --- The answer of a status change sent from a row ------------------------------------------------
+
+
+def _fresh_swap(state, step_progress, *, today, next_, confirmation, csrf=CSRF) -> str:
+    context = {
+        "state": state,
+        "step_progress": step_progress,
+        "is_enrolled": True,
+        "today": today,
+        "next": next_,
+        "confirmation": confirmation,
+        "csrf_input": csrf,
+    }
+    return render_to_string("roadmap/partials/milestone_row_swap.html", context, using="jinja2")
+
+
+def _changed(milestones, step, statuses, *, changed=0, today=None, plan_week=None):
+    """changed_step_row's row and progress for milestone `changed`, the rows in `statuses`."""
+    rows = {
+        milestone.pk: MilestoneProgress(
+            milestone=milestone,
+            status=status,
+            target_date=None if today is None else today + dt.timedelta(days=2),
+            plan_week=plan_week,
+        )
+        for milestone, status in zip(milestones, statuses, strict=True)
+        if status is not None
+    }
+    return browsing_pages.changed_step_row(
+        learner=_SignedIn(), step=step, milestone=milestones[changed], rows=rows
+    )
+
+
+@pytest.fixture
+def swap_step():
+    path = build_roadmap(steps=1, milestones_per_step=4)
+    milestones = path_milestones(path)
+    step = milestones[0].step
+    step.title = 'Step <i>"one"</i> & more'
+    milestones[0].actions = TOOLS
+    milestones[1].title = 'Ship <b>"it"</b> & <!--csrf_input-->'
+    return step, milestones
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_kept_answer_is_the_swap_template_for_every_status_and_count(swap_step, language):
+    # given: the step's four rows in every mix of statuses (no row yet, too: counts of 0 to 4
+    # done, skipped or in progress), the changed row the first (with tools) or the second (its
+    # title with markup), with a planned week or none, and a confirmation with markup
+    step, milestones = swap_step
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    with translation.override(language):
+        for n, row_statuses in enumerate(itertools.product([None, *ProgressStatus], repeat=4)):
+            for index in (0, 1):
+                plan_week = monday if (n + index) % 2 else None
+                state, step_progress = _changed(
+                    milestones, step, row_statuses, changed=index, today=today, plan_week=plan_week
+                )
+                confirmation = f"“{state.milestone.title}” is done. Well done!"
+                fresh = _fresh_swap(
+                    state, step_progress, today=today, next_="/now?x=1", confirmation=confirmation
+                )
+                for attempt in range(2):  # rendered, then from the process's copy
+                    kept = step_rows.milestone_row_swap(
+                        state=state,
+                        step_progress=step_progress,
+                        today=today,
+                        next="/now?x=1",
+                        confirmation=confirmation,
+                        csrf_input=CSRF,
+                    )
+                    assert kept == fresh, (row_statuses, plan_week, index, attempt)
+
+
+def test_the_answers_counts_and_words_cover_each_case(swap_step):
+    # The comparison above meets the bar's plural forms and its optional parts.
+    step, milestones = swap_step
+    texts = set()
+    for statuses in itertools.product([None, *ProgressStatus], repeat=4):
+        state, step_progress = _changed(milestones, step, list(statuses))
+        texts.add(
+            re.search(
+                r'class="progress-text">([^<]*)<',
+                str(
+                    step_rows.milestone_row_swap(
+                        state=state,
+                        step_progress=step_progress,
+                        today=timezone.localdate(),
+                        next="",
+                        confirmation="",
+                        csrf_input=CSRF,
+                    )
+                ),
+            ).group(1)
+        )
+    assert "0% · 0 of 4 done" in texts
+    assert "100% · 2 of 4 done, 2 skipped" in texts
+    assert "33% · 1 of 4 done, 1 skipped, 2 in progress" in texts
+    assert "0% · 0 of 4 done, 1 in progress" in texts
+
+
+@pytest.mark.parametrize(
+    "field", ["confirmation", "step title", "counts", "next", "today", "language", "row status"]
+)
+def test_each_part_of_the_answer_is_in_its_key(swap_step, field):
+    step, milestones = swap_step
+    today = timezone.localdate()
+    given = {
+        "confirmation": "“A” is done.",
+        "title": step.title,
+        "statuses": ["in_progress", "done", None, "skipped"],  # a target date shows
+        "next": "/a",
+        "today": today,
+        "language": "en",
+    }
+    changes = {
+        "confirmation": {"confirmation": "“A” is skipped."},
+        "step title": {"title": "Another step"},
+        "counts": {"statuses": ["in_progress", "done", "done", "skipped"]},
+        "next": {"next": "/b"},
+        "today": {"today": today + dt.timedelta(days=3)},
+        "language": {"language": "de"},
+        "row status": {"statuses": ["not_started", "done", None, "skipped"]},
+    }
+    answers = []
+    for values in (given, {**given, **changes[field]}):
+        step.title = values["title"]
+        state, step_progress = _changed(milestones, step, values["statuses"], today=today)
+        with translation.override(values["language"]):
+            kept = step_rows.milestone_row_swap(
+                state=state,
+                step_progress=step_progress,
+                today=values["today"],
+                next=values["next"],
+                confirmation=values["confirmation"],
+                csrf_input=CSRF,
+            )
+            fresh = _fresh_swap(
+                state,
+                step_progress,
+                today=values["today"],
+                next_=values["next"],
+                confirmation=values["confirmation"],
+            )
+        assert kept == fresh
+        answers.append(kept)
+    assert answers[0] != answers[1]
+
+
+def test_each_answer_gets_its_requests_csrf_field(swap_step):
+    step, milestones = swap_step
+    state, step_progress = _changed(milestones, step, ["done", None, None, None])
+    other = mark_safe('<input type="hidden" name="csrfmiddlewaretoken" value="another-one">')
+
+    def answer(csrf):
+        return step_rows.milestone_row_swap(
+            state=state,
+            step_progress=step_progress,
+            today=timezone.localdate(),
+            next="",
+            confirmation="Done.",
+            csrf_input=csrf,
+        )
+
+    first, second = answer(CSRF), answer(other)
+    assert "token-of-this-request" in first and "another-one" not in first
+    assert second == first.replace("token-of-this-request", "another-one")
+
+
+@pytest.mark.parametrize("reads", ["step_progress.step.slug", "step_progress.milestones"])
+def test_an_answer_that_reads_more_than_its_key_fails(swap_step, reads):
+    step, milestones = swap_step
+    state, step_progress = _changed(milestones, step, ["done", None, None, None])
+    step_rows._held_swaps.clear()
+    step_rows.milestone_row_swap(
+        state=state,
+        step_progress=step_progress,
+        today=timezone.localdate(),
+        next="",
+        confirmation="Done.",
+        csrf_input=CSRF,
+    )
+    ((key, _parts),) = step_rows._held_swaps.items()
+    with pytest.raises(roadmap_dashboard.PartialReadsMore):
+        step_rows._swap_parts(key, engines["jinja2"].from_string("{{ " + reads + " }}"))
+
+
+@override_settings(DEBUG=True)
+def test_debug_renders_each_answer_afresh(swap_step):
+    step, milestones = swap_step
+    state, step_progress = _changed(milestones, step, ["in_progress", "done", None, None])
+    step_rows._held_swaps.clear()
+    today = timezone.localdate()
+    kept = step_rows.milestone_row_swap(
+        state=state,
+        step_progress=step_progress,
+        today=today,
+        next="",
+        confirmation="Done.",
+        csrf_input=CSRF,
+    )
+    assert kept == _fresh_swap(state, step_progress, today=today, next_="", confirmation="Done.")
+    assert step_rows._held_swaps == {}
