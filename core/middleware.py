@@ -1,14 +1,19 @@
-"""Project-wide middleware: the Content-Security-Policy header and the learner's timezone; and
-the CSRF token's masking, which every page with a form pays for (`mask_csrf_secret`)."""
+"""Project-wide middleware: the Content-Security-Policy header, the request's language and the
+learner's timezone; and the CSRF token's masking, which every page with a form pays for
+(`mask_csrf_secret`)."""
 
 import os
 import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
-from django.utils import timezone
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import LazyObject
 
 
@@ -22,6 +27,62 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+# (language cookie, Accept-Language) -> the language Django's get_language_from_request finds for
+# them, in this process. Bounded: both come from the request, so anyone can send new ones.
+LANGUAGES_KEPT = 1_000
+_language_asked_for: dict[tuple[str | None, str], str] = {}
+
+
+def _forget_languages(**kwargs) -> None:
+    # The answer follows LANGUAGES, LANGUAGE_CODE, the cookie's name and the catalogs found.
+    _language_asked_for.clear()
+
+
+setting_changed.connect(_forget_languages)
+
+
+def language_asked_for(request: HttpRequest) -> str:
+    """translation.get_language_from_request(request) for an address that names no language:
+    what the language cookie and Accept-Language ask for, worked out once per process for each
+    pair (a cookie's lookup, a LookupError raised and caught, then the header's languages one
+    by one, on every request otherwise)."""
+    key = (
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+    )
+    language = _language_asked_for.get(key)
+    if language is None:
+        language = translation.get_language_from_request(request)
+        if len(_language_asked_for) >= LANGUAGES_KEPT:
+            _language_asked_for.clear()
+        _language_asked_for[key] = language
+    return language
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware, which reads a language from the address twice a request (in
+    process_request and process_response) and uses it only when the URLconf has i18n_patterns.
+    Ours has none, so without them the language is the one the cookie and Accept-Language ask
+    for (`language_asked_for`), and the response gets Django's Vary and Content-Language; with
+    them, Django's own code runs. tests/core/test_locale_middleware.py compares the two."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_request(request)
+        translation.activate(language_asked_for(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response
 
 
