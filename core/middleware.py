@@ -99,7 +99,9 @@ class LearnerTimezoneMiddleware:
             # nothing left to put off: the request carries the user itself from now on. Each of
             # a page's reads of request.user (a hundred and more: the frame, the badges, the
             # views) otherwise goes through LazyObject.__getattribute__, which raises and catches
-            # an AttributeError on every attribute. tests/core/test_middleware.py holds it.
+            # an AttributeError on every attribute. accounts.middleware sets no wrapper at all;
+            # Django's AuthenticationMiddleware does. tests/core/test_learner_timezone_middleware.py
+            # holds it.
             user.is_authenticated  # noqa: B018 (loads the user)
             request.user = user = user._wrapped
         if user is not None and user.is_authenticated:
