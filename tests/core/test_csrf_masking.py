@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 import string
+import sys
 from collections import Counter
 
 import pytest
 from django.conf import settings
 from django.middleware import csrf
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from core.middleware import mask_csrf_secret
@@ -27,8 +28,27 @@ def test_djangos_get_token_masks_with_it_once_middleware_is_loaded():
     # and Django's CSRF middleware under its own name, which check --deploy looks for
     assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
 
-    # then: Django's get_token masks with ours
+    # then: Django's get_token masks with ours (watched through the calls it makes, so a Django
+    # that no longer masks through _mask_cipher_secret fails here)
     assert csrf._mask_cipher_secret is mask_csrf_secret
+    called = []
+
+    def watch(frame, event, arg):
+        if event == "call":
+            called.append(frame.f_code)
+
+    # given: a request whose CSRF cookie the middleware has read (its secret)
+    request = RequestFactory().get("/")
+    secret = csrf._get_new_csrf_string()
+    request.META["CSRF_COOKIE"] = secret
+    sys.setprofile(watch)
+    try:
+        token = csrf.get_token(request)
+    finally:
+        sys.setprofile(None)
+    assert mask_csrf_secret.__code__ in called
+    assert csrf._get_new_csrf_string.__code__ not in called  # Django's 32 draws
+    assert csrf._unmask_cipher_token(token) == secret
 
 
 def test_a_token_has_djangos_length_and_alphabet_and_unmasks_to_its_secret():
