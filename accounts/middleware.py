@@ -1,12 +1,14 @@
 """Django's AuthenticationMiddleware, whose request.user takes the user's cached copy read in
 one round trip with the session (accounts/sessions.py) when there is one."""
 
+from functools import partial
+
 from django.contrib import auth
 from django.contrib.auth.middleware import (
     AuthenticationMiddleware as DjangoAuthenticationMiddleware,
 )
+from django.contrib.auth.middleware import auser
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 
 from .backends import reading_user_of
 
@@ -22,6 +24,13 @@ def get_user(request: HttpRequest):
 
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """request.user is the user itself, read here, not Django's SimpleLazyObject: every request
+    reads it a few middlewares on (core.middleware.LearnerTimezoneMiddleware, for the zone), so
+    putting it off saves nothing, and the lazy wrapper costs its making and unwrapping (some 20
+    Python calls a request). tests/accounts/test_authentication_middleware.py holds it."""
+
     def process_request(self, request: HttpRequest) -> None:
-        super().process_request(request)
-        request.user = SimpleLazyObject(lambda: get_user(request))
+        if not hasattr(request, "session"):
+            super().process_request(request)  # Django's ImproperlyConfigured
+        request.user = get_user(request)
+        request.auser = partial(auser, request)

@@ -1,11 +1,19 @@
-"""Project-wide middleware: the Content-Security-Policy header and the learner's timezone."""
+"""Project-wide middleware: the Content-Security-Policy header, the request's language and the
+learner's timezone; and the CSRF token's masking, which every page with a form pays for
+(`mask_csrf_secret`)."""
 
+import os
 import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.middleware import csrf
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import LazyObject
 
 
@@ -22,6 +30,62 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+# (language cookie, Accept-Language) -> the language Django's get_language_from_request finds for
+# them, in this process. Bounded: both come from the request, so anyone can send new ones.
+LANGUAGES_KEPT = 1_000
+_language_asked_for: dict[tuple[str | None, str], str] = {}
+
+
+def _forget_languages(**kwargs) -> None:
+    # The answer follows LANGUAGES, LANGUAGE_CODE, the cookie's name and the catalogs found.
+    _language_asked_for.clear()
+
+
+setting_changed.connect(_forget_languages)
+
+
+def language_asked_for(request: HttpRequest) -> str:
+    """translation.get_language_from_request(request) for an address that names no language:
+    what the language cookie and Accept-Language ask for, worked out once per process for each
+    pair (a cookie's lookup, a LookupError raised and caught, then the header's languages one
+    by one, on every request otherwise)."""
+    key = (
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+    )
+    language = _language_asked_for.get(key)
+    if language is None:
+        language = translation.get_language_from_request(request)
+        if len(_language_asked_for) >= LANGUAGES_KEPT:
+            _language_asked_for.clear()
+        _language_asked_for[key] = language
+    return language
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware, which reads a language from the address twice a request (in
+    process_request and process_response) and uses it only when the URLconf has i18n_patterns.
+    Ours has none, so without them the language is the one the cookie and Accept-Language ask
+    for (`language_asked_for`), and the response gets Django's Vary and Content-Language; with
+    them, Django's own code runs. tests/core/test_locale_middleware.py compares the two."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_request(request)
+        translation.activate(language_asked_for(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
 class LearnerTimezoneMiddleware:
     """Shows times in the learner's own timezone; storage stays UTC."""
 
@@ -35,7 +99,9 @@ class LearnerTimezoneMiddleware:
             # nothing left to put off: the request carries the user itself from now on. Each of
             # a page's reads of request.user (a hundred and more: the frame, the badges, the
             # views) otherwise goes through LazyObject.__getattribute__, which raises and catches
-            # an AttributeError on every attribute. tests/core/test_middleware.py holds it.
+            # an AttributeError on every attribute. accounts.middleware sets no wrapper at all;
+            # Django's AuthenticationMiddleware does. tests/core/test_learner_timezone_middleware.py
+            # holds it.
             user.is_authenticated  # noqa: B018 (loads the user)
             request.user = user = user._wrapped
         if user is not None and user.is_authenticated:
@@ -46,3 +112,45 @@ class LearnerTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+# The CSRF token's alphabet (Django's: 62 letters and digits) and each character's place in it.
+_CSRF_CHARS = csrf.CSRF_ALLOWED_CHARS
+_CSRF_PLACES = {char: place for place, char in enumerate(_CSRF_CHARS)}
+# A random byte below this (4 x 62 = 248) stands for one of the 62 characters with the same
+# chance each (its remainder by 62); a byte from 248 up is dropped, so no character is favoured.
+_UNBIASED_BYTES = len(_CSRF_CHARS) * (256 // len(_CSRF_CHARS))
+
+
+def mask_csrf_secret(secret: str) -> str:
+    """Django's `_mask_cipher_secret`, in one call to the system's random source.
+
+    Django draws the 32 characters of a token's mask one `secrets.choice` at a time (one
+    os.urandom call each, some 230 Python calls a token: about 3 % of the CPU of a cached
+    dashboard). Here the mask comes from one os.urandom read, each byte taken only below 248 and
+    then by its remainder by 62, so each mask character is uniform over the same 62 characters
+    from the same source; the cipher is Django's (secret plus mask, place by place, modulo 62),
+    so Django's `_unmask_cipher_token` and its token check read the token unchanged.
+    tests/core/test_csrf_masking.py holds it."""
+    places = _CSRF_PLACES
+    try:
+        secret_places = [places[char] for char in secret]
+    except KeyError:
+        raise ValueError("a CSRF secret holds only letters and digits") from None
+    length, count = csrf.CSRF_SECRET_LENGTH, len(_CSRF_CHARS)
+    mask: list[int] = []
+    while len(mask) < length:
+        # 40 bytes give the 32 wanted but about once in a million draws.
+        mask += [byte % count for byte in os.urandom(40) if byte < _UNBIASED_BYTES]
+    del mask[length:]
+    chars = _CSRF_CHARS
+    return "".join([chars[m] for m in mask]) + "".join(
+        [chars[(s + m) % count] for s, m in zip(secret_places, mask, strict=True)]
+    )
+
+
+# Django's get_token (the csrf_token of every page, Django's and Jinja2's, and core/pages.py's)
+# masks with this module function; CsrfViewMiddleware itself must stay in MIDDLEWARE under
+# Django's name (check --deploy looks for it), so the masking is put in its place here, when
+# MIDDLEWARE is loaded, before any request.
+csrf._mask_cipher_secret = mask_csrf_secret

@@ -59,7 +59,8 @@ MIDDLEWARE = [
     # Before anything reads the session or the database with what the request carries.
     "core.input_guard.NulCharacterGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, reading no language from the address when no URL is under i18n_patterns.
+    "core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, taking the user's cached copy read with the session when there is one.

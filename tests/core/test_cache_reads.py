@@ -12,7 +12,7 @@ import time
 import pytest
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from core.cache import DegradingRedisCache
+from core.cache import DegradingRedisCache, packed_command
 from tests.proof.faults import REDIS_SERVER, RedisServer
 
 pytestmark = pytest.mark.skipif(
@@ -50,6 +50,32 @@ def test_reads_answer_what_the_client_stored(redis):
     assert cache.get("missing", "default") == "default"
     assert cache.get_many(["dict", "missing", "count"]) == {"dict": {"a": [1, 2]}, "count": 7}
     assert cache.get_many([]) == {}
+
+
+def test_a_reads_command_is_packed_as_redis_py_packs_it(redis):
+    # given: this thread's read connection (its encoder: utf-8, strict)
+    cache = cache_on(redis)
+    connection = cache._cache._reader()
+    commands = [
+        ("GET", ":1:dashboard:42"),
+        ("MGET", "django.contrib.sessions.cached_db" + "a" * 32, ":1:auth-user:7"),
+        ("GET", ""),
+        ("GET", ":1:clé-ünïcode-🙂"),
+        ("MGET", *[f"key-{n}" for n in range(50)]),
+        ("GET", "k" * 20_000),  # past redis-py's buffer cut-off, where it sends pieces
+        ("CLIENT", "ID"),
+    ]
+    # and: what redis-py packs itself (a name with spaces is split, bytes and numbers kept)
+    theirs_only = [("CLIENT ID",), ("GET", b"raw-bytes"), ("BLPOP", "list", 0.3)]
+
+    # then: the same bytes on the wire
+    for command in commands + theirs_only:
+        ours = b"".join(packed_command(connection, command))
+        assert ours == b"".join(connection.pack_command(*command)), command
+    # and: a read's own commands are packed here, in one piece, not by redis-py's packer
+    for command in commands:
+        assert len(packed_command(connection, command)) == 1, command
+    assert cache.get_many(["a", "b"]) == {}  # and Redis reads them
 
 
 def test_reads_keep_one_connection_per_thread(redis):
