@@ -441,7 +441,7 @@ def recent_activity(
     milestones come from there, and a second query reads only those it lacks (retired ones, or on
     a path the learner left). The four-table join costs more than the events themselves.
     Given the latest `events` too (read with the heatmap's counts, as the dashboard does:
-    selectors.progress.activity_and_latest_events), no query but that second one."""
+    selectors.progress.dashboard_reads), no query but that second one."""
     if milestones is None:
         events = ProgressEvent.objects.filter(learner=learner).select_related(
             "milestone__step__path"
