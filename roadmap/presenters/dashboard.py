@@ -172,7 +172,8 @@ def learner_dashboard(
     recent = timed_history(
         recent_activity(
             learner=learner,
-            milestones={m.milestone.pk: m.milestone for m in overview.milestones},
+            # .id: Model.pk is a property that looks the field up, 43 times here
+            milestones={m.milestone.id: m.milestone for m in overview.milestones},
             events=reads.events,
         )
     )

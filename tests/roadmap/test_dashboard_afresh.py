@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections import Counter
 
 import pytest
 from django.urls import reverse
@@ -27,7 +28,13 @@ from roadmap.models import (
 from roadmap.presenters import activity as activity_pages
 from roadmap.presenters.dashboard import Dashboard, dashboard_figures, learner_dashboard
 from roadmap.selectors.plan import PlanSettings, ThisWeek, this_week
-from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress, StepProgress
+from roadmap.selectors.progress import (
+    LearnerOverview,
+    MilestoneState,
+    PathProgress,
+    StepProgress,
+    percent_complete,
+)
 from tests.roadmap.factories import (
     EnrollmentFactory,
     build_roadmap,
@@ -217,6 +224,31 @@ def test_the_dashboards_figures_are_the_overviews(seed):
     assert figures.in_progress == page.in_progress
     assert [id(s) for s in figures.overdue] == [id(s) for s in overview.overdue]
     assert [id(s) for s in figures.due_soon] == [id(s) for s in overview.due_soon]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_steps_counts_are_its_milestones_statuses(seed):
+    # given: a random overview (steps without milestones, milestones without a row, every status)
+    rng = random.Random(seed)
+    overview = random_overview(rng, dt.date(2026, 3, 11))
+
+    for step in overview.paths[0].steps:
+        # when
+        counts = (step.total, step.done, step.skipped, step.in_progress, step.percent)
+
+        # then: as the former Counter of each milestone's status gave them
+        former = Counter(m.status for m in step.milestones)
+        assert counts == (
+            len(step.milestones),
+            former[ProgressStatus.DONE],
+            former[ProgressStatus.SKIPPED],
+            former[ProgressStatus.IN_PROGRESS],
+            percent_complete(
+                total=len(step.milestones),
+                done=former[ProgressStatus.DONE],
+                skipped=former[ProgressStatus.SKIPPED],
+            ),
+        )
 
 
 def test_the_random_overviews_have_overdue_and_due_soon_work_finished_or_not():
