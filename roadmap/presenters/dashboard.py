@@ -172,7 +172,7 @@ def learner_dashboard(
     recent = timed_history(
         recent_activity(
             learner=learner,
-            # .id: Model.pk is a property that looks the field up, 43 times here
+            # .id: Model.pk is a property that looks the field up, once a milestone here
             milestones={m.milestone.id: m.milestone for m in overview.milestones},
             events=reads.events,
         )
