@@ -197,57 +197,80 @@ def _quiet_cells(today: dt.date, days: int) -> tuple[HeatmapCell, ...]:
     )
 
 
-def build_heatmap(
-    *, counts: dict[dt.date, int], today: dt.date, days: int = HEATMAP_DAYS
-) -> Heatmap:
-    """Lay out `days` days ending today as weeks (columns, Monday first) by weekday (rows)."""
-    start = today - dt.timedelta(days=days - 1)
-    grid_start = start - dt.timedelta(days=start.weekday())
-    language = get_language()  # once for the labels, not once per date they format
-    cells = [
-        cell
-        if not (count := counts.get(cell.day, 0))
-        else HeatmapCell(day=cell.day, count=count, level=heatmap_level(count), x=cell.x, y=cell.y)
-        for cell in _quiet_cells(today, days)
-    ]
-    columns = (today - grid_start).days // 7 + 1
-
-    month_labels = []
+@lru_cache(maxsize=64)
+def _heatmap_frame(
+    today: dt.date, days: int, language: str
+) -> tuple[tuple[AxisLabel, ...], tuple[AxisLabel, ...], tuple[WeekTotal, ...]]:
+    # What every learner's heatmap on `today` shares, whatever their activity: the month and
+    # weekday labels (they name the grid's days and places) and the weeks without a change (the
+    # labels and weeks are frozen, so they can be shared).
+    # Worked out once per process, day and language, not once a render.
+    cells = _quiet_cells(today, days)
+    grid_start = cells[0].day - dt.timedelta(days=cells[0].day.weekday())
     firsts = [c for c in cells if c.day.day == 1]
     # The first column is named after its month too, unless a new month starts right after it.
     if not firsts or (firsts[0].x - LEFT) // PITCH >= 3:
         firsts.insert(0, cells[0])
-    for cell in firsts:
-        month_labels.append(AxisLabel(text=_day_text(cell.day, "M", language), x=cell.x, y=TOP - 5))
-    monday = grid_start
-    weekday_labels = [
+    month_labels = tuple(
+        AxisLabel(text=_day_text(cell.day, "M", language), x=cell.x, y=TOP - 5) for cell in firsts
+    )
+    weekday_labels = tuple(
         AxisLabel(
-            text=_day_text(monday + dt.timedelta(days=row), "D", language),
+            text=_day_text(grid_start + dt.timedelta(days=row), "D", language),
             x=0,
             y=TOP + row * PITCH + CELL - 2,
         )
         for row in (0, 2, 4)
-    ]
+    )
+    quiet_weeks = tuple(
+        WeekTotal(start=cells[index * 7].day, end=cells[index * 7 + 6].day, count=0, active_days=0)
+        for index in range(days // 7)
+    )
+    return month_labels, weekday_labels, quiet_weeks
 
-    weeks = []
-    for index in range(days // 7):
-        chunk = cells[index * 7 : index * 7 + 7]
-        count = active_days = 0
-        for cell in chunk:  # one pass a week, most of its days quiet
-            if cell.count:
-                count += cell.count
-                active_days += 1
-        weeks.append(
-            WeekTotal(start=chunk[0].day, end=chunk[-1].day, count=count, active_days=active_days)
+
+def build_heatmap(
+    *, counts: dict[dt.date, int], today: dt.date, days: int = HEATMAP_DAYS
+) -> Heatmap:
+    """Lay out `days` days ending today as weeks (columns, Monday first) by weekday (rows).
+
+    The quiet days, the labels and the weeks' bounds are shared per process and day
+    (_quiet_cells, _heatmap_frame): a render visits only the learner's active days, a dozen,
+    not the 84 squares three times. tests/roadmap/test_dashboard_afresh.py compares it with the
+    former build, kept there, on random activity."""
+    start = today - dt.timedelta(days=days - 1)
+    quiet = _quiet_cells(today, days)
+    month_labels, weekday_labels, quiet_weeks = _heatmap_frame(today, days, get_language())
+    cells = list(quiet)
+    busy_weeks: dict[int, list[int]] = {}  # by week: its count and active days
+    active = []
+    for day, count in counts.items():
+        offset = (day - start).days
+        if not count or not 0 <= offset < days:
+            continue
+        square = quiet[offset]
+        cells[offset] = HeatmapCell(
+            day=day, count=count, level=heatmap_level(count), x=square.x, y=square.y
         )
-    active = [day for day, n in counts.items() if n and start <= day <= today]
+        active.append(day)
+        week = busy_weeks.setdefault(offset // 7, [0, 0])
+        week[0] += count
+        week[1] += 1
+    weeks = list(quiet_weeks)
+    for index, (count, active_days) in busy_weeks.items():
+        if index < len(weeks):  # days past the last whole week are in none
+            quiet_week = weeks[index]
+            weeks[index] = WeekTotal(
+                start=quiet_week.start, end=quiet_week.end, count=count, active_days=active_days
+            )
+    grid_start = start - dt.timedelta(days=start.weekday())
     return Heatmap(
         start=start,
         today=today,
         cells=cells,
-        columns=columns,
-        month_labels=month_labels,
-        weekday_labels=weekday_labels,
+        columns=(today - grid_start).days // 7 + 1,
+        month_labels=list(month_labels),
+        weekday_labels=list(weekday_labels),
         weeks=weeks,
         streak=streak_length(active_days=active, today=today),
         longest_streak=longest_streak(active_days=active),
@@ -441,7 +464,7 @@ def recent_activity(
     milestones come from there, and a second query reads only those it lacks (retired ones, or on
     a path the learner left). The four-table join costs more than the events themselves.
     Given the latest `events` too (read with the heatmap's counts, as the dashboard does:
-    selectors.progress.activity_and_latest_events), no query but that second one."""
+    selectors.progress.dashboard_reads), no query but that second one."""
     if milestones is None:
         events = ProgressEvent.objects.filter(learner=learner).select_related(
             "milestone__step__path"

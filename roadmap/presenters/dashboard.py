@@ -45,8 +45,8 @@ from roadmap.selectors.progress import (
     LearnerOverview,
     MilestoneState,
     PathProgress,
-    activity_and_latest_events,
-    learner_overview,
+    dashboard_overview,
+    dashboard_reads,
     percent_complete,
 )
 
@@ -140,23 +140,24 @@ class Dashboard:
 def learner_dashboard(
     *, learner: User, today: dt.date | None = None, stamp: DashboardStamp | None = None
 ) -> Dashboard:
-    """Everything the dashboard shows. Four queries whatever the number of paths, milestones
-    and events: the enrolments (with the content version; the paths, steps and milestones are
-    the content snapshot's, or two queries more), the progress rows, the activity by day with
-    the recent events (one statement), the stamp (first activity and the plan's settings);
-    three when the page's `stamp` is given. One more when a recent event is on a milestone the
-    overview does not show (retired, or on a path the learner left)."""
+    """Everything the dashboard shows. Two queries whatever the number of paths, milestones
+    and events: the learner's rows in one statement (dashboard_reads: the enrolments with the
+    content version, the progress rows, the activity by day, the recent events; the paths,
+    steps and milestones are the content snapshot's, or three queries more) and the stamp
+    (first activity and the plan's settings); one when the page's `stamp` is given. One more
+    when a recent event is on a milestone the overview does not show (retired, or on a path the
+    learner left)."""
     zone = learner.zone
     today = today or learner_today(learner)
-    overview = learner_overview(learner=learner, today=today)
-    # The heatmap's counts and the recent changes' events, in one query
-    counts, events = activity_and_latest_events(
+    # The enrolments, progress rows, the heatmap's counts and the recent changes' events
+    reads = dashboard_reads(
         learner=learner,
         since=today - dt.timedelta(days=HEATMAP_DAYS - 1),
         zone=zone,
         limit=RECENT_EVENTS,
     )
-    heatmap = build_heatmap(counts=counts, today=today)
+    overview = dashboard_overview(learner=learner, today=today, reads=reads)
+    heatmap = build_heatmap(counts=reads.counts, today=today)
     # The stamp's one query brings the first activity and the plan's settings.
     stamp = stamp or dashboard_stamp(learner=learner, today=today)
     first = stamp.first_activity_at.astimezone(zone).date() if stamp.first_activity_at else None
@@ -171,8 +172,9 @@ def learner_dashboard(
     recent = timed_history(
         recent_activity(
             learner=learner,
-            milestones={m.milestone.pk: m.milestone for m in overview.milestones},
-            events=events,
+            # .id: Model.pk is a property that looks the field up, once a milestone here
+            milestones={m.milestone.id: m.milestone for m in overview.milestones},
+            events=reads.events,
         )
     )
     for entry in recent:  # a change on a milestone retired since, or on a path left

@@ -46,6 +46,7 @@ __all__ = [
     "enrolled_published_paths",
     "held_step_milestones",
     "path_and_enrolment",
+    "published_paths",
     "snapshot_enabled",
 ]
 
@@ -132,13 +133,21 @@ def enrolled_published_paths(*, learner: User) -> list[PublishedPath] | None:
     if not snapshot_enabled():
         return None
     rows = _TOKEN_AND_ENROLMENTS.fetchall({"learner": learner.pk})
-    if not rows:
+    return published_paths(
+        token=rows[0][1] if rows else None, path_ids=[path_id for path_id, _token in rows]
+    )
+
+
+def published_paths(*, token: int | None, path_ids: list[int]) -> list[PublishedPath] | None:
+    """The paths with these ids, in this order, from the snapshot of `token` (read with the
+    ids, as the dashboard's one statement reads it: roadmap/selectors/progress.py). None when
+    there is no token row or one of them is not published: read the database."""
+    if not path_ids:
         return []
-    token = rows[0][1]
     if token is None:
         return None
     by_id = {p.path.pk: p for p in content_snapshot(token).paths.values()}
-    paths = [by_id.get(path_id) for path_id, _token in rows]
+    paths = [by_id.get(path_id) for path_id in path_ids]
     return None if None in paths else paths
 
 

@@ -10,17 +10,17 @@ import datetime as dt
 import heapq
 import re
 import zoneinfo
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection
+from django.db import connection, models
 
 from core.db import PreparedQuery
 from core.numbers import whole_percent
 from roadmap.models import (
     CareerPath,
+    ContentVersion,
     Enrollment,
     Milestone,
     MilestoneProgress,
@@ -37,9 +37,12 @@ __all__ = [
     "StepProgress",
     "PathProgress",
     "LearnerOverview",
+    "DashboardReads",
     "percent_complete",
     "learner_overview",
     "learner_enrolled_paths",
+    "dashboard_reads",
+    "dashboard_overview",
     "activity_by_local_day",
     "learner_events",
     "learner_step_progress",
@@ -106,13 +109,20 @@ class StepProgress:
         return len(self.milestones)
 
     @cached_property
-    def _status_counts(self) -> Counter[str]:
+    def _status_counts(self) -> dict[str, int]:
         # Read many times per page and per digest, computed once. A StepProgress is built whole
-        # (milestones appended) before anything reads its counts.
-        return Counter(m.status for m in self.milestones)
+        # (milestones appended) before anything reads its counts. Each row read once, into a
+        # plain dict: a Counter's constructor and MilestoneState.status cost the dashboard
+        # rendered afresh more than the counting (its six steps).
+        counts: dict[str, int] = {}
+        for state in self.milestones:
+            progress = state.progress
+            status = progress.status if progress is not None else ProgressStatus.NOT_STARTED
+            counts[status] = counts.get(status, 0) + 1
+        return counts
 
     def _count(self, status: str) -> int:
-        return self._status_counts[status]
+        return self._status_counts.get(status, 0)
 
     @property
     def done(self) -> int:
@@ -245,11 +255,18 @@ def learner_overview(
     every enrolled path, two while the roadmap's content snapshot is in use: the enrolments (with
     the content version), the progress rows; paths, steps and milestones are the snapshot's.
     """
-    every_path = paths is None
-    if every_path:
+    if paths is None:
         published = content_snapshot.enrolled_published_paths(learner=learner)
         if published is not None:
-            return _overview_of_published(learner=learner, today=today, published=published)
+            progress = _learner_progress(learner) if published else []
+            return _overview_of_published(today=today, published=published, progress=progress)
+    return _overview_from_database(learner=learner, today=today, paths=paths)
+
+
+def _overview_from_database(
+    *, learner, today: dt.date, paths: Iterable[CareerPath] | None
+) -> LearnerOverview:
+    every_path = paths is None
     paths = list(paths) if paths is not None else learner_enrolled_paths(learner=learner)
     if not paths:
         return LearnerOverview(today=today, paths=[])
@@ -340,20 +357,25 @@ def milestone_events(*, learner, milestone: Milestone, limit: int) -> list[Progr
     return model_objects(ProgressEvent, rows)
 
 
+def _learner_progress(learner) -> list[MilestoneProgress]:
+    return plain_model_objects(
+        MilestoneProgress, _LEARNER_PROGRESS.fetchall({"learner": learner.pk})
+    )
+
+
 def _overview_of_published(
-    *, learner, today: dt.date, published: list[content_snapshot.PublishedPath]
+    *,
+    today: dt.date,
+    published: list[content_snapshot.PublishedPath],
+    progress: list[MilestoneProgress],
 ) -> LearnerOverview:
     """learner_overview() on every enrolled path, all of them published, from the content
-    snapshot: the same paths, steps (those with active milestones) and milestones in the same
-    order; the objects are the snapshot's own, shared, so nothing here sets their relations."""
+    snapshot and the learner's `progress` rows (all of them): the same paths, steps (those with
+    active milestones) and milestones in the same order; the objects are the snapshot's own,
+    shared, so nothing here sets their relations."""
     if not published:
         return LearnerOverview(today=today, paths=[])
-    progress_by_milestone = {
-        p.milestone_id: p
-        for p in plain_model_objects(
-            MilestoneProgress, _LEARNER_PROGRESS.fetchall({"learner": learner.pk})
-        )
-    }
+    progress_by_milestone = {p.milestone_id: p for p in progress}
     overview_paths = []
     for content in published:
         path_progress = PathProgress(path=content.path)
@@ -365,7 +387,8 @@ def _overview_of_published(
                 StepProgress(
                     step=step,
                     milestones=[
-                        MilestoneState(milestone=m, progress=progress_by_milestone.get(m.pk))
+                        # m.id: Model.pk is a property that looks the field up each time
+                        MilestoneState(milestone=m, progress=progress_by_milestone.get(m.id))
                         for m in milestones
                     ],
                 )
@@ -425,49 +448,116 @@ def activity_by_local_day(
     return {_local_day(d): n for d, n in rows}
 
 
-# The dashboard's two reads of the learner's events in one statement (one round trip fewer
-# after every change): the latest events, as _LEARNER_EVENTS reads them, each row led by two
-# NULLs, then the counts by local day, as _activity_query() reads them, each row led by its
-# day and count with the event's columns NULL. Built once per kind of database, as that one.
-_activity_and_events_queries: dict[str, PreparedQuery] = {}
+# What the dashboard reads of the learner's own rows after every change, in one statement
+# (two round trips, and two statements of the server's, fewer than the reads it stands for):
+#   part 0: the enrolments, in the order they joined, each with the content version, as
+#           content_snapshot.enrolled_published_paths reads them;
+#   part 1: the progress rows, as _LEARNER_PROGRESS reads them;
+#   part 2: the latest events, as _LEARNER_EVENTS reads them;
+#   part 3: the counts by local day, as _activity_query() reads them.
+# Each row is led by its part, then the enrolment's path, the version, its order (joined at,
+# id), the day and its count; the progress row's and the event's columns follow, NULL in the
+# other parts. The statement orders the rows itself (a union keeps no order). Built once per
+# kind of database, as _activity_query(). tests/roadmap/test_dashboard_reads.py compares each
+# part with the read it replaces.
+_PROGRESS_FIELDS = MilestoneProgress._meta.concrete_fields
+_LEAD = 7  # part, path, version, joined at, enrolment id, day, count
+_DAY_AND_COUNT = (models.DateField(), models.BigIntegerField())
+_dashboard_queries: dict[str, PreparedQuery] = {}
 
 
-def _activity_and_events_query() -> PreparedQuery:
-    query = _activity_and_events_queries.get(connection.vendor)
+def _nulls(count: int) -> str:
+    return ", ".join(["NULL"] * count)
+
+
+def _typed_nulls(fields) -> str:
+    # The first part's NULLs carry their column's type: PostgreSQL settles a union's column types
+    # two parts at a time, and two bare NULLs would make the column text.
+    return ", ".join(f"CAST(NULL AS {f.cast_db_type(connection)})" for f in fields)
+
+
+def _dashboard_query() -> PreparedQuery:
+    query = _dashboard_queries.get(connection.vendor)
     if query is None:
-        no_event = ", ".join(["NULL"] * len(_EVENT_FIELDS))
-        query = _activity_and_events_queries[connection.vendor] = PreparedQuery(
-            name="roadmap_dashboard_activity_and_events",
+        no_lead = _nulls(_LEAD - 1)
+        no_progress, no_event = _nulls(len(_PROGRESS_FIELDS)), _nulls(len(_EVENT_FIELDS))
+        event_at = _LEAD + len(_PROGRESS_FIELDS) + 1  # the events' first column, 1-based
+        fields = [f.name for f in _EVENT_FIELDS]
+        occurred_at = event_at + fields.index("occurred_at")
+        event_id = event_at + fields.index("id")
+        query = _dashboard_queries[connection.vendor] = PreparedQuery(
+            name="roadmap_dashboard_reads",
             sql=(
-                f"SELECT NULL, NULL, r.* FROM ({_LEARNER_EVENTS.sql}) r UNION ALL"
-                f" SELECT {_local_day_sql()}, COUNT(*), {no_event}{_ACTIVITY_BY_DAY}"
+                f"SELECT 0, e.path_id, (SELECT v.token FROM {ContentVersion._meta.db_table} v"
+                f" WHERE v.id = 1), e.enrolled_at, e.id, {_typed_nulls(_DAY_AND_COUNT)},"
+                f" {_typed_nulls(_PROGRESS_FIELDS)}, {_typed_nulls(_EVENT_FIELDS)}"
+                f" FROM {Enrollment._meta.db_table} e"
+                " WHERE e.learner_id = %(learner)s"
+                " UNION ALL"
+                f" SELECT 1, {no_lead}, {model_columns(MilestoneProgress, 'p')},"
+                f" {no_event} FROM {MilestoneProgress._meta.db_table} p"
+                " WHERE p.learner_id = %(learner)s"
+                " UNION ALL"
+                f" SELECT 2, {no_lead}, {no_progress}, r.*"
+                f" FROM ({_LEARNER_EVENTS.sql}) r"
+                " UNION ALL"
+                f" SELECT 3, NULL, NULL, NULL, NULL, d.day, d.n, {no_progress}, {no_event}"
+                f" FROM (SELECT {_local_day_sql()} AS day, COUNT(*) AS n{_ACTIVITY_BY_DAY}) d"
+                f" ORDER BY 1, 4, 5, {occurred_at} DESC, {event_id} DESC"
             ),
         )
     return query
 
 
-def activity_and_latest_events(
+@dataclass(frozen=True)
+class DashboardReads:
+    """The learner's own rows as the dashboard reads them (dashboard_reads)."""
+
+    token: int | None  # the content version (None: no token row, or no enrolment)
+    path_ids: list[int]  # the paths they are enrolled in, in the order they joined
+    progress: list[MilestoneProgress]  # all their progress rows
+    counts: dict[dt.date, int]  # their events by local day, as activity_by_local_day()
+    events: list[ProgressEvent]  # their latest events, newest first, as learner_events()
+
+
+def dashboard_reads(
     *, learner, since: dt.date, zone: zoneinfo.ZoneInfo, limit: int
-) -> tuple[dict[dt.date, int], list[ProgressEvent]]:
-    """activity_by_local_day() and learner_events() in one query: what the dashboard reads of
-    the learner's events. tests/roadmap/test_prepared_reads.py compares them with those two."""
+) -> DashboardReads:
+    """The learner's enrolments with the content version, progress rows, events by local day
+    from `since` and latest `limit` events. One query."""
     values = _activity_values(learner=learner, since=since, zone=zone)
     values["limit"] = limit
-    counts: dict[dt.date, int] = {}
-    event_rows = []
-    for row in _activity_and_events_query().fetchall(values):
-        if row[0] is None:  # an event's row (every event has a time, so every count a day)
+    token, path_ids, counts = None, [], {}
+    progress_rows, event_rows = [], []
+    for row in _dashboard_query().fetchall(values):
+        part = row[0]
+        if part == 0:
+            path_ids.append(row[1])
+            token = row[2]
+        elif part == 1:
+            progress_rows.append(row)
+        elif part == 2:
             event_rows.append(row)
         else:
-            counts[_local_day(row[0])] = row[1]
-    events = plain_model_objects(ProgressEvent, event_rows, start=2)
-    # A union keeps no order: the events' own, as _LEARNER_EVENTS sorts them
-    events.sort(key=_newest_first_key, reverse=True)
-    return counts, events
+            counts[_local_day(row[5])] = row[6]
+    return DashboardReads(
+        token=token,
+        path_ids=path_ids,
+        progress=plain_model_objects(MilestoneProgress, progress_rows, start=_LEAD),
+        counts=counts,
+        events=plain_model_objects(ProgressEvent, event_rows, start=_LEAD + len(_PROGRESS_FIELDS)),
+    )
 
 
-def _newest_first_key(event: ProgressEvent) -> tuple[dt.datetime, int]:
-    return event.occurred_at, event.pk
+def dashboard_overview(*, learner, today: dt.date, reads: DashboardReads) -> LearnerOverview:
+    """learner_overview() on every enrolled path, from what dashboard_reads() read: no query
+    while the roadmap's content snapshot is in use and the paths are published; otherwise the
+    database's, as learner_overview() reads it."""
+    if content_snapshot.snapshot_enabled():
+        published = content_snapshot.published_paths(token=reads.token, path_ids=reads.path_ids)
+        if published is not None:
+            return _overview_of_published(today=today, published=published, progress=reads.progress)
+    return _overview_from_database(learner=learner, today=today, paths=None)
 
 
 def streak_length(*, active_days: Iterable[dt.date], today: dt.date) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections import Counter
 
 import pytest
 from django.urls import reverse
@@ -27,7 +28,13 @@ from roadmap.models import (
 from roadmap.presenters import activity as activity_pages
 from roadmap.presenters.dashboard import Dashboard, dashboard_figures, learner_dashboard
 from roadmap.selectors.plan import PlanSettings, ThisWeek, this_week
-from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress, StepProgress
+from roadmap.selectors.progress import (
+    LearnerOverview,
+    MilestoneState,
+    PathProgress,
+    StepProgress,
+    percent_complete,
+)
 from tests.roadmap.factories import (
     EnrollmentFactory,
     build_roadmap,
@@ -219,6 +226,31 @@ def test_the_dashboards_figures_are_the_overviews(seed):
     assert [id(s) for s in figures.due_soon] == [id(s) for s in overview.due_soon]
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_a_steps_counts_are_its_milestones_statuses(seed):
+    # given: a random overview (steps without milestones, milestones without a row, every status)
+    rng = random.Random(seed)
+    overview = random_overview(rng, dt.date(2026, 3, 11))
+
+    for step in overview.paths[0].steps:
+        # when
+        counts = (step.total, step.done, step.skipped, step.in_progress, step.percent)
+
+        # then: as the former Counter of each milestone's status gave them
+        former = Counter(m.status for m in step.milestones)
+        assert counts == (
+            len(step.milestones),
+            former[ProgressStatus.DONE],
+            former[ProgressStatus.SKIPPED],
+            former[ProgressStatus.IN_PROGRESS],
+            percent_complete(
+                total=len(step.milestones),
+                done=former[ProgressStatus.DONE],
+                skipped=former[ProgressStatus.SKIPPED],
+            ),
+        )
+
+
 def test_the_random_overviews_have_overdue_and_due_soon_work_finished_or_not():
     overviews = [random_overview(random.Random(seed), dt.date(2026, 3, 11)) for seed in range(40)]
     assert any(o.overdue for o in overviews) and any(o.due_soon for o in overviews)
@@ -402,3 +434,110 @@ def test_the_heatmaps_weeks_are_the_former_sums(seed):
             )
         )
     assert heatmap.weeks == former
+
+
+def former_build_heatmap(
+    *, counts: dict[dt.date, int], today: dt.date, days: int = activity_pages.HEATMAP_DAYS
+) -> activity_pages.Heatmap:
+    """build_heatmap() as it was: every square visited for the cells, the labels and the weeks."""
+    a = activity_pages
+    start = today - dt.timedelta(days=days - 1)
+    grid_start = start - dt.timedelta(days=start.weekday())
+    language = translation.get_language()
+    cells = [
+        cell
+        if not (count := counts.get(cell.day, 0))
+        else a.HeatmapCell(
+            day=cell.day, count=count, level=a.heatmap_level(count), x=cell.x, y=cell.y
+        )
+        for cell in a._quiet_cells(today, days)
+    ]
+    columns = (today - grid_start).days // 7 + 1
+    month_labels = []
+    firsts = [c for c in cells if c.day.day == 1]
+    if not firsts or (firsts[0].x - a.LEFT) // a.PITCH >= 3:
+        firsts.insert(0, cells[0])
+    for cell in firsts:
+        month_labels.append(
+            a.AxisLabel(text=a._day_text(cell.day, "M", language), x=cell.x, y=a.TOP - 5)
+        )
+    weekday_labels = [
+        a.AxisLabel(
+            text=a._day_text(grid_start + dt.timedelta(days=row), "D", language),
+            x=0,
+            y=a.TOP + row * a.PITCH + a.CELL - 2,
+        )
+        for row in (0, 2, 4)
+    ]
+    weeks = []
+    for index in range(days // 7):
+        chunk = cells[index * 7 : index * 7 + 7]
+        weeks.append(
+            a.WeekTotal(
+                start=chunk[0].day,
+                end=chunk[-1].day,
+                count=sum(c.count for c in chunk if c.count),
+                active_days=sum(1 for c in chunk if c.count),
+            )
+        )
+    active = [day for day, n in counts.items() if n and start <= day <= today]
+    return a.Heatmap(
+        start=start,
+        today=today,
+        cells=cells,
+        columns=columns,
+        month_labels=month_labels,
+        weekday_labels=weekday_labels,
+        weeks=weeks,
+        streak=a.streak_length(active_days=active, today=today),
+        longest_streak=a.longest_streak(active_days=active),
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_heatmap_is_what_the_former_build_gave(seed):
+    # given: activity before, inside and after the chart (days without changes among them),
+    # any weekday and month for today, charts of whole weeks and not, two languages
+    rng = random.Random(seed)
+    today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
+    days = rng.choice([activity_pages.HEATMAP_DAYS, 84, 90, 31, 10, 6, 1])
+    counts = {
+        today + dt.timedelta(days=rng.randint(-days - 5, 3)): rng.choice([0, 1, 1, 2, 5, 9, 14])
+        for _ in range(rng.randint(0, 50))
+    }
+    with translation.override(rng.choice(["en", "de"])):
+        # when
+        heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
+        # then: every field, the labels in the active language
+        former = former_build_heatmap(counts=counts, today=today, days=days)
+    assert heatmap == former
+    assert (heatmap.total, heatmap.active_days, heatmap.busiest) == (
+        former.total,
+        former.active_days,
+        former.busiest,
+    )
+
+
+def test_the_random_heatmaps_meet_every_case():
+    # the seeds above give streaks, weeks with activity, labels of more than one month
+    seen = set()
+    for seed in range(40):
+        rng = random.Random(seed)
+        today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
+        days = rng.choice([activity_pages.HEATMAP_DAYS, 84, 90, 31, 10, 6, 1])
+        counts = {
+            today + dt.timedelta(days=rng.randint(-days - 5, 3)): rng.choice([0, 1, 1, 2, 5, 9, 14])
+            for _ in range(rng.randint(0, 50))
+        }
+        heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
+        seen.add(("streak", heatmap.streak > 1))
+        seen.add(("active week", any(w.count for w in heatmap.weeks)))
+        seen.add(("months", len(heatmap.month_labels) > 2))
+        seen.add(("partial week", days % 7 != 0 and heatmap.total > 0))
+    assert seen >= {
+        ("streak", True),
+        ("streak", False),
+        ("active week", True),
+        ("months", True),
+        ("partial week", True),
+    }

@@ -14,11 +14,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from core.db import PreparedQuery
 from roadmap.models import EvidenceLink, MilestoneProgress, ProgressEvent, ProgressStatus
 from roadmap.selectors.paths import milestone_state, milestone_state_and_evidence
 from roadmap.selectors.progress import (
-    activity_and_latest_events,
     activity_by_local_day,
     learner_events,
     learner_step_progress,
@@ -206,79 +204,6 @@ def test_the_heatmaps_counts_by_local_day_are_the_orms(zone, milestones):
     )
     assert counts == {row["day"]: row["n"] for row in orm}
     assert all(type(day) is dt.date for day in counts) and min(counts) == since
-
-
-@pytest.mark.parametrize(
-    "zone", ["Pacific/Kiritimati", "America/Los_Angeles", "Asia/Kolkata", "UTC", "Europe/London"]
-)
-@pytest.mark.parametrize("limit", [0, 4, 100])
-def test_the_dashboards_activity_and_events_are_the_two_reads_in_one_query(
-    zone, limit, milestones, django_assert_num_queries
-):
-    # given: events around local midnights and a daylight-saving change, two at the same
-    # moment (ordered by id then), more than the limit, and another learner's
-    learner = UserFactory(timezone=zone)
-    moment = dt.datetime(2026, 3, 28, 9, 30, tzinfo=dt.UTC)
-    for hours in [0, 0, *range(5, 24 * 5, 5)]:
-        ProgressEventFactory(
-            learner=learner,
-            milestone=milestones[hours % 3],
-            occurred_at=moment + dt.timedelta(hours=hours),
-            detail=f"at {hours}",
-        )
-    ProgressEventFactory(learner=UserFactory(), milestone=milestones[0], occurred_at=moment)
-    since = dt.date(2026, 3, 29)
-    local = zoneinfo.ZoneInfo(zone)
-
-    # when
-    with django_assert_num_queries(1):
-        counts, events = activity_and_latest_events(
-            learner=learner, since=since, zone=local, limit=limit
-        )
-
-    # then: what the two reads give, the events in their order, made as model_objects makes them
-    assert counts == activity_by_local_day(learner=learner, since=since, zone=local)
-    assert all(type(day) is dt.date for day in counts)
-    separate = learner_events(learner=learner, limit=limit)
-    assert [whole(e) for e in events] == [whole(e) for e in separate]
-    assert len(events) == min(limit, 25)
-
-
-def test_the_dashboards_events_keep_their_order_whatever_order_the_union_answers_in(
-    milestones, monkeypatch
-):
-    # given: a union's rows come in no set order: here, the other way round
-    learner = UserFactory()
-    moment = timezone.now() - dt.timedelta(days=1)
-    for minutes in [0, 0, 5, 10, 15]:
-        ProgressEventFactory(
-            learner=learner,
-            milestone=milestones[0],
-            occurred_at=moment + dt.timedelta(minutes=minutes),
-        )
-    fetchall = PreparedQuery.fetchall
-
-    def reversed_union(query, values):
-        rows = fetchall(query, values)
-        return rows[::-1] if query.name == "roadmap_dashboard_activity_and_events" else rows
-
-    monkeypatch.setattr(PreparedQuery, "fetchall", reversed_union)
-
-    # when
-    _counts, events = activity_and_latest_events(
-        learner=learner, since=moment.date(), zone=dt.UTC, limit=4
-    )
-
-    # then: newest first, the same moment by id, as the events' own read
-    assert [e.pk for e in events] == [e.pk for e in learner_events(learner=learner, limit=4)]
-
-
-def test_a_learner_without_events_has_no_activity_and_no_events(milestones):
-    learner = UserFactory()
-    ProgressEventFactory(learner=UserFactory(), milestone=milestones[0])
-    assert activity_and_latest_events(
-        learner=learner, since=dt.date(2026, 1, 1), zone=dt.UTC, limit=6
-    ) == ({}, [])
 
 
 def whole(obj) -> dict:
