@@ -42,7 +42,6 @@ from django.conf import settings
 from django.contrib import messages as django_messages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
@@ -55,6 +54,7 @@ from django.utils.translation import get_language, gettext, ngettext, npgettext,
 from markupsafe import Markup, escape
 
 from core.addresses import reverse_once, url
+from core.csrf import masked_token
 from core.fragments import content_fragment
 
 # What Django's engine passes through localize() when it prints a value; strings, the most
@@ -352,8 +352,9 @@ class Template(django_jinja2.Template):
     def render(self, context=None, request=None):
         page = dict(_per_render_callables())
         if request is not None:
-            # Worked out on first print, then the same for every form of the page.
-            token = SimpleLazyObject(lambda: get_token(request))
+            # Worked out on first print, then the same for every form of the page; masked as
+            # get_token() masks it, from one read of random bytes (core/csrf.py).
+            token = SimpleLazyObject(lambda: masked_token(request))
             page["request"] = request
             page["csrf_input"] = SimpleLazyObject(
                 lambda: format_html(

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache as django_cache
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.html import format_html
+
+from core.csrf import masked_token
 
 # The rendered dashboard is kept whole, per learner, under a key that changes with anything it
 # shows: most views of it repeat the previous one, and rendering it costs ten times more than
@@ -73,7 +74,7 @@ def cached_page(
             return response
         pieces = stored_pieces(response.content)
         django_cache.set(key, pieces, seconds)
-    return HttpResponse(served_body(pieces, get_token(request)))
+    return HttpResponse(served_body(pieces, masked_token(request)))
 
 
 _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
