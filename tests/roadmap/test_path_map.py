@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import sys
 
 import jinja2.exceptions as jinja2_errors
 import pytest
@@ -462,3 +463,24 @@ def test_a_step_partial_that_reads_a_name_outside_its_cache_key_fails_loudly(set
             roadmap_dashboard.map_steps(tuple(_steps()[:1]), True, True)
     finally:
         roadmap_dashboard._map_step.cache_clear()
+
+
+def test_a_steps_cache_key_is_hashed_and_compared_without_a_python_call_per_node():
+    # given: two equal steps of ten nodes, not the same objects (as two renders make them)
+    def step():
+        nodes = tuple(node._replace(number=number) for number, node in enumerate(_nodes()[:10]))
+        return map_pages.MapStep(number=1, title="S", url="/s/", nodes=nodes, done=0, total=10)
+
+    first, second = step(), step()
+    python_calls = []
+
+    # when: map_steps' lookup of the second under the first's key
+    sys.setprofile(lambda frame, event, arg: event == "call" and python_calls.append(frame))
+    try:
+        assert hash(first) == hash(second) and first == second
+    finally:
+        sys.setprofile(None)
+
+    # then: the steps' own __hash__ (two) and __eq__, none for their nodes (MapNode is a tuple;
+    # as a dataclass it was 33)
+    assert len(python_calls) <= 3
