@@ -10,6 +10,7 @@ globals = {
     "target_badge": roadmap_dashboard.target_badge,
     "heatmap_cells": roadmap_progress.heatmap_cells,
     "map_nodes": roadmap_dashboard.map_nodes,
+    "map_steps": roadmap_dashboard.map_steps,
     "milestone_row": step_rows.milestone_row,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,

@@ -17,7 +17,7 @@ from roadmap.models import ProgressStatus
 from roadmap.presenters import activity as activity_pages
 from roadmap.presenters import browsing as browsing_pages
 from roadmap.presenters.activity import AxisLabel, WeekTotal
-from roadmap.presenters.path_map import MapNode
+from roadmap.presenters.path_map import MapNode, MapStep
 from roadmap.selectors.progress import MilestoneState
 
 register = template.Library()
@@ -25,8 +25,11 @@ register = template.Library()
 STATUS_BADGE = "roadmap/partials/status_badge.html"
 TARGET_BADGE = "roadmap/partials/target_badge.html"
 MAP_NODE = "roadmap/partials/map_node.html"  # a Jinja2 partial: the map is drawn by Jinja2 only
-# What separates the map's nodes: the indentation the map's former template loop printed.
+MAP_STEP = "roadmap/partials/map_step.html"  # Jinja2 too
+# What separates the map's nodes and steps: the indentation the map's former template loops
+# printed.
 MAP_NODE_GAP = "\n        "
+MAP_STEP_GAP = "\n    "
 
 
 class PartialReadsMore(Exception):
@@ -136,6 +139,30 @@ def map_nodes(nodes: tuple[MapNode, ...], compact: bool, shows_progress: bool) -
             for node in nodes
         )
     return mark_safe("".join(MAP_NODE_GAP + node + MAP_NODE_GAP for node in markup))
+
+
+@lru_cache(maxsize=4096)
+def _map_step(step: MapStep, compact: bool, shows_progress: bool, language: str) -> str:
+    # The key is the whole step, its nodes included (a frozen dataclass: equal when every field
+    # is), and the partial sees nothing else: StrictUndefined fails it on any other name.
+    context = {"step": step, "compact": compact, "shows_progress": shows_progress}
+    return engines["jinja2"].get_template(MAP_STEP).render(context)
+
+
+def map_steps(steps: tuple[MapStep, ...], compact: bool, shows_progress: bool) -> SafeString:
+    """A map's steps, each what partials/map_step.html prints for it. A dashboard draws its map
+    afresh after every change of the learner's, and a change touches one step: the others
+    (most of them, before any progress or once done, the same for many learners) are printed
+    once per process and language, where each cost its translations, escapes and a call for its
+    nodes at every render. DEBUG renders each afresh."""
+    if settings.DEBUG:
+        template = engines["jinja2"].get_template(MAP_STEP)
+        context = {"compact": compact, "shows_progress": shows_progress}
+        markup = (template.render({**context, "step": step}) for step in steps)
+    else:
+        language = get_language()
+        markup = (_map_step(step, compact, shows_progress, language) for step in steps)
+    return mark_safe("".join(MAP_STEP_GAP + step + MAP_STEP_GAP for step in markup))
 
 
 @lru_cache(maxsize=512)

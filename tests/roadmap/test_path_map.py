@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import sys
 
+import jinja2.exceptions as jinja2_errors
 import pytest
 from django.template import engines
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 
 from core.addresses import url
@@ -358,3 +361,126 @@ def test_the_random_outlines_meet_every_node_state_with_and_without_a_planned_we
     open_states.add(map_pages.NOT_STARTED)
     assert {(state, True) for state in map_pages.MAP_STATES} <= seen
     assert {(state, False) for state in open_states} <= seen
+
+
+# --- The map's steps, each printed once per process ----------------------------------------------
+
+# partials/path_map.html's step loop as it was before map_steps(), kept as the reference.
+FORMER_STEP_LOOP = """<ol class="map-steps">
+    {% for step in map.steps %}
+    <li class="map-step{% if step.is_finished %} map-step-finished{% endif %}">
+      <p class="map-step-head"><span class="map-step-number">{% trans n=step.number %}Step {{ n }}{% endtrans %}</span>
+        <a class="map-step-title" href="{{ step.url }}">{{ step.title }}</a>
+        {% if map.shows_progress %}<span class="map-step-count">{% trans done=step.done, total=step.total %}{{ done }} of {{ total }} done{% endtrans %}</span>{% endif %}</p>
+      <ol class="map-nodes">
+        {% if step.nodes %}{{ map_nodes(step.nodes, compact, map.shows_progress) }}{% else %}
+        <li class="map-node-empty muted">{{ _("No milestones yet.") }}</li>
+        {% endif %}
+      </ol>
+    </li>
+    {% endfor %}
+  </ol>"""  # noqa: E501
+STEPS_NOW = """<ol class="map-steps">
+    {{ map_steps(map.steps, compact, map.shows_progress) }}
+  </ol>"""
+
+
+def _steps() -> list[map_pages.MapStep]:
+    # Every field the step partial prints, each varied on its own (the nodes too: none, one of
+    # another state, a finished step's), so a key that left one out would hand one step the
+    # markup of another.
+    nodes = _nodes()
+    base = {"number": 2, "title": "Plan <the> & scope", "url": "/paths/p/s/", "done": 1}
+    return [
+        map_pages.MapStep(**{**base, **change, "nodes": chosen, "total": len(chosen)})
+        for change in [{}, {"number": 3}, {"title": "Other"}, {"url": "/paths/p/t/"}, {"done": 0}]
+        for chosen in [(), (nodes[0],), (nodes[0], nodes[12]), (nodes[12], nodes[13])]
+    ]
+
+
+@pytest.mark.parametrize("compact", [True, False])
+@pytest.mark.parametrize("shows_progress", [True, False])
+def test_the_cached_steps_print_what_the_partial_prints_for_each(settings, compact, shows_progress):
+    # given: the step partial rendered afresh for each step (as with DEBUG on)
+    steps = _steps()
+    assert {step.is_finished for step in steps} == {True, False}
+    settings.DEBUG = True
+    fresh = [roadmap_dashboard.map_steps((step,), compact, shows_progress) for step in steps]
+    settings.DEBUG = False
+
+    # when: each step from the cache (twice: the second time every step is a hit), and together
+    cached = [
+        [roadmap_dashboard.map_steps((step,), compact, shows_progress) for step in steps]
+        for _ in range(2)
+    ]
+    together = roadmap_dashboard.map_steps(tuple(steps), compact, shows_progress)
+
+    # then
+    assert cached == [fresh, fresh]
+    assert together == "".join(fresh)
+    if shows_progress:  # each field varied shows in the markup (a visitor's, all but `done`)
+        assert len(set(fresh)) == len(fresh)
+    assert "Plan &lt;the&gt; &amp; scope" in together
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+@pytest.mark.parametrize("compact", [True, False])
+@pytest.mark.parametrize("shows_progress", [True, False])
+def test_the_steps_print_what_the_maps_former_step_loop_printed(language, compact, shows_progress):
+    # given: random outlines' maps (every node state, planned weeks, empty steps or none)
+    former, now = (engines["jinja2"].from_string(code) for code in (FORMER_STEP_LOOP, STEPS_NOW))
+    with translation.override(language):
+        for seed in range(12):
+            outline, planned, addresses = _random_outline(seed)
+            drawn = map_pages.path_map(
+                outline=outline,
+                today=TODAY,
+                shows_progress=shows_progress,
+                planned=planned,
+                addresses=addresses,
+            )
+            context = {"map": drawn, "compact": compact}
+
+            # when / then: the same bytes, the first time (each step a miss) and the second (a hit)
+            expected = former.render(context)
+            assert now.render(context) == expected
+            assert now.render(context) == expected
+
+
+def test_a_step_partial_that_reads_a_name_outside_its_cache_key_fails_loudly(settings, tmp_path):
+    # given: the step partial changed to read the map, which its cache key does not hold
+    partial = tmp_path / "roadmap" / "partials" / "map_step.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text("<li>{{ step.title }} {{ map.title }}</li>")
+    jinja2 = settings.TEMPLATES[1]
+    settings.TEMPLATES = [settings.TEMPLATES[0], {**jinja2, "DIRS": [tmp_path, *jinja2["DIRS"]]}]
+    roadmap_dashboard._map_step.cache_clear()
+
+    # when / then: the render fails, naming it, instead of printing another map's title from
+    # the cache
+    try:
+        with pytest.raises(jinja2_errors.UndefinedError, match="'map' is undefined"):
+            roadmap_dashboard.map_steps(tuple(_steps()[:1]), True, True)
+    finally:
+        roadmap_dashboard._map_step.cache_clear()
+
+
+def test_a_steps_cache_key_is_hashed_and_compared_without_a_python_call_per_node():
+    # given: two equal steps of ten nodes, not the same objects (as two renders make them)
+    def step():
+        nodes = tuple(node._replace(number=number) for number, node in enumerate(_nodes()[:10]))
+        return map_pages.MapStep(number=1, title="S", url="/s/", nodes=nodes, done=0, total=10)
+
+    first, second = step(), step()
+    python_calls = []
+
+    # when: map_steps' lookup of the second under the first's key
+    sys.setprofile(lambda frame, event, arg: event == "call" and python_calls.append(frame))
+    try:
+        assert hash(first) == hash(second) and first == second
+    finally:
+        sys.setprofile(None)
+
+    # then: the steps' own __hash__ (two) and __eq__, none for their nodes (MapNode is a tuple;
+    # as a dataclass it was 33)
+    assert len(python_calls) <= 3
