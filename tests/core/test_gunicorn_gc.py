@@ -39,8 +39,9 @@ def test_what_the_first_requests_made_is_frozen_after_them_and_only_then(unfroze
     for nr in range(1, after):
         CONF["post_request"](SimpleNamespace(nr=nr), None, {}, None)
 
-    # then: nothing more frozen
-    assert gc.get_freeze_count() == at_start
+    # then: nothing more frozen (frozen objects freed meanwhile lower the count, so it is compared
+    # with what freezing the requests' cache would have added, not for equality)
+    assert gc.get_freeze_count() < at_start + len(per_process_cache)
 
     # when: the request that ends the count, and those after it
     for nr in range(after, after + 3):
