@@ -10,12 +10,13 @@ cookie and X-Forwarded-Proto: https. The pages: the dashboard (twice: as cached,
 afresh as after a change, with DASHBOARD_CACHE_SECONDS=0), a step page, a milestone page, a
 status change sent by htmx from the step page's row (a POST answered with the row), and the
 in-repo baseline page signed in (the request frame: every middleware, the session, the user and
-one query). --planned gives every learner a plan, so the status change re-plans; --pages picks
-some of the pages by the start of their names. For each it
-prints the median wall and CPU time per view and the SQL query count, then profiles --runs views
-with cProfile and prints the time by area (templates, widgets and forms, translation, the
-database, middleware, our code) and the functions that take most of it. The learner has about
-15 milestones done.
+one query), and one turn of the benchmark's working loop (those five requests) for 32
+learners in turn, so each request meets another learner's state. --planned gives every learner
+a plan, so the status change re-plans; --pages picks some of the pages by the start of their
+names ("working" for the loop). For each it prints the median wall and CPU time per view and
+the SQL query count, then profiles --runs views with cProfile and prints the time by area
+(templates, widgets and forms, translation, the database, middleware, our code) and the
+functions that take most of it. The learner has about 15 milestones done.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ AREAS = [
     ("/certifications/", "careerpath code"),
     ("/portfolio/", "careerpath code"),
 ]
+
+
+LOOP = "(the working loop)"
 
 
 def area(filename: str) -> str:
@@ -138,6 +142,10 @@ def inner(
         # What every page pays before and after its view: the middleware, the session, the
         # user, the CSRF token; one query and a small template.
         "baseline page, signed in": "/bench/baseline/",
+        # One turn of the benchmark's working loop (5 requests) for each of 32 learners in turn:
+        # dashboard, step page, status change, dashboard afresh, milestone page. Unlike the pages
+        # above, each turn meets another learner's state, as the per-process caches do under load.
+        "working loop (one turn, 5 requests)": LOOP,
     }
     if only:
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
@@ -156,7 +164,52 @@ def inner(
         )
         return environ
 
+    loopers = [
+        f"sessionid={s['session']}; csrftoken={s['csrf']}" for s in prepared["sessions"][:32]
+    ]
+    csrf_of = {
+        f"sessionid={s['session']}; csrftoken={s['csrf']}": s["csrf"] for s in prepared["sessions"]
+    }
+    turns = itertools.count()
+    statuses_of: dict[tuple[str, str], itertools.cycle] = {}
+
+    def loop_turn() -> None:
+        turn = next(turns)
+        who = loopers[turn % len(loopers)]
+        pair_step, pair_milestone = prepared["pairs"][
+            (turn // len(loopers)) % len(prepared["pairs"])
+        ]
+        moves_here = statuses_of.setdefault(
+            (who, pair_milestone),
+            itertools.cycle(["in_progress", "done", "skipped", "not_started"]),
+        )
+        for path in ("/dashboard/", pair_step):
+            call(environ_for(path, who))
+        body = urlencode(
+            {"status": next(moves_here), "fragment": "row", "next": pair_step}
+        ).encode()
+        environ = environ_for(pair_milestone + "status/", who, method="POST", body=body)
+        environ.update(
+            HTTP_HX_REQUEST="true",
+            HTTP_X_CSRFTOKEN=csrf_of[who],
+            HTTP_REFERER=f"https://127.0.0.1{pair_step}",
+        )
+        call(environ)
+        for path in ("/dashboard/", pair_milestone):
+            call(environ_for(path, who))
+
+    def call(environ: dict) -> None:
+        status = []
+        body = b"".join(handler(environ, lambda s, h: status.append((s, h))))
+        path = environ["PATH_INFO"]
+        if not status[0][0].startswith("200"):
+            raise SystemExit(f"{path} answered {status[0]}")
+        if len(body) < 100:
+            raise SystemExit(f"{path}: short body")
+
     def view(path: str) -> None:
+        if path is LOOP:
+            return loop_turn()
         status = []
         body = b"".join(handler(request_for(path), lambda s, h: status.append((s, h))))
         if not status[0][0].startswith("200"):
