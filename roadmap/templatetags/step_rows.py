@@ -52,15 +52,22 @@ def milestone_row(
         }
         return mark_safe(engines["jinja2"].get_template(MILESTONE_ROW).render(context))
     key = _row_key(state, is_enrolled, today, next, icons)
-    parts = _held_rows.get(key)
-    if parts is None:
-        parts = _row_parts(key)
-        if len(_held_rows) >= _ROWS_LIMIT:
-            _held_rows.clear()
-        _held_rows[key] = parts
+    parts = _held(_held_rows, _ROWS_LIMIT, key, _row_parts)
     if len(parts) == 1:  # no form: the request's CSRF token is not asked for
         return mark_safe(parts[0])
     return mark_safe(str(csrf_input).join(parts))
+
+
+def _held(store: dict, limit: int, key: tuple, make) -> tuple[str, ...]:
+    """store[key], made by make(key) on a miss. The store empties itself at `limit` entries:
+    keys hold what the request sent (`next`), so anyone can make new ones."""
+    parts = store.get(key)
+    if parts is None:
+        parts = make(key)
+        if len(store) >= limit:
+            store.clear()
+        store[key] = parts
+    return parts
 
 
 def _row_key(state: StepMilestone, is_enrolled: bool, today: dt.date, next: str, icons) -> tuple:
@@ -201,12 +208,7 @@ def milestone_row_swap(
         step_progress.in_progress,
         confirmation,
     )
-    parts = _held_swaps.get(key)
-    if parts is None:
-        parts = _swap_parts(key)
-        if len(_held_swaps) >= _SWAPS_LIMIT:
-            _held_swaps.clear()
-        _held_swaps[key] = parts
+    parts = _held(_held_swaps, _SWAPS_LIMIT, key, _swap_parts)
     return mark_safe(str(csrf_input).join(parts))
 
 
