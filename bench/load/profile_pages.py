@@ -111,7 +111,12 @@ def environ_for(path: str, cookies: str, method: str = "GET", body: bytes = b"")
 
 
 def inner(
-    prepared: dict, runs: int, top: int, dump: Path | None, only: list[str] | None = None
+    prepared: dict,
+    runs: int,
+    top: int,
+    dump: Path | None,
+    only: list[str] | None = None,
+    profiled: bool = True,
 ) -> None:
     kit._django()
     from django.core.handlers.wsgi import WSGIHandler
@@ -236,6 +241,13 @@ def inner(
 
         with connection.execute_wrapper(count):
             view(path)
+        if not profiled:
+            print(f"## {name} ({path})")
+            print(
+                f"median {statistics.median(walls):.2f} ms wall, "
+                f"{statistics.median(cpus):.2f} ms CPU per view; {len(queries)} queries"
+            )
+            return
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(runs):
@@ -285,10 +297,22 @@ def main() -> None:
     parser.add_argument(
         "--pages", nargs="+", metavar="START", help="only the pages whose names start so"
     )
+    parser.add_argument(
+        "--no-cprofile",
+        action="store_true",
+        help="time the views only: no cProfile pass (for a sampling profiler run from outside)",
+    )
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        inner(json.loads(args.inner.read_text()), args.runs, args.top, args.dump, args.pages)
+        inner(
+            json.loads(args.inner.read_text()),
+            args.runs,
+            args.top,
+            args.dump,
+            args.pages,
+            profiled=not args.no_cprofile,
+        )
         return
     database, redis = kit.scratch_services("postgres://postgres@127.0.0.1:5432/cp_profile_bench")
     print("$ " + " ".join(sys.argv), flush=True)
@@ -304,6 +328,7 @@ def main() -> None:
         try:
             extra = ["--dump", str(args.dump.resolve())] if args.dump else []
             extra += ["--pages", *args.pages] if args.pages else []
+            extra += ["--no-cprofile"] if args.no_cprofile else []
             subprocess.run(
                 [kit.PYTHON, __file__, "--inner", str(state), "--runs", str(args.runs),
                  "--top", str(args.top), *extra],
