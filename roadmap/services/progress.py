@@ -149,14 +149,18 @@ _STATUS_WRITE = PreparedQuery(
 # good as locked: no other sees it until the commit, and one inserting the same row waits on
 # the unique index until then.
 _NEW_ROW_FIELDS = [f for f in MilestoneProgress._meta.concrete_fields if not f.primary_key]
+_NEW_ROW_COLUMNS = [f'"{f.column}"' for f in _NEW_ROW_FIELDS]
+# The columns of the one row a learner has on a milestone (progress_unique).
+(_UNIQUE,) = [c for c in MilestoneProgress._meta.constraints if c.name == "progress_unique"]
+_UNIQUE_COLUMNS = [f'"{MilestoneProgress._meta.get_field(n).column}"' for n in _UNIQUE.fields]
 _NEW_ROW = PreparedQuery(
     name="roadmap_new_progress_row",
     sql=(
         f"INSERT INTO {MilestoneProgress._meta.db_table}"
-        f" ({', '.join(f.column for f in _NEW_ROW_FIELDS)})"
+        f" ({', '.join(_NEW_ROW_COLUMNS)})"
         f" VALUES ({', '.join(f'%({f.attname})s' for f in _NEW_ROW_FIELDS)})"
-        " ON CONFLICT (learner_id, milestone_id) DO NOTHING"
-        f" RETURNING {', '.join(f.column for f in MilestoneProgress._meta.concrete_fields)}"
+        f" ON CONFLICT ({', '.join(_UNIQUE_COLUMNS)}) DO NOTHING"
+        f" RETURNING {model_columns(MilestoneProgress, MilestoneProgress._meta.db_table)}"
     ),
 )
 
