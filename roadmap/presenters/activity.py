@@ -292,7 +292,7 @@ def build_heatmap(
         streak=streak_length(active_days=active, today=today),
         longest_streak=longest_streak(active_days=active),
     )
-    heatmap.active_cells = tuple(cells[(day - start).days] for day in active)
+    heatmap.active_cells = tuple([cells[(day - start).days] for day in active])
     return heatmap
 
 
