@@ -167,7 +167,7 @@ def learner_dashboard(
         this_week(overview=overview, settings=plan_settings, zone=zone) if plan_settings else None
     )
     # The map marks what the plan puts in this week.
-    planned = {state.milestone.pk for state, _ in week.planned} if week else set()
+    planned = {state.milestone.id for state, _ in week.planned} if week else set()
     links = milestone_addresses(overview.paths)
     recent = timed_history(
         recent_activity(
@@ -179,8 +179,8 @@ def learner_dashboard(
     )
     for entry in recent:  # a change on a milestone retired since, or on a path left
         milestone = entry.event.milestone
-        if milestone.pk not in links:
-            links[milestone.pk] = milestone.get_absolute_url()
+        if milestone.id not in links:
+            links[milestone.id] = milestone.get_absolute_url()
     return Dashboard(
         figures=dashboard_figures(overview),
         links=links,
@@ -253,7 +253,8 @@ def dashboard_stamp(*, learner: User, today: dt.date) -> DashboardStamp:
     first_event_at = row[0]
     if isinstance(first_event_at, str):  # SQLite hands back the stored text
         first_event_at = dt.datetime.fromisoformat(first_event_at)
-    if first_event_at is not None and timezone.is_naive(first_event_at):
+    # timezone.is_naive(), inline: the stamp is read at every view of the page, cached or not
+    if first_event_at is not None and first_event_at.utcoffset() is None:
         first_event_at = first_event_at.replace(tzinfo=dt.UTC)
     parts = [learner.pk, get_language(), learner.timezone, today.isoformat(), *row[:-5]]
     plan = None
@@ -267,7 +268,7 @@ def dashboard_stamp(*, learner: User, today: dt.date) -> DashboardStamp:
             since=planning.week_start(_aware(created_at).astimezone(learner.zone).date()),
         )
     return DashboardStamp(
-        key=":".join(str(p) for p in parts), first_activity_at=first_event_at, plan=plan
+        key=":".join(map(str, parts)), first_activity_at=first_event_at, plan=plan
     )
 
 
