@@ -196,7 +196,7 @@ def longest_streak(*, active_days: Iterable[dt.date]) -> int:
 
 
 @lru_cache(maxsize=16)
-def _quiet_cells(today: dt.date, days: int) -> tuple[HeatmapCell, ...]:
+def quiet_cells(today: dt.date, days: int) -> tuple[HeatmapCell, ...]:
     # Every learner's days without a change on `today` are the same squares (the cells are
     # frozen, so they can be shared): laid out once per process and day, and a page makes
     # cells only for its active days.
@@ -222,7 +222,7 @@ def _heatmap_frame(
     # weekday labels (they name the grid's days and places) and the weeks without a change (the
     # labels and weeks are frozen, so they can be shared).
     # Worked out once per process, day and language, not once a render.
-    cells = _quiet_cells(today, days)
+    cells = quiet_cells(today, days)
     grid_start = cells[0].day - dt.timedelta(days=cells[0].day.weekday())
     firsts = [c for c in cells if c.day.day == 1]
     # The first column is named after its month too, unless a new month starts right after it.
@@ -252,11 +252,11 @@ def build_heatmap(
     """Lay out `days` days ending today as weeks (columns, Monday first) by weekday (rows).
 
     The quiet days, the labels and the weeks' bounds are shared per process and day
-    (_quiet_cells, _heatmap_frame): a render visits only the learner's active days, a dozen,
+    (quiet_cells, _heatmap_frame): a render visits only the learner's active days, a dozen,
     not the 84 squares three times. tests/roadmap/test_dashboard_afresh.py compares it with the
     former build, kept there, on random activity."""
     start = today - dt.timedelta(days=days - 1)
-    quiet = _quiet_cells(today, days)
+    quiet = quiet_cells(today, days)
     month_labels, weekday_labels, quiet_weeks = _heatmap_frame(today, days, get_language())
     cells = list(quiet)
     busy_weeks: dict[int, list[int]] = {}  # by week: its count and active days

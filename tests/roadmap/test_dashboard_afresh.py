@@ -451,7 +451,7 @@ def former_build_heatmap(
         else a.HeatmapCell(
             day=cell.day, count=count, level=a.heatmap_level(count), x=cell.x, y=cell.y
         )
-        for cell in a._quiet_cells(today, days)
+        for cell in a.quiet_cells(today, days)
     ]
     columns = (today - grid_start).days // 7 + 1
     month_labels = []
