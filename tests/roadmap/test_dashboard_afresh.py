@@ -225,6 +225,10 @@ def test_the_dashboards_figures_are_the_overviews(seed):
     assert figures.in_progress == page.in_progress
     assert [id(s) for s in figures.overdue] == [id(s) for s in overview.overdue]
     assert [id(s) for s in figures.due_soon] == [id(s) for s in overview.due_soon]
+    # each path's heading, as its PathProgress' properties gave it
+    assert [tuple(p) for p in figures.paths] == [
+        (p.done, p.total, p.percent) for p in overview.paths
+    ]
 
 
 @pytest.mark.parametrize("seed", range(40))
