@@ -14,6 +14,7 @@ globals = {
     "milestone_row": step_rows.milestone_row,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
+    "recent_changes": roadmap_dashboard.recent_changes,
 }
 
 filters = {

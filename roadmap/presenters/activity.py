@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from django.utils import formats, timezone
@@ -137,6 +137,14 @@ class Heatmap:
     streak: int
     longest_streak: int
 
+    # The cells with a change, set by build_heatmap: the summary's figures below are read off
+    # these, a dozen, not off all 84 squares, where a generator or a key function cost a
+    # Python call a square (about 250 a render). Not an argument, so dataclasses.replace()
+    # leaves it None, and None reads every cell.
+    active_cells: tuple[HeatmapCell, ...] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
+
     cell_size = CELL
 
     # The summary's figures are read more than once a render (the busiest day three times):
@@ -153,18 +161,27 @@ class Heatmap:
     def days(self) -> int:
         return len(self.cells)
 
+    @property
+    def _counted(self) -> tuple[HeatmapCell, ...] | list[HeatmapCell]:
+        # A quiet cell counts 0: it adds nothing to the total and is never the busiest day.
+        return self.cells if self.active_cells is None else self.active_cells
+
     @cached_property
     def total(self) -> int:
-        return sum(c.count for c in self.cells)
+        return sum([c.count for c in self._counted])
 
     @cached_property
     def active_days(self) -> int:
-        return sum(1 for c in self.cells if c.count)
+        return sum([1 for c in self._counted if c.count])
 
     @cached_property
     def busiest(self) -> HeatmapCell | None:
-        best = max(self.cells, key=lambda c: (c.count, c.day), default=None)
+        best = max(self._counted, key=_count_and_day, default=None)
         return best if best and best.count else None
+
+
+def _count_and_day(cell: HeatmapCell) -> tuple[int, dt.date]:
+    return cell.count, cell.day
 
 
 def longest_streak(*, active_days: Iterable[dt.date]) -> int:
@@ -179,7 +196,7 @@ def longest_streak(*, active_days: Iterable[dt.date]) -> int:
 
 
 @lru_cache(maxsize=16)
-def _quiet_cells(today: dt.date, days: int) -> tuple[HeatmapCell, ...]:
+def quiet_cells(today: dt.date, days: int) -> tuple[HeatmapCell, ...]:
     # Every learner's days without a change on `today` are the same squares (the cells are
     # frozen, so they can be shared): laid out once per process and day, and a page makes
     # cells only for its active days.
@@ -205,7 +222,7 @@ def _heatmap_frame(
     # weekday labels (they name the grid's days and places) and the weeks without a change (the
     # labels and weeks are frozen, so they can be shared).
     # Worked out once per process, day and language, not once a render.
-    cells = _quiet_cells(today, days)
+    cells = quiet_cells(today, days)
     grid_start = cells[0].day - dt.timedelta(days=cells[0].day.weekday())
     firsts = [c for c in cells if c.day.day == 1]
     # The first column is named after its month too, unless a new month starts right after it.
@@ -235,11 +252,11 @@ def build_heatmap(
     """Lay out `days` days ending today as weeks (columns, Monday first) by weekday (rows).
 
     The quiet days, the labels and the weeks' bounds are shared per process and day
-    (_quiet_cells, _heatmap_frame): a render visits only the learner's active days, a dozen,
+    (quiet_cells, _heatmap_frame): a render visits only the learner's active days, a dozen,
     not the 84 squares three times. tests/roadmap/test_dashboard_afresh.py compares it with the
     former build, kept there, on random activity."""
     start = today - dt.timedelta(days=days - 1)
-    quiet = _quiet_cells(today, days)
+    quiet = quiet_cells(today, days)
     month_labels, weekday_labels, quiet_weeks = _heatmap_frame(today, days, get_language())
     cells = list(quiet)
     busy_weeks: dict[int, list[int]] = {}  # by week: its count and active days
@@ -264,7 +281,7 @@ def build_heatmap(
                 start=quiet_week.start, end=quiet_week.end, count=count, active_days=active_days
             )
     grid_start = start - dt.timedelta(days=start.weekday())
-    return Heatmap(
+    heatmap = Heatmap(
         start=start,
         today=today,
         cells=cells,
@@ -275,6 +292,8 @@ def build_heatmap(
         streak=streak_length(active_days=active, today=today),
         longest_streak=longest_streak(active_days=active),
     )
+    heatmap.active_cells = tuple([cells[(day - start).days] for day in active])
+    return heatmap
 
 
 def activity_heatmap(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -51,6 +52,15 @@ from roadmap.selectors.progress import (
 )
 
 
+class PathFigures(NamedTuple):
+    """A path's section heading: its PathProgress' done, total and percent, each of which
+    walks its steps again through a property (about 30 Python calls a path, read twice)."""
+
+    done: int
+    total: int
+    percent: int
+
+
 @dataclass(frozen=True)
 class DashboardFigures:
     """The summary's counts and target-date lists, worked out in one pass a render: the page
@@ -66,16 +76,24 @@ class DashboardFigures:
     percent: int
     overdue: list[MilestoneState]
     due_soon: list[MilestoneState]
+    paths: tuple[PathFigures, ...] = ()  # one per path, in overview.paths' order
 
 
 def dashboard_figures(overview: LearnerOverview) -> DashboardFigures:
     total = done = skipped = in_progress = 0
+    paths = []
     for path in overview.paths:
+        path_total = path_done = path_skipped = 0
         for step in path.steps:  # each step counts its statuses once (StepProgress)
-            total += step.total
-            done += step.done
-            skipped += step.skipped
+            path_total += step.total
+            path_done += step.done
+            path_skipped += step.skipped
             in_progress += step.in_progress
+        total += path_total
+        done += path_done
+        skipped += path_skipped
+        percent = percent_complete(total=path_total, done=path_done, skipped=path_skipped)
+        paths.append(PathFigures(done=path_done, total=path_total, percent=percent))
     today = overview.today
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     overdue, due_soon = [], []
@@ -101,6 +119,7 @@ def dashboard_figures(overview: LearnerOverview) -> DashboardFigures:
         percent=percent_complete(total=total, done=done, skipped=skipped),
         overdue=sorted(overdue, key=by_target),
         due_soon=sorted(due_soon, key=by_target),
+        paths=tuple(paths),
     )
 
 
@@ -125,8 +144,8 @@ class Dashboard:
     links: dict[int, str] = field(default_factory=dict)
 
     @property
-    def path_sections(self) -> list[tuple[PathProgress, PathMap]]:
-        return list(zip(self.overview.paths, self.maps, strict=True))
+    def path_sections(self) -> list[tuple[PathProgress, PathMap, PathFigures]]:
+        return list(zip(self.overview.paths, self.maps, self.figures.paths, strict=True))
 
     @property
     def is_enrolled(self) -> bool:
@@ -167,7 +186,7 @@ def learner_dashboard(
         this_week(overview=overview, settings=plan_settings, zone=zone) if plan_settings else None
     )
     # The map marks what the plan puts in this week.
-    planned = {state.milestone.pk for state, _ in week.planned} if week else set()
+    planned = {state.milestone.id for state, _ in week.planned} if week else set()
     links = milestone_addresses(overview.paths)
     recent = timed_history(
         recent_activity(
@@ -179,8 +198,8 @@ def learner_dashboard(
     )
     for entry in recent:  # a change on a milestone retired since, or on a path left
         milestone = entry.event.milestone
-        if milestone.pk not in links:
-            links[milestone.pk] = milestone.get_absolute_url()
+        if milestone.id not in links:
+            links[milestone.id] = milestone.get_absolute_url()
     return Dashboard(
         figures=dashboard_figures(overview),
         links=links,
@@ -253,7 +272,8 @@ def dashboard_stamp(*, learner: User, today: dt.date) -> DashboardStamp:
     first_event_at = row[0]
     if isinstance(first_event_at, str):  # SQLite hands back the stored text
         first_event_at = dt.datetime.fromisoformat(first_event_at)
-    if first_event_at is not None and timezone.is_naive(first_event_at):
+    # timezone.is_naive(), inline: the stamp is read at every view of the page, cached or not
+    if first_event_at is not None and first_event_at.utcoffset() is None:
         first_event_at = first_event_at.replace(tzinfo=dt.UTC)
     parts = [learner.pk, get_language(), learner.timezone, today.isoformat(), *row[:-5]]
     plan = None
@@ -267,7 +287,7 @@ def dashboard_stamp(*, learner: User, today: dt.date) -> DashboardStamp:
             since=planning.week_start(_aware(created_at).astimezone(learner.zone).date()),
         )
     return DashboardStamp(
-        key=":".join(str(p) for p in parts), first_activity_at=first_event_at, plan=plan
+        key=":".join(map(str, parts)), first_activity_at=first_event_at, plan=plan
     )
 
 

@@ -375,7 +375,10 @@ def _overview_of_published(
     shared, so nothing here sets their relations."""
     if not published:
         return LearnerOverview(today=today, paths=[])
-    progress_by_milestone = {p.milestone_id: p for p in progress}
+    # A foreign key's id is a data descriptor (ForeignKeyDeferredAttribute): read through it,
+    # each row costs a Python call. The rows are whole (every concrete field loaded, as
+    # dashboard_reads and _learner_progress make them), so the value is in their __dict__.
+    progress_by_milestone = {p.__dict__["milestone_id"]: p for p in progress}
     overview_paths = []
     for content in published:
         path_progress = PathProgress(path=content.path)
@@ -473,7 +476,27 @@ def _nulls(count: int) -> str:
 def _typed_nulls(fields) -> str:
     # The first part's NULLs carry their column's type: PostgreSQL settles a union's column types
     # two parts at a time, and two bare NULLs would make the column text.
-    return ", ".join(f"CAST(NULL AS {f.cast_db_type(connection)})" for f in fields)
+    return ", ".join(f"CAST(NULL AS {_column_type(f)})" for f in fields)
+
+
+def _column_type(field) -> str:
+    # A JSON column comes as its text, as psycopg2 hands it to Django anyway (Django's JSONField
+    # parses it: its jsonb loader is the identity), but through the driver's own text decoding
+    # in C: a jsonb column goes through a Python typecaster on every row of the statement, NULL
+    # or not (some 60 a dashboard, and their UTF-8 decoding in Python).
+    if connection.vendor == "postgresql" and isinstance(field, models.JSONField):
+        return "text"
+    return field.cast_db_type(connection)
+
+
+def _progress_columns() -> str:
+    """model_columns(MilestoneProgress, "p"), a JSON column as its text (_column_type)."""
+    return ", ".join(
+        f'CAST(p."{f.column}" AS {_column_type(f)})'
+        if isinstance(f, models.JSONField) and connection.vendor == "postgresql"
+        else f'p."{f.column}"'
+        for f in _PROGRESS_FIELDS
+    )
 
 
 def _dashboard_query() -> PreparedQuery:
@@ -494,7 +517,7 @@ def _dashboard_query() -> PreparedQuery:
                 f" FROM {Enrollment._meta.db_table} e"
                 " WHERE e.learner_id = %(learner)s"
                 " UNION ALL"
-                f" SELECT 1, {no_lead}, {model_columns(MilestoneProgress, 'p')},"
+                f" SELECT 1, {no_lead}, {_progress_columns()},"
                 f" {no_event} FROM {MilestoneProgress._meta.db_table} p"
                 " WHERE p.learner_id = %(learner)s"
                 " UNION ALL"

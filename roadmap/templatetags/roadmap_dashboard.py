@@ -12,6 +12,7 @@ from django.template.loader import get_template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from markupsafe import Markup, escape
 
 from roadmap.models import ProgressStatus
 from roadmap.presenters import activity as activity_pages
@@ -195,6 +196,35 @@ def heatmap_week_rows(weeks: list[WeekTotal]) -> SafeString:
     than formatting two dates and four values a row a render."""
     language = get_language()
     return mark_safe("".join(_heatmap_week_row(week, language) for week in weeks))
+
+
+# One line of the dashboard's recent changes, as the template's former loop printed it (its
+# indentation included). tests/roadmap/test_dashboard_render_speed.py keeps that loop and
+# compares.
+_RECENT_LINE = '\n    <li><time datetime="{}">{}</time> \u00b7 <a href="{}">{}</a>: {}</li>\n    '
+
+
+def recent_changes(
+    entries: list[activity_pages.TimedHistoryEntry], links: dict[int, str]
+) -> Markup:
+    """The recent changes' lines: each value escaped as the template's `{{ }}` escaped it (all
+    strings), put in one format string, where the template loop resolved, finalised and
+    escaped five values a line through Jinja2's runtime (about 60 Python calls a line, 6 lines
+    after every change). A milestone missing from `links` fails the render, as it did."""
+    return Markup(
+        "".join(
+            [
+                _RECENT_LINE.format(
+                    escape(entry.iso),
+                    escape(entry.local),
+                    escape(links[entry.event.milestone_id]),
+                    escape(entry.event.milestone.title),
+                    escape(entry.text),
+                )
+                for entry in entries
+            ]
+        )
+    )
 
 
 @register.filter

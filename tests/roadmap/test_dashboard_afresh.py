@@ -4,6 +4,7 @@ as the reference."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import random
@@ -224,6 +225,10 @@ def test_the_dashboards_figures_are_the_overviews(seed):
     assert figures.in_progress == page.in_progress
     assert [id(s) for s in figures.overdue] == [id(s) for s in overview.overdue]
     assert [id(s) for s in figures.due_soon] == [id(s) for s in overview.due_soon]
+    # each path's heading, as its PathProgress' properties gave it
+    assert [tuple(p) for p in figures.paths] == [
+        (p.done, p.total, p.percent) for p in overview.paths
+    ]
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -450,7 +455,7 @@ def former_build_heatmap(
         else a.HeatmapCell(
             day=cell.day, count=count, level=a.heatmap_level(count), x=cell.x, y=cell.y
         )
-        for cell in a._quiet_cells(today, days)
+        for cell in a.quiet_cells(today, days)
     ]
     columns = (today - grid_start).days // 7 + 1
     month_labels = []
@@ -541,3 +546,33 @@ def test_the_random_heatmaps_meet_every_case():
         ("months", True),
         ("partial week", True),
     }
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_heatmaps_active_cells_are_every_cell_with_a_change(seed):
+    # given: the random activity above
+    rng = random.Random(seed)
+    today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
+    days = rng.choice([activity_pages.HEATMAP_DAYS, 84, 90, 31, 10, 6, 1])
+    counts = {
+        today + dt.timedelta(days=rng.randint(-days - 5, 3)): rng.choice([0, 1, 1, 2, 5, 9, 14])
+        for _ in range(rng.randint(0, 50))
+    }
+    # when
+    heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
+    # then: the summary's figures are read off exactly the squares with a change, in any order
+    active = sorted(heatmap.active_cells, key=lambda c: c.day)
+    assert active == [c for c in heatmap.cells if c.count]
+
+
+def test_a_heatmap_with_its_cells_replaced_reads_its_figures_off_every_cell():
+    # given: a busy heatmap, and the same with other cells put in (as tests and callers may)
+    heatmap = activity_pages.build_heatmap(
+        counts={dt.date(2026, 3, 10): 4, dt.date(2026, 3, 11): 2}, today=dt.date(2026, 3, 11)
+    )
+    busier = [dataclasses.replace(c, count=c.count + 1) for c in heatmap.cells]
+    replaced = dataclasses.replace(heatmap, cells=busier)
+    # then: the replaced one does not keep the first one's active cells
+    assert replaced.active_cells is None
+    assert (replaced.total, replaced.active_days) == (6 + len(busier), len(busier))
+    assert replaced.busiest == busier[-2]

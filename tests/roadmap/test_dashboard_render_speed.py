@@ -12,8 +12,15 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from roadmap.models import MilestoneProgress, ProgressEvent, ProgressEventKind, ProgressStatus
+from roadmap.models import (
+    Milestone,
+    MilestoneProgress,
+    ProgressEvent,
+    ProgressEventKind,
+    ProgressStatus,
+)
 from roadmap.presenters import activity as activity_pages
 from roadmap.selectors import paths as path_selectors
 from roadmap.selectors.progress import MilestoneState, learner_enrolled_paths, learner_overview
@@ -358,3 +365,52 @@ def test_the_heatmaps_quiet_days_are_shared_but_a_learners_active_days_are_their
         assert cell.y == activity_pages.TOP + cell.day.weekday() * activity_pages.PITCH
         assert cell.level == activity_pages.heatmap_level(cell.count)
     assert (first.total, second.total) == (sum(busy.values()), 0)
+
+
+# The dashboard's former loop over its recent changes, kept as the reference for
+# roadmap_dashboard.recent_changes.
+FORMER_RECENT_LOOP = """<ul class="history-list">
+    {% for entry in dash.recent %}
+    <li><time datetime="{{ entry.iso }}">{{ entry.local }}</time> · <a href="{{ links[entry.event.milestone_id] }}">{{ entry.event.milestone.title }}</a>: {{ entry.text }}</li>
+    {% endfor %}
+  </ul>"""  # noqa: E501
+RECENT_TAG = """<ul class="history-list">
+    {{ recent_changes(dash.recent, links) }}
+  </ul>"""
+
+
+@pytest.mark.parametrize("count", [0, 1, 6])
+def test_the_recent_changes_print_what_the_template_loop_printed(count):
+    # given: lines whose every value needs escaping (markup, quotes, ampersands), one kept safe
+    # already (as a translation may be), and a link with a query string
+    awkward = ["<b>R&D</b>", 'say "hi"', "it's", "a\u00a0b", "plain"]
+    entries = []
+    for n in range(count):
+        event = ProgressEvent(id=n, milestone_id=n, occurred_at=at(TODAY))
+        event.milestone = Milestone(id=n, title=awkward[n % len(awkward)] + str(n))
+        entries.append(
+            activity_pages.TimedHistoryEntry(
+                event=event,
+                text=mark_safe("<em>done</em>") if n == 1 else awkward[(n + 2) % len(awkward)],
+                iso=f"2026-03-11T10:0{n}:00+00:00",
+                local=f"11 Mar, 10:0{n} <{n}>",
+            )
+        )
+    links = {n: f"/paths/a&b/{n}/?x='{n}'\"" for n in range(count)}
+    dash = {"recent": entries}
+    former, tag = (engines["jinja2"].from_string(s) for s in (FORMER_RECENT_LOOP, RECENT_TAG))
+
+    # when / then: the same bytes
+    assert tag.render({"dash": dash, "links": links}) == former.render(
+        {"dash": dash, "links": links}
+    )
+
+
+def test_a_recent_change_on_a_milestone_without_a_link_fails_the_render():
+    # given: a line whose milestone the page's links lack
+    event = ProgressEvent(id=1, milestone_id=99, occurred_at=at(TODAY))
+    entry = activity_pages.TimedHistoryEntry(event=event, text="x", iso="i", local="l")
+
+    # when / then
+    with pytest.raises(KeyError):
+        roadmap_dashboard.recent_changes([entry], {})

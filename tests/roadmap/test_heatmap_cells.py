@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 
 import pytest
 from django.template import engines
@@ -65,3 +66,26 @@ def test_a_cell_differing_in_one_field_prints_its_own_square():
 
     # then: six different squares
     assert len(set(printed)) == len(cells)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_quiet_squares_kept_per_day_and_the_active_ones_print_every_cells_square(seed):
+    # given: random activity on a chart of any length, built by build_heatmap (its quiet
+    # squares shared per day, its active cells known) and the same cells without that
+    rng = random.Random(seed)
+    today = TODAY + dt.timedelta(days=rng.randint(0, 400))
+    days = rng.choice([activity_pages.HEATMAP_DAYS, 90, 31, 6, 1])
+    counts = {
+        today - dt.timedelta(days=rng.randint(-2, days + 3)): rng.choice([0, 1, 3, 8, 40])
+        for _ in range(rng.randint(0, 40))
+    }
+    heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
+    every_cell = dataclasses.replace(heatmap)
+    assert heatmap.active_cells is not None and every_cell.active_cells is None
+
+    # when / then: the same squares, twice (the second time from the caches)
+    with translation.override(rng.choice(["en-gb", "de"])):
+        for _ in range(2):
+            assert roadmap_progress.heatmap_cells(heatmap) == roadmap_progress.heatmap_cells(
+                every_cell
+            )
