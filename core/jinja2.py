@@ -50,6 +50,7 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from markupsafe import Markup, escape
@@ -348,6 +349,32 @@ class Jinja2(django_jinja2.Jinja2):
         return Template(super().get_template(template_name).template, self)
 
 
+class CsrfField:
+    """A page's `csrf_input` (Django's backend gives a SimpleLazyObject): the hidden field with
+    the request's token, made on its first print and then the same for every form of the page.
+    A SimpleLazyObject answers each attribute through its Python __getattribute__, so one print
+    of it (finalize's isinstance against six types, escape()'s __html__ lookup, str()) costs
+    some twenty Python calls; this object's __html__ and __str__ are two. A milestone page
+    prints it five times, a step page once a row. A page that never prints it asks for no token.
+    tests/core/test_jinja2.py holds it to Django's field, once per render and lazily."""
+
+    __slots__ = ("_field", "_token")
+
+    def __init__(self, token: Any) -> None:
+        self._token = token
+        self._field: SafeString | None = None
+
+    def __html__(self) -> SafeString:
+        field = self._field
+        if field is None:
+            field = self._field = format_html(
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(self._token)
+            )
+        return field
+
+    __str__ = __html__
+
+
 class Template(django_jinja2.Template):
     def render(self, context=None, request=None):
         page = dict(_per_render_callables())
@@ -355,11 +382,7 @@ class Template(django_jinja2.Template):
             # Worked out on first print, then the same for every form of the page.
             token = SimpleLazyObject(lambda: get_token(request))
             page["request"] = request
-            page["csrf_input"] = SimpleLazyObject(
-                lambda: format_html(
-                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(token)
-                )
-            )
+            page["csrf_input"] = CsrfField(token)
             page["csrf_token"] = token
             for context_processor in self.backend.template_context_processors:
                 page.update(context_processor(request))

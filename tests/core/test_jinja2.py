@@ -3,6 +3,7 @@ and one template language per template name."""
 
 import datetime as dt
 import re
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,6 +165,51 @@ def test_a_page_masks_its_csrf_token_once_and_the_callers_context_wins():
     assert 'name="csrfmiddlewaretoken"' in first and token in first
     assert page.render({}, request).split("|")[0] != first
     assert page.render({"csrf_token": "PLACEHOLDER"}, request).endswith("|PLACEHOLDER")
+
+
+def _functional_calls(page, request) -> tuple[str, int]:
+    """The page rendered for `request`, and how many Python calls it made into
+    django/utils/functional.py (the lazy objects)."""
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event == "call" and frame.f_code.co_filename.endswith("django/utils/functional.py"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        printed = page.render({}, request)
+    finally:
+        sys.setprofile(None)
+    return printed, calls
+
+
+def test_a_pages_csrf_field_is_djangos_made_once_and_only_when_printed():
+    """core.jinja2.CsrfField: the field prints what Django's backend prints for the page's token
+    (autoescaped, not, through |safe, as str()), is made when first printed and reused, asks for
+    no token on a page that prints neither, and a second print goes through no lazy object: a
+    page with five forms pays for one."""
+    request = RequestFactory().get("/")
+    page = engines["jinja2"].from_string(
+        "{{ csrf_token }}|{{ csrf_input }}|"
+        "{% autoescape false %}{{ csrf_input }}{% endautoescape %}|"
+        "{{ csrf_input|safe }}|{{ csrf_input|string }}"
+    )
+    token, *fields = page.render({}, request).split("|")
+    assert set(fields) == {f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'}
+
+    quiet = RequestFactory().get("/")
+    engines["jinja2"].from_string("{{ 1 }}").render({}, quiet)
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in quiet.META  # get_token() was never called
+
+    once = engines["jinja2"].from_string("{{ csrf_token }}{{ csrf_input }}")
+    five = engines["jinja2"].from_string("{{ csrf_token }}" + "{{ csrf_input }}" * 5)
+    _printed, calls_once = _functional_calls(once, RequestFactory().get("/"))
+    printed_five, calls_five = _functional_calls(five, RequestFactory().get("/"))
+    assert printed_five.count('name="csrfmiddlewaretoken"') == 5
+    assert calls_once > 0  # the token is still Django's lazy object, worked out once
+    assert calls_five == calls_once, "the field went through a lazy object at each print"
 
 
 TRANSLATED = (
