@@ -293,11 +293,43 @@ def _forget_answers(*, setting: str, **kwargs: Any) -> None:
         _ngettext.cache_clear()
         _bound.clear()
         _navigations.clear()
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "DATE_FORMAT", "FORMAT_MODULE_PATH"}:
+        _day_printed.cache_clear()
 
 
 def date(value: Any, arg: str | None = None) -> str:
-    """Django's |date filter, with the local time conversion its engine applies first."""
+    """Django's |date filter, with the local time conversion its engine applies first. A
+    datetime (a milestone's start and finish, twice each on its page) goes around Django's
+    formatting, which looks up the format through the language's format modules and builds a
+    DateFormat at each print: as "c" it is its local isoformat() (what DateFormat.c() answers),
+    and with a format of days alone (DATE_FORMAT in every locale) it prints its local day,
+    formatted once per process for the day, format and language (_day_printed). DEBUG, and
+    any other format or value, take Django's way. tests/core/test_jinja2.py compares it with
+    Django's filter."""
+    if value.__class__ is dt.datetime and not settings.DEBUG:
+        local = template_localtime(value)
+        if arg == "c":
+            return local.isoformat()
+        printed = _day_printed(local.date(), arg, get_language())
+        if printed is not None:
+            return printed
+        return defaultfilters.date(local, arg)
     return defaultfilters.date(template_localtime(value), arg)
+
+
+# The format characters that print only from the day (dateformat.DateFormat's, less those that
+# read the time or the zone: c, I, r, U), and characters that are not format characters.
+_DAY_ONLY = re.compile(r"(?:[bdDEFjlLmMnNoStwWyYz]|[^a-zA-Z\\])*", re.ASCII)
+
+
+@lru_cache(maxsize=2048)
+def _day_printed(day: dt.date, arg: str | None, language: str | None) -> str | None:
+    """What |date prints for any datetime on `day` with format `arg` in `language` (the active
+    one, which decides the format and the month names), or None when the format reads more than
+    the day."""
+    if not _DAY_ONLY.fullmatch(formats.get_format(arg or "DATE_FORMAT")):
+        return None
+    return defaultfilters.date(day, arg)
 
 
 def messages(request) -> list:
