@@ -50,6 +50,7 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from markupsafe import Markup, escape
@@ -292,11 +293,43 @@ def _forget_answers(*, setting: str, **kwargs: Any) -> None:
         _ngettext.cache_clear()
         _bound.clear()
         _navigations.clear()
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "DATE_FORMAT", "FORMAT_MODULE_PATH"}:
+        _day_printed.cache_clear()
 
 
 def date(value: Any, arg: str | None = None) -> str:
-    """Django's |date filter, with the local time conversion its engine applies first."""
+    """Django's |date filter, with the local time conversion its engine applies first. A
+    datetime (a milestone's start and finish, twice each on its page) goes around Django's
+    formatting, which looks up the format through the language's format modules and builds a
+    DateFormat at each print: as "c" it is its local isoformat() (what DateFormat.c() answers),
+    and with a format of days alone (DATE_FORMAT in every locale) it prints its local day,
+    formatted once per process for the day, format and language (_day_printed). DEBUG, and
+    any other format or value, take Django's way. tests/core/test_jinja2.py compares it with
+    Django's filter."""
+    if value.__class__ is dt.datetime and not settings.DEBUG:
+        local = template_localtime(value)
+        if arg == "c":
+            return local.isoformat()
+        printed = _day_printed(local.date(), arg, get_language())
+        if printed is not None:
+            return printed
+        return defaultfilters.date(local, arg)
     return defaultfilters.date(template_localtime(value), arg)
+
+
+# The format characters that print only from the day (dateformat.DateFormat's, less those that
+# read the time or the zone: c, I, r, U), and characters that are not format characters.
+_DAY_ONLY = re.compile(r"(?:[bdDEFjlLmMnNoStwWyYz]|[^a-zA-Z\\])*", re.ASCII)
+
+
+@lru_cache(maxsize=2048)
+def _day_printed(day: dt.date, arg: str | None, language: str | None) -> str | None:
+    """What |date prints for any datetime on `day` with format `arg` in `language` (the active
+    one, which decides the format and the month names), or None when the format reads more than
+    the day."""
+    if not _DAY_ONLY.fullmatch(formats.get_format(arg or "DATE_FORMAT")):
+        return None
+    return defaultfilters.date(day, arg)
 
 
 def messages(request) -> list:
@@ -348,6 +381,32 @@ class Jinja2(django_jinja2.Jinja2):
         return Template(super().get_template(template_name).template, self)
 
 
+class CsrfField:
+    """A page's `csrf_input` (Django's backend gives a SimpleLazyObject): the hidden field with
+    the request's token, made on its first print and then the same for every form of the page.
+    A SimpleLazyObject answers each attribute through its Python __getattribute__, so one print
+    of it (finalize's isinstance against six types, escape()'s __html__ lookup, str()) costs
+    some twenty Python calls; this object's __html__ and __str__ are two. A milestone page
+    prints it five times, a step page once a row. A page that never prints it asks for no token.
+    tests/core/test_jinja2.py holds it to Django's field, once per render and lazily."""
+
+    __slots__ = ("_field", "_token")
+
+    def __init__(self, token: Any) -> None:
+        self._token = token
+        self._field: SafeString | None = None
+
+    def __html__(self) -> SafeString:
+        field = self._field
+        if field is None:
+            field = self._field = format_html(
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(self._token)
+            )
+        return field
+
+    __str__ = __html__
+
+
 class Template(django_jinja2.Template):
     def render(self, context=None, request=None):
         page = dict(_per_render_callables())
@@ -355,11 +414,7 @@ class Template(django_jinja2.Template):
             # Worked out on first print, then the same for every form of the page.
             token = SimpleLazyObject(lambda: get_token(request))
             page["request"] = request
-            page["csrf_input"] = SimpleLazyObject(
-                lambda: format_html(
-                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(token)
-                )
-            )
+            page["csrf_input"] = CsrfField(token)
             page["csrf_token"] = token
             for context_processor in self.backend.template_context_processors:
                 page.update(context_processor(request))

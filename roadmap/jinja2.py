@@ -12,6 +12,7 @@ globals = {
     "map_nodes": roadmap_dashboard.map_nodes,
     "map_steps": roadmap_dashboard.map_steps,
     "milestone_row": step_rows.milestone_row,
+    "step_progress_bar": step_rows.step_progress_bar,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
     "recent_changes": roadmap_dashboard.recent_changes,

@@ -3,7 +3,7 @@ exactly what it prints rather than once per row per page: the row template is ab
 a step page's CPU, and a row is one of a few (its milestone, status, target date against today,
 planned week, tools, buttons) for everyone on the step. The status change sent by htmx answers
 with the same row, its step's progress bar and its confirmation (partials/milestone_row_swap.html),
-kept the same way."""
+kept the same way, and so is the step's progress bar (partials/step_progress.html)."""
 
 import datetime as dt
 
@@ -215,8 +215,51 @@ def milestone_row_swap(
 def _swap_parts(key: tuple, template=None) -> tuple[str, ...]:
     """The answer for `key`, cut at the CSRF field. `template`: the swap's, unless a test gives
     another."""
-    row_key, step_pk, step_title, percent, done, total, skipped, in_progress, confirmation = key
-    progress = BadgeKey(
+    row_key, *bar, confirmation = key
+    progress = _bar_stand_in(*bar)
+    context = {**_row_stand_in(row_key), "step_progress": progress, "confirmation": confirmation}
+    if template is None:
+        template = engines["jinja2"].get_template(MILESTONE_ROW_SWAP)
+    return tuple(template.render(context).split(CSRF_MARKER))
+
+
+# --- A step page's progress bar -------------------------------------------------------------------
+#
+# The bar (partials/step_progress.html) prints the step's id and title and its counts, one of a
+# few for everyone on the step, yet an include of it was about a sixth of the step page's
+# template work (a Jinja2 context, three translations with variables, the counts read again and
+# again). It is kept once per process for what it prints, rendered from a stand-in that raises on
+# anything else; DEBUG renders the partial every time. tests/roadmap/test_step_rows.py compares
+# it with the partial for every count, in two languages, in and out of band.
+
+_BARS_LIMIT = 4096
+_held_bars: dict[tuple, tuple[str, ...]] = {}
+
+
+def step_progress_bar(progress: StepProgress, oob: bool) -> SafeString:
+    """What {% include "roadmap/partials/step_progress.html" %} prints for `progress` (`oob`:
+    sent out of band, with a status change's answer)."""
+    if settings.DEBUG:
+        template = engines["jinja2"].get_template(STEP_PROGRESS)
+        return mark_safe(template.render({"progress": progress, "oob": oob}))
+    step = progress.step
+    key = (
+        step.pk,
+        step.title,
+        progress.percent,
+        progress.done,
+        progress.total,
+        progress.skipped,
+        progress.in_progress,
+        bool(oob),
+        get_language(),
+    )
+    return mark_safe(_held(_held_bars, _BARS_LIMIT, key, _bar_parts)[0])
+
+
+def _bar_stand_in(step_pk, step_title, percent, done, total, skipped, in_progress) -> BadgeKey:
+    """The `progress` the bar is rendered from: the step's id and title and the counts only."""
+    return BadgeKey(
         STEP_PROGRESS,
         "progress",
         step=BadgeKey(STEP_PROGRESS, "progress.step", pk=step_pk, title=step_title),
@@ -226,7 +269,12 @@ def _swap_parts(key: tuple, template=None) -> tuple[str, ...]:
         skipped=skipped,
         in_progress=in_progress,
     )
-    context = {**_row_stand_in(row_key), "step_progress": progress, "confirmation": confirmation}
+
+
+def _bar_parts(key: tuple, template=None) -> tuple[str]:
+    """The bar for `key` (a step_progress_bar key). `template`: the bar's, unless a test gives
+    another."""
+    *counts, oob, _language = key
     if template is None:
-        template = engines["jinja2"].get_template(MILESTONE_ROW_SWAP)
-    return tuple(template.render(context).split(CSRF_MARKER))
+        template = engines["jinja2"].get_template(STEP_PROGRESS)
+    return (template.render({"progress": _bar_stand_in(*counts), "oob": oob}),)

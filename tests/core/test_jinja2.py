@@ -3,6 +3,7 @@ and one template language per template name."""
 
 import datetime as dt
 import re
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -166,6 +167,51 @@ def test_a_page_masks_its_csrf_token_once_and_the_callers_context_wins():
     assert page.render({"csrf_token": "PLACEHOLDER"}, request).endswith("|PLACEHOLDER")
 
 
+def _functional_calls(page, request) -> tuple[str, int]:
+    """The page rendered for `request`, and how many Python calls it made into
+    django/utils/functional.py (the lazy objects)."""
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event == "call" and frame.f_code.co_filename.endswith("django/utils/functional.py"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        printed = page.render({}, request)
+    finally:
+        sys.setprofile(None)
+    return printed, calls
+
+
+def test_a_pages_csrf_field_is_djangos_made_once_and_only_when_printed():
+    """core.jinja2.CsrfField: the field prints what Django's backend prints for the page's token
+    (autoescaped, not, through |safe, as str()), is made when first printed and reused, asks for
+    no token on a page that prints neither, and a second print goes through no lazy object: a
+    page with five forms pays for one."""
+    request = RequestFactory().get("/")
+    page = engines["jinja2"].from_string(
+        "{{ csrf_token }}|{{ csrf_input }}|"
+        "{% autoescape false %}{{ csrf_input }}{% endautoescape %}|"
+        "{{ csrf_input|safe }}|{{ csrf_input|string }}"
+    )
+    token, *fields = page.render({}, request).split("|")
+    assert set(fields) == {f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'}
+
+    quiet = RequestFactory().get("/")
+    engines["jinja2"].from_string("{{ 1 }}").render({}, quiet)
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in quiet.META  # get_token() was never called
+
+    once = engines["jinja2"].from_string("{{ csrf_token }}{{ csrf_input }}")
+    five = engines["jinja2"].from_string("{{ csrf_token }}" + "{{ csrf_input }}" * 5)
+    _printed, calls_once = _functional_calls(once, RequestFactory().get("/"))
+    printed_five, calls_five = _functional_calls(five, RequestFactory().get("/"))
+    assert printed_five.count('name="csrfmiddlewaretoken"') == 5
+    assert calls_once > 0  # the token is still Django's lazy object, worked out once
+    assert calls_five == calls_once, "the field went through a lazy object at each print"
+
+
 TRANSLATED = (
     "{{ _('Log in') }}|{{ _('Log in')|e }}|{{ gettext('100%% done') }}|"
     "{% trans name=value %}Hello {{ name }}{% endtrans %}|"
@@ -214,3 +260,71 @@ def test_static_answers_as_djangos_tag_and_follows_its_settings():
     with override_settings(STATIC_URL="/assets/"):
         assert page.render({}) == "/assets/css/app.css" == static("css/app.css")
     assert page.render({}) == static("css/app.css") != "/assets/css/app.css"
+
+
+DATE_FORMATS = [None, "c", "DATE_FORMAT", "SHORT_DATE_FORMAT", "j M Y", "l jS \\o\\f F Y", "H:i"]
+DATE_FORMATS += ["r", "U", "I", "e O P T Z", "N j, Y, P", "Y-m-d é", "d/m/Y k"]
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de", "fr", "ja"])
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "America/St_Johns", "Europe/London"])
+def test_the_date_filter_prints_what_djangos_prints(language, zone):
+    """core.jinja2.date: a datetime as "c" and with a format of days alone is printed around
+    Django's formatting (the day once per process); every format, value, zone and language
+    prints what Django's |date prints after its engine's local time conversion."""
+    from django.template import defaultfilters
+    from django.utils.timezone import template_localtime
+
+    from core.jinja2 import date
+
+    moments = [
+        dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),  # London's clocks change that night
+        dt.datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2026, 6, 1, 10, 0, 0, 7, tzinfo=dt.UTC),
+        dt.datetime(2026, 6, 1, 11, 0),  # naive
+        dt.date(2026, 6, 1),
+        None,
+        "",
+    ]
+
+    def printed(filter, moment, arg):
+        try:
+            return filter(moment, arg)
+        except TypeError as error:  # Django's: a date with a time format
+            return type(error)
+
+    def djangos(moment, arg):
+        return defaultfilters.date(template_localtime(moment), arg)
+
+    with translation.override(language), timezone.override(zone):
+        for arg in DATE_FORMATS:
+            for moment in moments:
+                expected = printed(djangos, moment, arg)
+                assert printed(date, moment, arg) == expected, (arg, moment)
+                assert printed(date, moment, arg) == expected  # again, from what was kept
+
+
+def test_the_date_filter_formats_a_day_once():
+    """A second time on the same local day, with DATE_FORMAT or "c", goes through none of
+    Django's formatting (dateformat, get_format): the milestone card prints four a view."""
+    from core.jinja2 import date
+
+    zone = dt.timezone(dt.timedelta(hours=-5))
+    first = dt.datetime(2026, 5, 4, 12, 0, tzinfo=dt.UTC)
+    later = dt.datetime(2026, 5, 5, 2, 0, tzinfo=dt.UTC)  # 4 May, 21:00 at UTC-5
+    calls = []
+
+    def count(frame, event, arg):
+        name = frame.f_code.co_filename
+        if event == "call" and name.endswith(("utils/dateformat.py", "utils/formats.py")):
+            calls.append(frame.f_code.co_name)
+
+    with timezone.override(zone):
+        printed = date(first)
+        sys.setprofile(count)
+        try:
+            again = (date(later), date(later, "c"))
+        finally:
+            sys.setprofile(None)
+    assert calls == []
+    assert again == (printed, "2026-05-04T21:00:00-05:00")

@@ -201,3 +201,45 @@ def test_the_milestone_pages_read_for_others(roadmaps, token_row, prepared):
         assert read == (current_token(), True, None, [], [])
     ContentVersion.objects.all().delete()
     assert milestone_page_rows(events=3, learner=learner, path_slug=path.slug, **slugs)[0] is None
+
+
+def test_the_pages_reads_make_their_objects_without_model_init(
+    roadmaps, token_row, prepared, monkeypatch
+):
+    """step_page_rows and milestone_page_rows make the rows, links and events by
+    plain_model_objects, not through Model.__init__ (its per-field descriptors and signals);
+    the objects are still the ORM's, state included: they save and know their database."""
+    from django.db.models import Model
+
+    path, _other = roadmaps
+    learner = enrolled_learner(path)
+    _rows_everywhere(learner, path)
+    milestone = path_milestones(path)[1]
+    ProgressEventFactory(learner=learner, milestone=milestone)
+    made = []
+    real = Model.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(type(self))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "__init__", counting)
+
+    _token, _enrolled, rows = step_page_rows(
+        learner=learner, path_slug=path.slug, step_slug=milestone.step.slug
+    )
+    *_read, progress, evidence, events = milestone_page_rows(
+        events=3,
+        learner=learner,
+        path_slug=path.slug,
+        step_slug=milestone.step.slug,
+        milestone_slug=milestone.slug,
+    )
+
+    assert made == []
+    assert len(rows) == 3 and len(evidence) == 1 and len(events) == 1
+    for obj in [*rows.values(), progress, *evidence, *events]:
+        assert obj._state.adding is False and obj._state.db == "default"
+    progress.notes = "saved from the page's object"
+    progress.save(update_fields=["notes"])
+    assert MilestoneProgress.objects.get(pk=progress.pk).notes == "saved from the page's object"

@@ -241,6 +241,43 @@ def test_plain_model_objects_hold_what_the_orms_objects_hold(milestones):
         assert fields(made[0]) == fields(model.objects.get(pk=made[0].pk))
 
 
+def test_plain_model_objects_make_no_python_frame_per_field(milestones):
+    """plain_model_objects looks at every field's attribute on each call without a Python frame
+    per field (map(), not a generator) and works out a model's layout once: what it runs of
+    rows.py is itself, _columns_of, the converters' lookup and one _converted a row, whatever
+    the model's width."""
+    import sys
+
+    from roadmap.selectors import rows as rows_module
+
+    learner = enrolled_learner(milestones[0].step.path)
+    for milestone in milestones:
+        full_progress(learner, milestone)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {model_columns(MilestoneProgress, 't')}"
+            f" FROM {MilestoneProgress._meta.db_table} t WHERE t.learner_id = %s",
+            [learner.pk],
+        )
+        rows = cursor.fetchall()
+    plain_model_objects(MilestoneProgress, rows)  # the layout and converters, once
+    ran = []
+
+    def record(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename == rows_module.__file__:
+            ran.append(frame.f_code.co_name)
+
+    sys.setprofile(record)
+    try:
+        made = plain_model_objects(MilestoneProgress, rows)
+    finally:
+        sys.setprofile(None)
+    assert len(made) == 3
+    assert sorted(ran) == sorted(
+        ["plain_model_objects", "_columns_of", "_column_converters", *["_converted"] * 3]
+    )
+
+
 def test_plain_model_objects_leave_a_model_with_init_receivers_to_its_init(milestones):
     # given: a receiver of post_init on the events (as a field that needs one would add)
     learner = UserFactory()

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import re
 
+import jinja2
 import pytest
 from django.template import engines
 from django.template.loader import render_to_string
@@ -504,3 +505,129 @@ def test_debug_renders_each_answer_afresh(swap_step):
     )
     assert kept == _fresh_swap(state, step_progress, today=today, next_="", confirmation="Done.")
     assert step_rows._held_swaps == {}
+
+
+# --- The step page's progress bar -----------------------------------------------------------------
+
+
+def _fresh_bar(progress, oob) -> str:
+    context = {"progress": progress, "oob": oob}
+    return render_to_string("roadmap/partials/step_progress.html", context, using="jinja2")
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_kept_bar_is_the_partial_for_every_count(swap_step, language):
+    # given: the step's four rows in every mix of statuses (no row yet, too), its title with
+    # markup, the bar in and out of band
+    step, milestones = swap_step
+    with translation.override(language):
+        for statuses in itertools.product([None, *ProgressStatus], repeat=4):
+            _state, progress = _changed(milestones, step, list(statuses))
+            for oob in (False, True):
+                fresh = _fresh_bar(progress, oob)
+                for attempt in range(2):  # rendered, then from the process's copy
+                    kept = step_rows.step_progress_bar(progress, oob)
+                    assert kept == fresh, (statuses, oob, attempt)
+
+
+@pytest.mark.parametrize("field", ["step", "step title", "counts", "oob", "language"])
+def test_each_part_of_the_bar_is_in_its_key(swap_step, field):
+    step, milestones = swap_step
+    other_step = build_roadmap(steps=1, milestones_per_step=4)
+    other_milestones = path_milestones(other_step)
+    given = {
+        "step": (step, milestones),
+        "title": step.title,
+        "statuses": ["done", None, None, None],
+    }
+    given |= {"oob": False, "language": "en"}
+    changes = {
+        "step": {"step": (other_milestones[0].step, other_milestones)},
+        "step title": {"title": "Another step"},
+        "counts": {"statuses": ["done", "done", None, None]},
+        "oob": {"oob": True},
+        "language": {"language": "de"},
+    }
+    bars = []
+    step_rows._held_bars.clear()
+    for values in (given, {**given, **changes[field]}):
+        the_step, its_milestones = values["step"]
+        title = the_step.title
+        if field == "step title":
+            the_step.title = values["title"]
+        _state, progress = _changed(its_milestones, the_step, values["statuses"])
+        with translation.override(values["language"]):
+            kept = step_rows.step_progress_bar(progress, values["oob"])
+            assert kept == _fresh_bar(progress, values["oob"])
+        bars.append(kept)
+        the_step.title = title
+    assert len(step_rows._held_bars) == 2  # two keys
+    if field != "language":  # the bar's words have no German yet
+        assert bars[0] != bars[1]
+
+
+@pytest.mark.parametrize("reads", ["progress.step.slug", "progress.milestones", "today"])
+def test_a_bar_that_reads_more_than_its_key_fails(swap_step, reads):
+    step, milestones = swap_step
+    _state, progress = _changed(milestones, step, ["done", None, None, None])
+    step_rows._held_bars.clear()
+    step_rows.step_progress_bar(progress, False)
+    ((key, _parts),) = step_rows._held_bars.items()
+    with pytest.raises((roadmap_dashboard.PartialReadsMore, jinja2.UndefinedError)):
+        step_rows._bar_parts(key, engines["jinja2"].from_string("{{ " + reads + " }}"))
+
+
+@override_settings(DEBUG=True)
+def test_debug_renders_each_bar_afresh(swap_step):
+    step, milestones = swap_step
+    _state, progress = _changed(milestones, step, ["in_progress", "done", None, None])
+    step_rows._held_bars.clear()
+    assert step_rows.step_progress_bar(progress, True) == _fresh_bar(progress, True)
+    assert step_rows._held_bars == {}
+
+
+@pytest.mark.parametrize("who", ["enrolled", "visitor"])
+def test_the_step_page_prints_the_bar_the_former_include_printed(client, who):
+    """The step page with its kept bar is the page its template printed with the former
+    `{% include "roadmap/partials/step_progress.html" %}`, byte for byte but for the token."""
+    from django.conf import settings
+
+    from tests.roadmap.factories import MilestoneProgressFactory, enrolled_learner
+    from tests.roadmap.markup import TOKEN
+
+    path = build_roadmap(steps=1, milestones_per_step=4)
+    milestones = path_milestones(path)
+    milestones[0].step.title = 'Step <i>"one"</i> & more'
+    milestones[0].step.save()
+    if who == "enrolled":
+        learner = enrolled_learner(path)
+        for milestone, status in zip(milestones, ["done", "skipped", "in_progress"], strict=False):
+            MilestoneProgressFactory(learner=learner, milestone=milestone, status=status)
+        client.force_login(learner)
+    source = (settings.BASE_DIR / "templates/jinja2/roadmap/step_detail.html").read_text()
+    bar = "{{ step_progress_bar(page.progress, False) }}"
+    assert source.count(bar) == 1
+    former = engines["jinja2"].from_string(
+        source.replace(
+            bar,
+            '{% with progress=page.progress, oob=False %}{% include "roadmap/partials/'
+            'step_progress.html" %}{% endwith %}',
+        )
+    )
+
+    step = milestones[0].step
+    response = client.get(step.get_absolute_url())
+    request = response.wsgi_request
+    page = browsing_pages.step_page(
+        path_slug=path.slug,
+        step_slug=step.slug,
+        learner=request.user if who == "enrolled" else None,
+        today=timezone.localdate(),
+    )
+    printed = former.render({"page": page}, request)
+
+    def tokens_out(html):
+        return re.sub(r'"X-CSRFToken": "[^"]+"', "token", TOKEN.sub("token", html))
+
+    assert tokens_out(response.content.decode()) == tokens_out(printed)
+    assert ("% · 1 of 4 done, 1 skipped, 1 in progress" in printed) == (who == "enrolled")
