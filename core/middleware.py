@@ -1,8 +1,9 @@
 """Project-wide middleware: the Content-Security-Policy header, the request's language and the
-learner's timezone; and the CSRF token's masking, which every page with a form pays for
-(`mask_csrf_secret`)."""
+learner's timezone; and what every page with a form pays for the CSRF token: its masking
+(`mask_csrf_secret`) and its cookie's renewal (`CsrfCookieRenewalMiddleware`)."""
 
 import os
+import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -154,3 +155,57 @@ def mask_csrf_secret(secret: str) -> str:
 # Django's name (check --deploy looks for it), so the masking is put in its place here, when
 # MIDDLEWARE is loaded, before any request.
 csrf._mask_cipher_secret = mask_csrf_secret
+
+
+# A CSRF cookie this process sent is not sent again for this long (its expiry, CSRF_COOKIE_AGE,
+# is a year): see CsrfCookieRenewalMiddleware.
+CSRF_COOKIE_RESENT_AFTER = 3600
+# Bounded: the cookies come from requests. A cookie forgotten is only sent once more.
+CSRF_COOKIES_KEPT = 20_000
+# The CSRF secret (the cookie's value) -> when this process last let Django send it, time.time().
+_csrf_cookie_sent_at: dict[str, float] = {}
+
+
+class CsrfCookieRenewalMiddleware:
+    """Django sends the CSRF cookie again on every response whose page asked for a token (every
+    page with a form), only to renew its year-long expiry: a Set-Cookie line made and formatted
+    (an expiry date, eight settings read, Vary patched), about 16 µs a response and some 60
+    Python calls. Here a process lets Django send a cookie the request carried unchanged at
+    most once an hour: the browser's copy then expires no sooner than a year less an hour after
+    the learner's last page, where Django's expires a year after it.
+
+    What it knows is what this process sent and when (`_csrf_cookie_sent_at`): a cookie's age in
+    the browser cannot be known from the request, but the expiry a process gave it is at least
+    the one it last sent. Every other case is Django's: a new cookie, one Django changes (a
+    rotation at log-in, an old masked value stored again as its secret, a malformed one
+    replaced), one this process has not sent within the hour, CSRF_USE_SESSIONS. When it holds
+    the cookie back it adds Vary: Cookie, as Django does with the cookie.
+
+    It sits right after CsrfViewMiddleware in MIDDLEWARE, so its answer runs just before
+    Django's, which sends the cookie when CSRF_COOKIE_NEEDS_UPDATE is set; Django's middleware
+    stays in MIDDLEWARE under its own name (check --deploy looks for it).
+    tests/core/test_csrf_cookie_renewal.py holds it against Django's own responses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        meta = request.META
+        if not meta.get("CSRF_COOKIE_NEEDS_UPDATE") or settings.CSRF_USE_SESSIONS:
+            return response
+        secret = meta.get("CSRF_COOKIE")
+        now = time.time()
+        sent_at = _csrf_cookie_sent_at.get(secret)
+        if (
+            sent_at is not None
+            and 0 <= now - sent_at < CSRF_COOKIE_RESENT_AFTER
+            and request.COOKIES.get(settings.CSRF_COOKIE_NAME) == secret
+        ):
+            meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
+            patch_vary_headers(response, ("Cookie",))
+            return response
+        if len(_csrf_cookie_sent_at) >= CSRF_COOKIES_KEPT:
+            _csrf_cookie_sent_at.clear()
+        _csrf_cookie_sent_at[secret] = now  # sent now by CsrfViewMiddleware
+        return response
