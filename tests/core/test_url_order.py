@@ -30,7 +30,9 @@ def root_resolver(patterns: list) -> URLResolver:
 
 
 def roadmap_last() -> URLResolver:
-    """The root URLconf as it was: every other entry in its order, then the roadmap's."""
+    """The root URLconf as it was: every other entry in its order, then the roadmap's (the
+    benchmark's yardstick page moved ahead of it too: its place among the others is tried
+    here the same way)."""
     entries = list(careerpath.urls.urlpatterns)
     roadmap = [entry for entry in entries if is_roadmap(entry)]
     return root_resolver([entry for entry in entries if not is_roadmap(entry)] + roadmap)
@@ -63,8 +65,9 @@ ROADMAP_LAST = roadmap_last()
 
 def test_the_site_lists_the_roadmap_first_and_this_test_sees_every_pattern():
     # the order this test holds, and a tree as large as the site's
-    assert is_roadmap(careerpath.urls.urlpatterns[0])
-    assert not any(is_roadmap(entry) for entry in careerpath.urls.urlpatterns[1:])
+    firsts = careerpath.urls.urlpatterns[:2]
+    assert str(firsts[0].pattern) == "bench/baseline/" and is_roadmap(firsts[1])
+    assert not any(is_roadmap(entry) for entry in careerpath.urls.urlpatterns[2:])
     assert answer(get_resolver(), "/dashboard/") == answer(ROADMAP_FIRST, "/dashboard/")
     assert len(EXPRESSIONS) > 100
     assert any(e.startswith("paths/") for e in EXPRESSIONS)
