@@ -215,7 +215,11 @@ class CsrfCookieRenewalMiddleware:
             and request.COOKIES.get(settings.CSRF_COOKIE_NAME) == secret
         ):
             meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
-            patch_vary_headers(response, ("Cookie",))
+            # What Django adds with the cookie (patch_vary_headers, cut short when no Vary yet).
+            if "Vary" in response.headers:
+                patch_vary_headers(response, ("Cookie",))
+            else:
+                response.headers["Vary"] = "Cookie"
             return response
         if len(_csrf_cookie_sent_at) >= CSRF_COOKIES_KEPT:
             _csrf_cookie_sent_at.clear()

@@ -108,6 +108,16 @@ def test_a_cookie_carried_unchanged_is_sent_again_once_an_hour_not_on_every_page
 
 
 @override_settings(ROOT_URLCONF=URLS)
+def test_a_page_that_varies_on_its_own_keeps_djangos_vary():
+    twins = Twins()
+    twins.get("/varying/")
+    ours, djangos = twins.get("/varying/")
+    assert csrf_cookie(ours) is None and csrf_cookie(djangos) is not None
+    assert ours["Vary"] == djangos["Vary"] == "HX-Request, Cookie, Accept-Language"
+    assert other_headers(ours) == other_headers(djangos)
+
+
+@override_settings(ROOT_URLCONF=URLS)
 def test_a_clock_set_back_sends_the_cookie_again():
     twins = Twins()
     with time_machine.travel("2026-03-10 12:00:00Z", tick=False) as clock:
