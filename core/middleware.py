@@ -31,36 +31,57 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+# Settings the middleware below reads on every request, read when it is made and again whenever
+# a setting changes (override_settings sends setting_changed): each read of django.conf.settings
+# is two Python calls (LazyObject.__getattribute__), and a request made some seven.
+_ROOT_URLCONF: str = ""
+_LANGUAGE_COOKIE_NAME: str = ""
+_CSRF_USE_SESSIONS: bool = False
+_CSRF_COOKIE_NAME: str = ""
+
 # (language cookie, Accept-Language) -> the language Django's get_language_from_request finds for
-# them, in this process. Bounded: both come from the request, so anyone can send new ones.
+# them, and what translation.get_language() answers once it is active (request.LANGUAGE_CODE),
+# in this process. Bounded: both come from the request, so anyone can send new ones.
 LANGUAGES_KEPT = 1_000
-_language_asked_for: dict[tuple[str | None, str], str] = {}
+_language_asked_for: dict[tuple[str | None, str], tuple[str, str]] = {}
 
 
-def _forget_languages(**kwargs) -> None:
-    # The answer follows LANGUAGES, LANGUAGE_CODE, the cookie's name and the catalogs found.
+def _read_settings() -> None:
+    global _ROOT_URLCONF, _LANGUAGE_COOKIE_NAME, _CSRF_USE_SESSIONS, _CSRF_COOKIE_NAME
+    _ROOT_URLCONF = settings.ROOT_URLCONF
+    _LANGUAGE_COOKIE_NAME = settings.LANGUAGE_COOKIE_NAME
+    _CSRF_USE_SESSIONS = settings.CSRF_USE_SESSIONS
+    _CSRF_COOKIE_NAME = settings.CSRF_COOKIE_NAME
+
+
+def _settings_changed(**kwargs) -> None:
+    _read_settings()
+    # The languages follow LANGUAGES, LANGUAGE_CODE, the cookie's name and the catalogs found.
     _language_asked_for.clear()
 
 
-setting_changed.connect(_forget_languages)
+setting_changed.connect(_settings_changed)
 
 
-def language_asked_for(request: HttpRequest) -> str:
-    """translation.get_language_from_request(request) for an address that names no language:
-    what the language cookie and Accept-Language ask for, worked out once per process for each
-    pair (a cookie's lookup, a LookupError raised and caught, then the header's languages one
-    by one, on every request otherwise)."""
+def language_asked_for(request: HttpRequest) -> tuple[str, str]:
+    """translation.get_language_from_request(request) for an address that names no language,
+    and the code translation.get_language() gives once that language is active: what the
+    language cookie and Accept-Language ask for, worked out once per process for each pair (a
+    cookie's lookup, a LookupError raised and caught, then the header's languages one by one,
+    and a lookup of the active language in its asgiref Local, on every request otherwise)."""
     key = (
-        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        request.COOKIES.get(_LANGUAGE_COOKIE_NAME),
         request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
-    language = _language_asked_for.get(key)
-    if language is None:
+    found = _language_asked_for.get(key)
+    if found is None:
         language = translation.get_language_from_request(request)
+        with translation.override(language):
+            found = (language, translation.get_language())
         if len(_language_asked_for) >= LANGUAGES_KEPT:
             _language_asked_for.clear()
-        _language_asked_for[key] = language
-    return language
+        _language_asked_for[key] = found
+    return found
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
@@ -70,16 +91,20 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     for (`language_asked_for`), and the response gets Django's Vary and Content-Language; with
     them, Django's own code runs. tests/core/test_locale_middleware.py compares the two."""
 
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        super().__init__(get_response)
+        _read_settings()
+
     def process_request(self, request: HttpRequest) -> None:
-        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        urlconf = getattr(request, "urlconf", _ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_request(request)
-        translation.activate(language_asked_for(request))
-        request.LANGUAGE_CODE = translation.get_language()
+        language, request.LANGUAGE_CODE = language_asked_for(request)
+        translation.activate(language)
         return None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        urlconf = getattr(request, "urlconf", _ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_response(request, response)
         patch_vary_headers(response, ("Accept-Language",))
@@ -200,11 +225,12 @@ class CsrfCookieRenewalMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
+        _read_settings()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         meta = request.META
-        if not meta.get("CSRF_COOKIE_NEEDS_UPDATE") or settings.CSRF_USE_SESSIONS:
+        if not meta.get("CSRF_COOKIE_NEEDS_UPDATE") or _CSRF_USE_SESSIONS:
             return response
         secret = meta.get("CSRF_COOKIE")
         now = time.time()
@@ -212,7 +238,7 @@ class CsrfCookieRenewalMiddleware:
         if (
             sent_at is not None
             and 0 <= now - sent_at < CSRF_COOKIE_RESENT_AFTER
-            and request.COOKIES.get(settings.CSRF_COOKIE_NAME) == secret
+            and request.COOKIES.get(_CSRF_COOKIE_NAME) == secret
         ):
             meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
             # What Django adds with the cookie (patch_vary_headers, cut short when no Vary yet).
