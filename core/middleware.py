@@ -1,8 +1,9 @@
 """Project-wide middleware: the Content-Security-Policy header, the request's language and the
-learner's timezone; and the CSRF token's masking, which every page with a form pays for
-(`mask_csrf_secret`)."""
+learner's timezone; and what every page with a form pays for the CSRF token: its masking
+(`mask_csrf_secret`) and its cookie's renewal (`CsrfCookieRenewalMiddleware`)."""
 
 import os
+import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -30,36 +31,57 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+# Settings the middleware below reads on every request, read when it is made and again whenever
+# a setting changes (override_settings sends setting_changed): each read of django.conf.settings
+# is two Python calls (LazyObject.__getattribute__), and a request made some seven.
+_ROOT_URLCONF: str = ""
+_LANGUAGE_COOKIE_NAME: str = ""
+_CSRF_USE_SESSIONS: bool = False
+_CSRF_COOKIE_NAME: str = ""
+
 # (language cookie, Accept-Language) -> the language Django's get_language_from_request finds for
-# them, in this process. Bounded: both come from the request, so anyone can send new ones.
+# them, and what translation.get_language() answers once it is active (request.LANGUAGE_CODE),
+# in this process. Bounded: both come from the request, so anyone can send new ones.
 LANGUAGES_KEPT = 1_000
-_language_asked_for: dict[tuple[str | None, str], str] = {}
+_language_asked_for: dict[tuple[str | None, str], tuple[str, str]] = {}
 
 
-def _forget_languages(**kwargs) -> None:
-    # The answer follows LANGUAGES, LANGUAGE_CODE, the cookie's name and the catalogs found.
+def _read_settings() -> None:
+    global _ROOT_URLCONF, _LANGUAGE_COOKIE_NAME, _CSRF_USE_SESSIONS, _CSRF_COOKIE_NAME
+    _ROOT_URLCONF = settings.ROOT_URLCONF
+    _LANGUAGE_COOKIE_NAME = settings.LANGUAGE_COOKIE_NAME
+    _CSRF_USE_SESSIONS = settings.CSRF_USE_SESSIONS
+    _CSRF_COOKIE_NAME = settings.CSRF_COOKIE_NAME
+
+
+def _settings_changed(**kwargs) -> None:
+    _read_settings()
+    # The languages follow LANGUAGES, LANGUAGE_CODE, the cookie's name and the catalogs found.
     _language_asked_for.clear()
 
 
-setting_changed.connect(_forget_languages)
+setting_changed.connect(_settings_changed)
 
 
-def language_asked_for(request: HttpRequest) -> str:
-    """translation.get_language_from_request(request) for an address that names no language:
-    what the language cookie and Accept-Language ask for, worked out once per process for each
-    pair (a cookie's lookup, a LookupError raised and caught, then the header's languages one
-    by one, on every request otherwise)."""
+def language_asked_for(request: HttpRequest) -> tuple[str, str]:
+    """translation.get_language_from_request(request) for an address that names no language,
+    and the code translation.get_language() gives once that language is active: what the
+    language cookie and Accept-Language ask for, worked out once per process for each pair (a
+    cookie's lookup, a LookupError raised and caught, then the header's languages one by one,
+    and a lookup of the active language in its asgiref Local, on every request otherwise)."""
     key = (
-        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        request.COOKIES.get(_LANGUAGE_COOKIE_NAME),
         request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
-    language = _language_asked_for.get(key)
-    if language is None:
+    found = _language_asked_for.get(key)
+    if found is None:
         language = translation.get_language_from_request(request)
+        with translation.override(language):
+            found = (language, translation.get_language())
         if len(_language_asked_for) >= LANGUAGES_KEPT:
             _language_asked_for.clear()
-        _language_asked_for[key] = language
-    return language
+        _language_asked_for[key] = found
+    return found
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
@@ -69,16 +91,20 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     for (`language_asked_for`), and the response gets Django's Vary and Content-Language; with
     them, Django's own code runs. tests/core/test_locale_middleware.py compares the two."""
 
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        super().__init__(get_response)
+        _read_settings()
+
     def process_request(self, request: HttpRequest) -> None:
-        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        urlconf = getattr(request, "urlconf", _ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_request(request)
-        translation.activate(language_asked_for(request))
-        request.LANGUAGE_CODE = translation.get_language()
+        language, request.LANGUAGE_CODE = language_asked_for(request)
+        translation.activate(language)
         return None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        urlconf = getattr(request, "urlconf", _ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_response(request, response)
         patch_vary_headers(response, ("Accept-Language",))
@@ -114,12 +140,22 @@ class LearnerTimezoneMiddleware:
         return self.get_response(request)
 
 
-# The CSRF token's alphabet (Django's: 62 letters and digits) and each character's place in it.
+# The CSRF token's alphabet (Django's: 62 letters and digits).
 _CSRF_CHARS = csrf.CSRF_ALLOWED_CHARS
-_CSRF_PLACES = {char: place for place, char in enumerate(_CSRF_CHARS)}
+_COUNT = len(_CSRF_CHARS)
 # A random byte below this (4 x 62 = 248) stands for one of the 62 characters with the same
 # chance each (its remainder by 62); a byte from 248 up is dropped, so no character is favoured.
-_UNBIASED_BYTES = len(_CSRF_CHARS) * (256 // len(_CSRF_CHARS))
+_UNBIASED_BYTES = _COUNT * (256 // _COUNT)
+# bytes.translate tables, so a mask is drawn and spelled in C: a random byte to its mask place
+# (its remainder by 62; the bytes from 248 up are deleted), and a place to its character.
+_BYTE_TO_PLACE = bytes(byte % _COUNT for byte in range(_UNBIASED_BYTES)).ljust(256, b"\0")
+_BIASED_BYTES = bytes(range(_UNBIASED_BYTES, 256))
+_PLACE_TO_CHAR = _CSRF_CHARS.encode("ascii").ljust(256, b"\0")
+# A secret's character -> the 62 characters it ciphers to, by the mask's place (Django's cipher:
+# the character at (secret's place + mask's place) modulo 62).
+_CIPHERED = {
+    char: _CSRF_CHARS[place:] + _CSRF_CHARS[:place] for place, char in enumerate(_CSRF_CHARS)
+}
 
 
 def mask_csrf_secret(secret: str) -> str:
@@ -130,22 +166,24 @@ def mask_csrf_secret(secret: str) -> str:
     dashboard). Here the mask comes from one os.urandom read, each byte taken only below 248 and
     then by its remainder by 62, so each mask character is uniform over the same 62 characters
     from the same source; the cipher is Django's (secret plus mask, place by place, modulo 62),
-    so Django's `_unmask_cipher_token` and its token check read the token unchanged.
+    so Django's `_unmask_cipher_token` and its token check read the token unchanged. The bytes
+    are turned into places and characters by `bytes.translate` and the cipher read from a table
+    (no Python call per character: about 4 µs a token, where a loop over them took 7).
     tests/core/test_csrf_masking.py holds it."""
-    places = _CSRF_PLACES
+    length = csrf.CSRF_SECRET_LENGTH
     try:
-        secret_places = [places[char] for char in secret]
+        rows = list(map(_CIPHERED.__getitem__, secret))
     except KeyError:
         raise ValueError("a CSRF secret holds only letters and digits") from None
-    length, count = csrf.CSRF_SECRET_LENGTH, len(_CSRF_CHARS)
-    mask: list[int] = []
+    if len(rows) != length:
+        raise ValueError(f"a CSRF secret is {length} characters long")
+    # 40 bytes give the 32 wanted but about once in a million draws.
+    mask = os.urandom(40).translate(_BYTE_TO_PLACE, _BIASED_BYTES)
     while len(mask) < length:
-        # 40 bytes give the 32 wanted but about once in a million draws.
-        mask += [byte % count for byte in os.urandom(40) if byte < _UNBIASED_BYTES]
-    del mask[length:]
-    chars = _CSRF_CHARS
-    return "".join([chars[m] for m in mask]) + "".join(
-        [chars[(s + m) % count] for s, m in zip(secret_places, mask, strict=True)]
+        mask += os.urandom(40).translate(_BYTE_TO_PLACE, _BIASED_BYTES)
+    mask = mask[:length]
+    return mask.translate(_PLACE_TO_CHAR).decode("ascii") + "".join(
+        map(str.__getitem__, rows, mask)
     )
 
 
@@ -154,3 +192,62 @@ def mask_csrf_secret(secret: str) -> str:
 # Django's name (check --deploy looks for it), so the masking is put in its place here, when
 # MIDDLEWARE is loaded, before any request.
 csrf._mask_cipher_secret = mask_csrf_secret
+
+
+# A CSRF cookie this process sent is not sent again for this long (its expiry, CSRF_COOKIE_AGE,
+# is a year): see CsrfCookieRenewalMiddleware.
+CSRF_COOKIE_RESENT_AFTER = 3600
+# Bounded: the cookies come from requests. A cookie forgotten is only sent once more.
+CSRF_COOKIES_KEPT = 20_000
+# The CSRF secret (the cookie's value) -> when this process last let Django send it, time.time().
+_csrf_cookie_sent_at: dict[str, float] = {}
+
+
+class CsrfCookieRenewalMiddleware:
+    """Django sends the CSRF cookie again on every response whose page asked for a token (every
+    page with a form), only to renew its year-long expiry: a Set-Cookie line made and formatted
+    (an expiry date, eight settings read, Vary patched), about 16 µs a response and some 60
+    Python calls. Here a process lets Django send a cookie the request carried unchanged at
+    most once an hour: the browser's copy then expires no sooner than a year less an hour after
+    the learner's last page, where Django's expires a year after it.
+
+    What it knows is what this process sent and when (`_csrf_cookie_sent_at`): a cookie's age in
+    the browser cannot be known from the request, but the expiry a process gave it is at least
+    the one it last sent. Every other case is Django's: a new cookie, one Django changes (a
+    rotation at log-in, an old masked value stored again as its secret, a malformed one
+    replaced), one this process has not sent within the hour, CSRF_USE_SESSIONS. When it holds
+    the cookie back it adds Vary: Cookie, as Django does with the cookie.
+
+    It sits right after CsrfViewMiddleware in MIDDLEWARE, so its answer runs just before
+    Django's, which sends the cookie when CSRF_COOKIE_NEEDS_UPDATE is set; Django's middleware
+    stays in MIDDLEWARE under its own name (check --deploy looks for it).
+    tests/core/test_csrf_cookie_renewal.py holds it against Django's own responses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        _read_settings()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        meta = request.META
+        if not meta.get("CSRF_COOKIE_NEEDS_UPDATE") or _CSRF_USE_SESSIONS:
+            return response
+        secret = meta.get("CSRF_COOKIE")
+        now = time.time()
+        sent_at = _csrf_cookie_sent_at.get(secret)
+        if (
+            sent_at is not None
+            and 0 <= now - sent_at < CSRF_COOKIE_RESENT_AFTER
+            and request.COOKIES.get(_CSRF_COOKIE_NAME) == secret
+        ):
+            meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
+            # What Django adds with the cookie (patch_vary_headers, cut short when no Vary yet).
+            if "Vary" in response.headers:
+                patch_vary_headers(response, ("Cookie",))
+            else:
+                response.headers["Vary"] = "Cookie"
+            return response
+        if len(_csrf_cookie_sent_at) >= CSRF_COOKIES_KEPT:
+            _csrf_cookie_sent_at.clear()
+        _csrf_cookie_sent_at[secret] = now  # sent now by CsrfViewMiddleware
+        return response

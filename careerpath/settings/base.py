@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Right after it: the CSRF cookie sent again at most once an hour, not on every page.
+    "core.middleware.CsrfCookieRenewalMiddleware",
     # Django's, taking the user's cached copy read with the session when there is one.
     "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

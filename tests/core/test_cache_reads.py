@@ -1,15 +1,18 @@
 """core.cache's reads on a connection of each process's and thread's own (GET and MGET without
 redis-py's client path): the same answers as the client's, never another command's answer, a
 connection the server dropped replaced without the cache degrading, and a forked process that
-never reads on its parent's socket. On a redis-server of the test's own."""
+never reads on its parent's socket; every command sent there (SET's too, see
+test_cache_writes.py) packed as redis-py packs it. On a redis-server of the test's own."""
 
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 import time
 
 import pytest
+from redis.exceptions import DataError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.cache import DegradingRedisCache, packed_command
@@ -33,7 +36,7 @@ def cache_on(server: RedisServer, **options) -> DegradingRedisCache:
 
 def reader_id(cache: DegradingRedisCache) -> int:
     """The server's id for this thread's read connection."""
-    return cache._cache._read("CLIENT", "ID")
+    return cache._cache._command("CLIENT", "ID")
 
 
 def test_reads_answer_what_the_client_stored(redis):
@@ -52,10 +55,10 @@ def test_reads_answer_what_the_client_stored(redis):
     assert cache.get_many([]) == {}
 
 
-def test_a_reads_command_is_packed_as_redis_py_packs_it(redis):
-    # given: this thread's read connection (its encoder: utf-8, strict)
+def test_a_command_is_packed_as_redis_py_packs_it(redis):
+    # given: this thread's held connection (its encoder: utf-8, strict)
     cache = cache_on(redis)
-    connection = cache._cache._reader()
+    connection = cache._cache._held_connection()
     commands = [
         ("GET", ":1:dashboard:42"),
         ("MGET", "django.contrib.sessions.cached_db" + "a" * 32, ":1:auth-user:7"),
@@ -64,9 +67,20 @@ def test_a_reads_command_is_packed_as_redis_py_packs_it(redis):
         ("MGET", *[f"key-{n}" for n in range(50)]),
         ("GET", "k" * 20_000),  # past redis-py's buffer cut-off, where it sends pieces
         ("CLIENT", "ID"),
+        # a write's: a pickled value (bytes, CR LF inside), a raw int, a timeout
+        ("SET", ":1:page:ab", pickle.dumps((b"<html>\r\n", b"</html>")), "EX", 300),
+        ("SET", ":1:page:big", b"\x00\xff\r\n" * 20_000, "EX", 1),  # sent in pieces by theirs
+        ("SET", ":1:count", 7), ("SET", ":1:negative", -12, "EX", 0), ("SET", ":1:zero", 0),
+        ("SET", ":1:huge-int", 2**70), ("SET", ":1:empty", b""), ("DEL", ":1:page:ab"),
+    ]  # fmt: skip
+    # and: what redis-py packs itself (a name with spaces is split; floats, views kept)
+    theirs_only = [
+        ("CLIENT ID",),
+        ("BLPOP", "list", 0.3),
+        ("SET", "k", memoryview(b"view")),
+        ("SET", "k", bytearray(b"array")),
+        ("SET", "k", b"v", "EX", 1.5),
     ]
-    # and: what redis-py packs itself (a name with spaces is split, bytes and numbers kept)
-    theirs_only = [("CLIENT ID",), ("GET", b"raw-bytes"), ("BLPOP", "list", 0.3)]
 
     # then: the same bytes on the wire
     for command in commands + theirs_only:
@@ -76,6 +90,9 @@ def test_a_reads_command_is_packed_as_redis_py_packs_it(redis):
     for command in commands:
         assert len(packed_command(connection, command)) == 1, command
     assert cache.get_many(["a", "b"]) == {}  # and Redis reads them
+    # and: what redis-py refuses (a bool) is refused as it refuses it
+    with pytest.raises(DataError):
+        packed_command(connection, ("SET", "k", True))
 
 
 def test_reads_keep_one_connection_per_thread(redis):
@@ -100,7 +117,7 @@ def test_an_answer_still_under_way_is_never_taken_for_the_next_reads(redis):
     cache = cache_on(redis, socket_timeout=0.1)
     cache.set("kept", "value", 30)
     with pytest.raises(RedisTimeoutError):
-        cache._cache._read("BLPOP", "empty-list", "0.3")
+        cache._cache._command("BLPOP", "empty-list", "0.3")
 
     # when: the next reads come after that late answer has arrived
     time.sleep(0.4)

@@ -67,6 +67,23 @@ def test_a_settings_change_is_followed():
     assert answer(LocaleMiddleware, **case)[0] == "en-gb"
 
 
+def test_the_settings_it_keeps_follow_a_change():
+    # the language cookie's name and the root URLconf are read when the middleware is made and
+    # again on any change of settings: a middleware made before the change follows it
+    with override_settings(LANGUAGES=TWO_LANGUAGES):
+        made_before = LocaleMiddleware(lambda request: HttpResponseNotFound("no"))
+        request = RequestFactory().get("/page/")
+        request.COOKIES["site_language"] = "fr"
+        with override_settings(LANGUAGE_COOKIE_NAME="site_language"):
+            assert made_before(request)["Content-Language"] == "fr"
+            assert request.LANGUAGE_CODE == "fr"
+        with override_settings(ROOT_URLCONF="tests.core.urls_i18n"):
+            # under i18n_patterns: Django's redirect to the address with the language
+            redirected = made_before(RequestFactory().get("/page/", HTTP_ACCEPT_LANGUAGE="de"))
+            assert redirected.status_code == 302 and redirected["Location"] == "/de/page/"
+    translation.deactivate()
+
+
 def test_under_i18n_patterns_it_is_djangos_own_code():
     # given: a URLconf with its pages under i18n_patterns
     urlconf = "tests.core.urls_i18n"
