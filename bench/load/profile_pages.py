@@ -73,6 +73,7 @@ AREAS = [
 
 
 LOOP = "(the working loop)"
+LANDING = "/ (a visitor)"
 
 
 def area(filename: str) -> str:
@@ -147,6 +148,8 @@ def inner(
         # What every page pays before and after its view: the middleware, the session, the
         # user, the CSRF token; one query and a small template.
         "baseline page, signed in": "/bench/baseline/",
+        # The home page as a visitor sees it: no cookie, so a new CSRF cookie on each view.
+        "landing page, visitor": LANDING,
         # One turn of the benchmark's working loop (5 requests) for each of 32 learners in turn:
         # dashboard, step page, status change, dashboard afresh, milestone page. Unlike the pages
         # above, each turn meets another learner's state, as the per-process caches do under load.
@@ -158,6 +161,8 @@ def inner(
     moves = itertools.cycle(["in_progress", "done", "skipped", "not_started"])
 
     def request_for(path: str) -> dict:
+        if path is LANDING:
+            return environ_for("/", "")
         if path != status_change:
             return environ_for(path, cookies)
         body = urlencode({"status": next(moves), "fragment": "row", "next": step}).encode()
@@ -219,6 +224,8 @@ def inner(
         body = b"".join(handler(request_for(path), lambda s, h: status.append((s, h))))
         if not status[0][0].startswith("200"):
             raise SystemExit(f"{path} answered {status[0]}")
+        if path is LANDING:
+            return
         if any(k == "Set-Cookie" and v.startswith(" sessionid=") for k, v in status[0][1]):
             raise SystemExit(f"{path}: the learner was logged out")
         if len(body) < 100:
