@@ -499,17 +499,25 @@ def former_build_heatmap(
     )
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_the_heatmap_is_what_the_former_build_gave(seed):
-    # given: activity before, inside and after the chart (days without changes among them),
-    # any weekday and month for today, charts of whole weeks and not, two languages
-    rng = random.Random(seed)
+def random_activity(rng: random.Random) -> tuple[dt.date, int, dict[dt.date, int]]:
+    """A day for today, a chart's length and changes a day: before, inside and after the chart
+    (days without changes among them), any weekday and month for today, charts of whole weeks
+    and not."""
     today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
     days = rng.choice([activity_pages.HEATMAP_DAYS, 84, 90, 31, 10, 6, 1])
     counts = {
         today + dt.timedelta(days=rng.randint(-days - 5, 3)): rng.choice([0, 1, 1, 2, 5, 9, 14])
         for _ in range(rng.randint(0, 50))
     }
+    return today, days, counts
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_heatmap_is_what_the_former_build_gave(seed):
+    # given: activity before, inside and after the chart (days without changes among them),
+    # any weekday and month for today, charts of whole weeks and not, two languages
+    rng = random.Random(seed)
+    today, days, counts = random_activity(rng)
     with translation.override(rng.choice(["en", "de"])):
         # when
         heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
@@ -528,12 +536,7 @@ def test_the_random_heatmaps_meet_every_case():
     seen = set()
     for seed in range(40):
         rng = random.Random(seed)
-        today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
-        days = rng.choice([activity_pages.HEATMAP_DAYS, 84, 90, 31, 10, 6, 1])
-        counts = {
-            today + dt.timedelta(days=rng.randint(-days - 5, 3)): rng.choice([0, 1, 1, 2, 5, 9, 14])
-            for _ in range(rng.randint(0, 50))
-        }
+        today, days, counts = random_activity(rng)
         heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
         seen.add(("streak", heatmap.streak > 1))
         seen.add(("active week", any(w.count for w in heatmap.weeks)))
@@ -552,12 +555,7 @@ def test_the_random_heatmaps_meet_every_case():
 def test_the_heatmaps_active_cells_are_every_cell_with_a_change(seed):
     # given: the random activity above
     rng = random.Random(seed)
-    today = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
-    days = rng.choice([activity_pages.HEATMAP_DAYS, 84, 90, 31, 10, 6, 1])
-    counts = {
-        today + dt.timedelta(days=rng.randint(-days - 5, 3)): rng.choice([0, 1, 1, 2, 5, 9, 14])
-        for _ in range(rng.randint(0, 50))
-    }
+    today, days, counts = random_activity(rng)
     # when
     heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
     # then: the summary's figures are read off exactly the squares with a change, in any order

@@ -204,26 +204,17 @@ def test_the_milestone_pages_read_for_others(roadmaps, token_row, prepared):
 
 
 def test_the_pages_reads_make_their_objects_without_model_init(
-    roadmaps, token_row, prepared, monkeypatch
+    roadmaps, token_row, prepared, count_model_inits
 ):
     """step_page_rows and milestone_page_rows make the rows, links and events by
     plain_model_objects, not through Model.__init__ (its per-field descriptors and signals);
     the objects are still the ORM's, state included: they save and know their database."""
-    from django.db.models import Model
-
     path, _other = roadmaps
     learner = enrolled_learner(path)
     _rows_everywhere(learner, path)
     milestone = path_milestones(path)[1]
     ProgressEventFactory(learner=learner, milestone=milestone)
-    made = []
-    real = Model.__init__
-
-    def counting(self, *args, **kwargs):
-        made.append(type(self))
-        real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Model, "__init__", counting)
+    made = count_model_inits()
 
     _token, _enrolled, rows = step_page_rows(
         learner=learner, path_slug=path.slug, step_slug=milestone.step.slug

@@ -286,12 +286,10 @@ def test_the_locked_read_answers_the_plan_and_the_rows_as_the_orm_reads_them(pre
         assert {r.learner_id for r in rows.values()} == {unplanned.pk}
 
 
-def test_a_status_change_makes_the_objects_it_read_without_model_init(monkeypatch):
+def test_a_status_change_makes_the_objects_it_read_without_model_init(count_model_inits):
     """The locked read's plan and rows are made by plain_model_objects, not through
     Model.__init__ (its per-field descriptors were a quarter of the read's Python); only a row
     that does not exist yet is made by the ORM."""
-    from django.db.models import Model
-
     from roadmap.models import LearnerPlan
     from roadmap.services.plan import plan_settings_set
 
@@ -300,14 +298,7 @@ def test_a_status_change_makes_the_objects_it_read_without_model_init(monkeypatc
     plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
     milestones = path_milestones(path)
     services.milestone_status_set(learner=learner, milestone=milestones[0], status="done")
-    made = []
-    real = Model.__init__
-
-    def counting(self, *args, **kwargs):
-        made.append(type(self))
-        real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Model, "__init__", counting)
+    made = count_model_inits()
 
     # when: a change on a row the plan made, unchanged and then changed
     services.milestone_status_set(learner=learner, milestone=milestones[1], status="not_started")
