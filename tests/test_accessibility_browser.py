@@ -28,7 +28,7 @@ def main_pages() -> dict[str, list[str]]:
     """The addresses a visitor and the demo learner use, read from the demo data."""
     from certifications.models import LearnerCertification
     from portfolio.models import InterviewQuestion, JobApplication, Project
-    from roadmap.models import CareerPath
+    from roadmap.models import CareerPath, MilestoneProgress
 
     path = CareerPath.objects.get(slug="ai-project-manager")
     step = path.steps.order_by("position").first()
@@ -52,6 +52,15 @@ def main_pages() -> dict[str, list[str]]:
     learner = [
         "/dashboard/",
         *roadmap,
+        # a milestone the plan spreads over several weeks: its page names the first and the last
+        *[
+            p.milestone.get_absolute_url()
+            for p in MilestoneProgress.objects.filter(plan_week__isnull=False)
+            .exclude(status__in=["done", "skipped"])
+            .select_related("milestone__step__path")
+            .order_by("plan_week")
+            if len(p.plan_hours) > 1
+        ][:1],
         "/certifications/",
         "/certifications/mine/",
         *[f"/certifications/mine/{c.pk}/" for c in LearnerCertification.objects.all()[:1]],
