@@ -14,7 +14,8 @@ one query), and one turn of the benchmark's working loop (those five requests) f
 learners in turn, so each request meets another learner's state. --planned gives every learner
 a plan, so the status change re-plans; --pages picks some of the pages by the start of their
 names ("working" for the loop). For each it prints the median wall and CPU time per view and
-the SQL query count, then profiles --runs views with cProfile and prints the time by area
+the SQL query count, what the view cost the servers (the mean CPU of this connection's
+PostgreSQL backend and of the Redis server, read from /proc: run it on a quiet machine), then profiles --runs views with cProfile and prints the time by area
 (templates, widgets and forms, translation, the database, middleware, our code) and the
 functions that take most of it. The learner has about 15 milestones done.
 """
@@ -111,6 +112,31 @@ def environ_for(path: str, cookies: str, method: str = "GET", body: bytes = b"")
     return environ
 
 
+def process_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process on this machine (0 when it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_server_pid() -> int | None:
+    from django.conf import settings
+
+    url = getattr(settings, "REDIS_URL", "") or os.environ.get("REDIS_URL", "")
+    if not url:
+        return None
+    import redis
+
+    return int(redis.Redis.from_url(url).info("server")["process_id"])
+
+
+def servers_line(servers: dict[str, float]) -> str:
+    parts = ", ".join(f"{name} {ms:.3f} ms" for name, ms in servers.items())
+    return f"servers' CPU per view (mean): {parts}"
+
+
 def inner(
     prepared: dict,
     runs: int,
@@ -159,6 +185,16 @@ def inner(
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
     overrides = {"uncached dashboard": {"DASHBOARD_CACHE_SECONDS": 0}}
     moves = itertools.cycle(["in_progress", "done", "skipped", "not_started"])
+
+    # The servers' share: this connection's PostgreSQL backend and the Redis server, read from
+    # /proc (clock ticks, so a mean over many views); the machine must be otherwise quiet.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pg_pid = cursor.fetchone()[0]
+    redis_pid = redis_server_pid()
+
+    def server_cpu_seconds() -> dict[str, float]:
+        return {"PostgreSQL": process_cpu_seconds(pg_pid), "Redis": process_cpu_seconds(redis_pid)}
 
     def request_for(path: str) -> dict:
         if path is LANDING:
@@ -235,11 +271,16 @@ def inner(
         for _ in range(20):
             view(path)  # warm: templates compiled, per-process caches filled
         walls, cpus = [], []
+        servers_before = server_cpu_seconds()
         for _ in range(runs):
             w0, c0 = time.perf_counter(), time.process_time()
             view(path)
             walls.append((time.perf_counter() - w0) * 1000)
             cpus.append((time.process_time() - c0) * 1000)
+        servers = {
+            name_: (seconds - servers_before[name_]) / runs * 1000
+            for name_, seconds in server_cpu_seconds().items()
+        }
         queries = []  # Django empties connection.queries at each request: count them as they run
 
         def count(run, sql, *rest, queries=queries):
@@ -254,6 +295,7 @@ def inner(
                 f"median {statistics.median(walls):.2f} ms wall, "
                 f"{statistics.median(cpus):.2f} ms CPU per view; {len(queries)} queries"
             )
+            print(servers_line(servers))
             return
         profile = cProfile.Profile()
         profile.enable()
@@ -274,6 +316,7 @@ def inner(
             f"{statistics.median(cpus):.2f} ms CPU per view; {len(queries)} queries; "
             f"profiled {runs} views, {total / runs * 1000:.2f} ms each under cProfile"
         )
+        print(servers_line(servers))
         for sql in queries:
             print(f"  query: {sql[:150]}")
         print("time by area (own time of the functions in it), ms per view under cProfile:")
