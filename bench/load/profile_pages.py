@@ -15,9 +15,10 @@ learners in turn, so each request meets another learner's state. --planned gives
 a plan, so the status change re-plans; --pages picks some of the pages by the start of their
 names ("working" for the loop). For each it prints the median wall and CPU time per view and
 the SQL query count, what the view cost the servers (the mean CPU of this connection's
-PostgreSQL backend and of the Redis server, read from /proc: run it on a quiet machine), then profiles --runs views with cProfile and prints the time by area
-(templates, widgets and forms, translation, the database, middleware, our code) and the
-functions that take most of it. The learner has about 15 milestones done.
+PostgreSQL backend and of the Redis server, read from /proc: run it on a quiet machine), then
+profiles --runs views with cProfile and prints the time by area (templates, widgets and forms,
+translation, the database, middleware, our code) and the functions that take most of it. The
+learner has about 15 milestones done.
 """
 
 from __future__ import annotations
