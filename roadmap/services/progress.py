@@ -176,8 +176,9 @@ _NEW_ROW = PreparedQuery(
 # the row of a first change (ON CONFLICT DO NOTHING: a row another transaction made first is
 # left to the locked path); `event` records either. The answer: the changed or made row
 # (flagged), then the learner's rows on the step as the statement found them, unlocked, for the
-# step's progress bar. When it wrote nothing where a change was due (a plan, a row made or
-# changed by another transaction meanwhile) the change runs in a transaction as before.
+# step's progress bar; nothing for a learner with a plan. When it wrote nothing where a change
+# was due (a plan, a row made or changed by another transaction meanwhile) the change runs in a
+# transaction as before.
 # A first change's row: whose it is, its status, times and updated_at are the change's own
 # parameters; every other column is its field's default (_fresh_row_defaults).
 _MADE_ROW_VALUES = {
@@ -219,7 +220,8 @@ _STATUS_CHANGE_ALONE = PreparedQuery(
         " %(occurred_at)s FROM touched)"
         " SELECT TRUE, changed.* FROM changed UNION ALL SELECT TRUE, made.*, NULL FROM made"
         f" UNION ALL SELECT FALSE, {model_columns(MilestoneProgress, 'p')}, NULL"
-        f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
+        f" FROM {MilestoneProgress._meta.db_table} p, gate WHERE gate.open"
+        " AND p.learner_id = %(learner)s"
         f" AND p.milestone_id IN (SELECT m.id FROM {Milestone._meta.db_table} m"
         " WHERE m.step_id = %(step)s)"
     ),
