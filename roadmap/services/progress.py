@@ -165,6 +165,18 @@ _NEW_ROW = PreparedQuery(
 )
 
 
+# A first change's row: whose it is, its status, times and updated_at are the change's own
+# parameters; every other column is its field's default (_fresh_row_defaults).
+_MADE_ROW_VALUES = {
+    **{f.attname: f"%(default_{f.attname})s" for f in _NEW_ROW_FIELDS},
+    "learner_id": "%(learner)s",
+    "milestone_id": "%(milestone)s",
+    "status": "%(status)s",
+    "started_at": "%(made_started_at)s",
+    "completed_at": "%(completed_at)s",
+    "prior_learning": "%(prior_learning)s",
+    "updated_at": "%(updated_at)s",
+}
 # A status change as one statement, in autocommit: no BEGIN, no COMMIT, no locked read before
 # the write (issue 17: 5 round trips a change, 1 now beside the page's first read, and none of
 # the transaction's Python). It writes only where nothing has to run after the write in the same
@@ -179,18 +191,6 @@ _NEW_ROW = PreparedQuery(
 # step's progress bar; nothing for a learner with a plan. When it wrote nothing where a change
 # was due (a plan, a row made or changed by another transaction meanwhile) the change runs in a
 # transaction as before.
-# A first change's row: whose it is, its status, times and updated_at are the change's own
-# parameters; every other column is its field's default (_fresh_row_defaults).
-_MADE_ROW_VALUES = {
-    **{f.attname: f"%(default_{f.attname})s" for f in _NEW_ROW_FIELDS},
-    "learner_id": "%(learner)s",
-    "milestone_id": "%(milestone)s",
-    "status": "%(status)s",
-    "started_at": "%(made_started_at)s",
-    "completed_at": "%(completed_at)s",
-    "prior_learning": "%(prior_learning)s",
-    "updated_at": "%(updated_at)s",
-}
 _STATUS_CHANGE_ALONE = PreparedQuery(
     name="roadmap_status_change_alone",
     sql=(

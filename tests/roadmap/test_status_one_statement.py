@@ -62,11 +62,14 @@ BEFORE = [None] + [
 ]
 
 
-def test_the_one_statement_changes_a_row_as_the_transaction_does_in_every_case():
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "plain"])
+def test_the_one_statement_changes_a_row_as_the_transaction_does_in_every_case(prepared, settings):
     """Every row before (none, each status with and without a start, a completion, prior
-    learning) × every status × prior learning asked or not: the one statement and the
-    transaction store the same row, answer it and the same step rows, and record the same
-    events (none when the status is the same); another learner's rows are never answered."""
+    learning) × every status × prior learning asked or not: the one statement (prepared, or
+    sent as it is behind a pooler) and the transaction store the same row, answer it and the
+    same step rows, and record the same events (none when the status is the same); another
+    learner's rows are never answered."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
     path = build_roadmap(steps=1, milestones_per_step=3)
     milestone, sibling, _third = path_milestones(path)
     stranger = enrolled_learner(path)
