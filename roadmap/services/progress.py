@@ -165,16 +165,98 @@ _NEW_ROW = PreparedQuery(
 )
 
 
-def _new_row_values(*, learner: User, milestone: Milestone) -> dict:
+# A first change's row: whose it is, its status, times and updated_at are the change's own
+# parameters; every other column is its field's default (_fresh_row_defaults).
+_MADE_ROW_VALUES = {
+    **{f.attname: f"%(default_{f.attname})s" for f in _NEW_ROW_FIELDS},
+    "learner_id": "%(learner)s",
+    "milestone_id": "%(milestone)s",
+    "status": "%(status)s",
+    "started_at": "%(made_started_at)s",
+    "completed_at": "%(completed_at)s",
+    "prior_learning": "%(prior_learning)s",
+    "updated_at": "%(updated_at)s",
+}
+# A status change as one statement, in autocommit: no BEGIN, no COMMIT, no locked read before
+# the write (issue 17: 5 round trips a change, 1 now beside the page's first read, and none of
+# the transaction's Python). It writes only where nothing has to run after the write in the same
+# transaction: for a learner without a plan (a plan is re-drawn after a change, and its lock
+# comes first: _locked_progress_and_step_rows). `old` locks the learner's row if its status is
+# another (under READ COMMITTED, the row's newest version: a change committed meanwhile is
+# seen) and keeps its status, the event's from_status; `changed` writes it, the times by the
+# rule of _status_times (COALESCE keeps a start; a NULL start when it is cleared); `made` makes
+# the row of a first change (ON CONFLICT DO NOTHING: a row another transaction made first is
+# left to the locked path); `event` records either. The answer: the changed or made row
+# (flagged), then the learner's rows on the step as the statement found them, unlocked, for the
+# step's progress bar; nothing for a learner with a plan. When it wrote nothing where a change
+# was due (a plan, a row made or changed by another transaction meanwhile) the change runs in a
+# transaction as before.
+_STATUS_CHANGE_ALONE = PreparedQuery(
+    name="roadmap_status_change_alone",
+    sql=(
+        "WITH gate AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1"
+        f" FROM {LearnerPlan._meta.db_table} l WHERE l.learner_id = %(learner)s) AS open),"
+        f" old AS MATERIALIZED (SELECT p.id, p.status FROM {MilestoneProgress._meta.db_table} p,"
+        " gate WHERE gate.open AND p.learner_id = %(learner)s"
+        " AND p.milestone_id = %(milestone)s AND p.status <> %(status)s FOR UPDATE OF p),"
+        f" changed AS (UPDATE {MilestoneProgress._meta.db_table} p SET status = %(status)s,"
+        " started_at = CASE WHEN %(clear_started)s THEN NULL"
+        " ELSE COALESCE(p.started_at, %(started_if_missing)s) END,"
+        " completed_at = %(completed_at)s, prior_learning = %(prior_learning)s,"
+        " updated_at = %(updated_at)s FROM old WHERE p.id = old.id"
+        f" RETURNING {model_columns(MilestoneProgress, 'p')}, old.status AS previous),"
+        f" made AS (INSERT INTO {MilestoneProgress._meta.db_table} ({', '.join(_NEW_ROW_COLUMNS)})"
+        f" SELECT {', '.join(_MADE_ROW_VALUES[f.attname] for f in _NEW_ROW_FIELDS)} FROM gate"
+        f" WHERE gate.open AND NOT EXISTS (SELECT 1 FROM {MilestoneProgress._meta.db_table} p"
+        " WHERE p.learner_id = %(learner)s AND p.milestone_id = %(milestone)s)"
+        f" ON CONFLICT ({', '.join(_UNIQUE_COLUMNS)}) DO NOTHING"
+        f" RETURNING {model_columns(MilestoneProgress, MilestoneProgress._meta.db_table)}),"
+        " touched AS (SELECT learner_id, milestone_id, previous FROM changed"
+        " UNION ALL SELECT learner_id, milestone_id, %(fresh_status)s FROM made"
+        " WHERE %(made_changed)s),"
+        f" event AS (INSERT INTO {ProgressEvent._meta.db_table}"
+        " (learner_id, milestone_id, kind, from_status, to_status, detail, occurred_at)"
+        " SELECT learner_id, milestone_id, %(kind)s, previous, %(status)s, %(detail)s,"
+        " %(occurred_at)s FROM touched)"
+        " SELECT TRUE, changed.* FROM changed UNION ALL SELECT TRUE, made.*, NULL FROM made"
+        f" UNION ALL SELECT FALSE, {model_columns(MilestoneProgress, 'p')}, NULL"
+        f" FROM {MilestoneProgress._meta.db_table} p, gate WHERE gate.open"
+        " AND p.learner_id = %(learner)s"
+        f" AND p.milestone_id IN (SELECT m.id FROM {Milestone._meta.db_table} m"
+        " WHERE m.step_id = %(step)s)"
+    ),
+)
+# The status a row is made with, the from_status of a first change's event.
+_FRESH_STATUS = MilestoneProgress._meta.get_field("status").get_default()
+# The default columns of a made row as parameters, as _new_row_values prepares them: worked out
+# once per process (a dozen fields prepared for the database were some 150 Python calls on every
+# change, for the rare first one). tests/roadmap/test_status_one_statement.py holds a row made so
+# to the one the transaction makes, column by column.
+_held_defaults: dict | None = None
+
+
+def _fresh_row_defaults() -> dict:
+    global _held_defaults
+    if _held_defaults is None:
+        made = _new_row_values(learner=None, milestone=None)
+        _held_defaults = {
+            f"default_{attname}": made[attname]
+            for attname, sql in _MADE_ROW_VALUES.items()
+            if sql == f"%(default_{attname})s"
+        }
+    return _held_defaults
+
+
+def _new_row_values(*, learner: User | None, milestone: Milestone | None) -> dict:
     """What the ORM's save() stores for MilestoneProgress(learner=, milestone=): each field's
     default (an auto_now or auto_now_add time, now), as the field prepares it for the
     database (a JSONField's list adapted as JSON), without making the object."""
     values = {}
     for field in _NEW_ROW_FIELDS:
         if field.attname == "learner_id":
-            value = learner.pk
+            value = learner.pk if learner else None
         elif field.attname == "milestone_id":
-            value = milestone.pk
+            value = milestone.pk if milestone else None
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = timezone.now()
         else:
@@ -242,6 +324,71 @@ def _status_write(
             "occurred_at": now,
         }
     )
+
+
+def _status_times(
+    status: str, now: dt.datetime
+) -> tuple[dt.datetime | None, bool, dt.datetime | None]:
+    """What a change to `status` at `now` does to a row's times, as (started_if_missing,
+    clear_started, completed_at): work that starts (in progress, done) keeps its start or starts
+    now, not started clears the start, skipped keeps it; done is completed now, any other status
+    not at all. One rule for the object a transaction saves (milestone_status_set_on_step) and
+    for the one statement's CASE and COALESCE (_STATUS_CHANGE_ALONE)."""
+    starts = status == ProgressStatus.IN_PROGRESS or status == ProgressStatus.DONE
+    return (
+        now if starts else None,
+        status == ProgressStatus.NOT_STARTED,
+        now if status == ProgressStatus.DONE else None,
+    )
+
+
+def _status_change_alone(
+    *, learner: User, milestone: Milestone, status: str, now: dt.datetime, prior_learning: bool
+) -> StepStatusChange | None:
+    """The change as one statement in autocommit (_STATUS_CHANGE_ALONE, PostgreSQL): the
+    changed or made row and the learner's rows on the step; None where it must run in a
+    transaction (the learner has a plan, or another transaction made or changed the row
+    meanwhile), having written nothing."""
+    started_if_missing, clear_started, completed_at = _status_times(status, now)
+    prior_learning = prior_learning and status == ProgressStatus.DONE
+    updated_at = timezone.now()
+    values = {
+        "learner": learner.pk,
+        "milestone": milestone.pk,
+        "step": milestone.step_id,
+        "status": status,
+        "clear_started": clear_started,
+        "started_if_missing": started_if_missing,
+        "completed_at": completed_at,
+        "prior_learning": prior_learning,
+        "updated_at": updated_at,
+        "fresh_status": _FRESH_STATUS,
+        # A row made with the status it is made with is no change to record.
+        "made_changed": status != _FRESH_STATUS,
+        "kind": ProgressEventKind.STATUS.value,
+        "detail": PRIOR_LEARNING if prior_learning else "",
+        "occurred_at": now,
+    }
+    # A first change's row: made as it would be (no start to keep), then changed.
+    values["made_started_at"] = None if clear_started else started_if_missing
+    values.update(_fresh_row_defaults())
+    read = _STATUS_CHANGE_ALONE.fetchall(values)
+    written = None
+    step_rows = {}
+    for (is_written, *_columns), row in zip(
+        read, plain_model_objects(MilestoneProgress, read, start=1), strict=True
+    ):
+        if is_written:
+            written = row
+        else:
+            step_rows[row.milestone_id] = row
+    if written is None:
+        found = step_rows.get(milestone.pk)
+        if found is None or found.status != status:
+            return None
+        written = found  # the status it has: nothing to change, nothing recorded
+    step_rows[milestone.pk] = written
+    return StepStatusChange(progress=written, step_rows=step_rows)
 
 
 def _locked_progress(
@@ -377,12 +524,44 @@ def milestone_status_set_on_step(
 ) -> StepStatusChange:
     """milestone_status_set(), answering with the learner's rows on the milestone's step as
     they stand after the change: the statement that locks the row reads them too, so a step
-    page's row and progress bar are re-drawn without reading them again."""
+    page's row and progress bar are re-drawn without reading them again. On PostgreSQL, for a
+    learner without a plan, the change is that one statement (_status_change_alone)."""
     if status not in _STATUSES:
         raise ValidationError(
             _("“%(status)s” is not a milestone status."), params={"status": status}
         )
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        change = _status_change_alone(
+            learner=learner,
+            milestone=milestone,
+            status=status,
+            now=now,
+            prior_learning=prior_learning,
+        )
+        if change is not None:
+            return change
+    return _status_change_in_transaction(
+        learner=learner,
+        milestone=milestone,
+        status=status,
+        now=now,
+        prior_learning=prior_learning,
+        replan=replan,
+    )
+
+
+def _status_change_in_transaction(
+    *,
+    learner: User,
+    milestone: Milestone,
+    status: str,
+    now: dt.datetime,
+    prior_learning: bool,
+    replan: bool,
+) -> StepStatusChange:
+    """The change in a transaction: the plan and the row locked (the row made if missing), the
+    write, the re-plan. Where the one statement may not write (a plan) and off PostgreSQL."""
     with transaction.atomic():
         progress, plan, step_rows = _locked_progress_and_step_rows(
             learner=learner, milestone=milestone
@@ -391,14 +570,8 @@ def milestone_status_set_on_step(
         if previous == status:
             return StepStatusChange(progress=progress, step_rows=step_rows)
         progress.status = status
-        if status in (ProgressStatus.IN_PROGRESS, ProgressStatus.DONE):
-            progress.started_at = progress.started_at or now
-        if status == ProgressStatus.DONE:
-            progress.completed_at = now
-        else:
-            progress.completed_at = None
-        if status == ProgressStatus.NOT_STARTED:
-            progress.started_at = None
+        started_if_missing, clear_started, progress.completed_at = _status_times(status, now)
+        progress.started_at = None if clear_started else progress.started_at or started_if_missing
         progress.prior_learning = prior_learning and status == ProgressStatus.DONE
         _status_write(
             learner=learner, milestone=milestone, progress=progress, previous=previous, now=now

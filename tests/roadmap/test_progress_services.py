@@ -149,7 +149,7 @@ def test_setting_the_same_status_again_records_nothing():
     assert len(events(learner)) == 1
 
 
-def test_a_change_to_an_existing_row_reads_it_once_locked_then_updates_it():
+def test_a_change_to_an_existing_row_is_one_statement_on_postgresql():
     # given
     learner, milestone = UserFactory(), MilestoneFactory()
     services.milestone_status_set(learner=learner, milestone=milestone, status="in_progress")
@@ -158,30 +158,29 @@ def test_a_change_to_an_existing_row_reads_it_once_locked_then_updates_it():
     with CaptureQueriesContext(connection) as captured:
         services.milestone_status_set(learner=learner, milestone=milestone, status="done")
 
-    # then: one locked read (FOR UPDATE where the database has it, a prepared statement on
-    # PostgreSQL, which locks the plan first in the same statement) and one update of the row;
-    # on PostgreSQL the update and the event are one statement: two in all
-    postgresql = connection.vendor == "postgresql"
-    locked_read = (
-        services._LOCKED_PLAN_ROW_AND_STEP
-        if connection.features.has_select_for_update
-        else services._ROW_AND_STEP_UNLOCKED
-    )
-    write = services._STATUS_WRITE.name
-    progress_sql = [
-        q["sql"]
-        for q in captured.captured_queries
-        if "roadmap_milestoneprogress" in q["sql"]
-        or locked_read.name in q["sql"]
-        or write in q["sql"]
-    ]
-    assert len(progress_sql) == 2
-    assert progress_sql[0].startswith(("WITH target AS", f"EXECUTE {locked_read.name}("))
-    assert progress_sql[1].startswith(f"EXECUTE {write}(" if postgresql else "UPDATE")
-    statements = [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == (2 if postgresql else 4)
-    if connection.features.has_select_for_update:
-        assert "FOR UPDATE)" in locked_read.sql
+    # then: on PostgreSQL one statement locks the row, updates it and records the event, in
+    # autocommit (no savepoint, no transaction of its own); elsewhere one read (locked where
+    # the database has row locks) and one update of the row, then the event
+    statements = [q["sql"] for q in captured.captured_queries]
+    if connection.vendor == "postgresql":
+        assert len(statements) == 1
+        assert statements[0].startswith(f"EXECUTE {services._STATUS_CHANGE_ALONE.name}(")
+        assert "FOR UPDATE OF p)" in services._STATUS_CHANGE_ALONE.sql
+    else:
+        locked_read = (
+            services._LOCKED_PLAN_ROW_AND_STEP
+            if connection.features.has_select_for_update
+            else services._ROW_AND_STEP_UNLOCKED
+        )
+        progress_sql = [
+            sql
+            for sql in statements
+            if "roadmap_milestoneprogress" in sql or locked_read.name in sql
+        ]
+        assert len(progress_sql) == 2
+        assert progress_sql[0].startswith(("WITH target AS", f"EXECUTE {locked_read.name}("))
+        assert progress_sql[1].startswith("UPDATE")
+        assert len([sql for sql in statements if "SAVEPOINT" not in sql]) == 4
     assert MilestoneProgress.objects.get(learner=learner, milestone=milestone).status == "done"
     assert events(learner)[-1] == ("status", "in_progress", "done", "")
 

@@ -78,9 +78,9 @@ def test_the_row_a_first_change_makes_is_the_one_the_orm_makes(prepared, setting
 
 
 def test_a_first_change_makes_its_row_with_one_statement_on_postgresql():
-    """The locked read finds no row; on PostgreSQL one INSERT ... RETURNING makes it (no
-    get_or_create's SELECT, savepoint, INSERT, release, nor a second locked read); then the
-    change's one write. Elsewhere the ORM's statements, as before."""
+    """The whole first change is one statement on PostgreSQL (services._STATUS_CHANGE_ALONE:
+    the row made with its new status, and its event), in autocommit: no savepoint or
+    transaction, no locked read. Elsewhere the ORM's statements, as before."""
     path = build_roadmap(steps=1, milestones_per_step=3)
     learner = enrolled_learner(path)
     milestone = path_milestones(path)[0]
@@ -88,12 +88,37 @@ def test_a_first_change_makes_its_row_with_one_statement_on_postgresql():
     with CaptureQueriesContext(connection) as captured:
         services.milestone_status_set(learner=learner, milestone=milestone, status="done")
 
+    statements = [q["sql"] for q in captured.captured_queries]
+    if POSTGRESQL:
+        assert len(statements) == 1
+        assert statements[0].startswith(f"EXECUTE {services._STATUS_CHANGE_ALONE.name}(")
+    else:
+        assert not any(services._NEW_ROW.name in sql for sql in statements)
+    assert MilestoneProgress.objects.get(learner=learner, milestone=milestone).status == "done"
+    assert events(learner) == [("not_started", "done")]
+
+
+def test_a_planned_learners_first_change_makes_its_row_in_the_transaction():
+    """With a plan the change runs in a transaction (the plan is locked first and re-drawn):
+    the one statement writes nothing, the locked read finds no row, one INSERT ... RETURNING
+    makes it on PostgreSQL (services._NEW_ROW), then the change's write."""
+    from roadmap.services.plan import plan_settings_set
+
+    path = build_roadmap(steps=1, milestones_per_step=3)
+    learner = enrolled_learner(path)
+    plan_settings_set(learner=learner, hours_per_week=6, weekdays=[0, 1, 2, 3, 4])
+    milestone = path_milestones(path)[0]
+    MilestoneProgress.objects.filter(learner=learner, milestone=milestone).delete()
+
+    with CaptureQueriesContext(connection) as captured:
+        services.milestone_status_set(learner=learner, milestone=milestone, status="done")
+
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     if POSTGRESQL:
-        assert len(statements) == 3
-        assert statements[0].startswith(f"EXECUTE {services._LOCKED_PLAN_ROW_AND_STEP.name}(")
-        assert statements[1].startswith(f"EXECUTE {services._NEW_ROW.name}(")
-        assert statements[2].startswith(f"EXECUTE {services._STATUS_WRITE.name}(")
+        assert statements[0].startswith(f"EXECUTE {services._STATUS_CHANGE_ALONE.name}(")
+        assert statements[1].startswith(f"EXECUTE {services._LOCKED_PLAN_ROW_AND_STEP.name}(")
+        assert statements[2].startswith(f"EXECUTE {services._NEW_ROW.name}(")
+        assert statements[3].startswith(f"EXECUTE {services._STATUS_WRITE.name}(")
     else:
         assert not any(services._NEW_ROW.name in sql for sql in statements)
     assert MilestoneProgress.objects.get(learner=learner, milestone=milestone).status == "done"
@@ -124,11 +149,11 @@ def test_a_first_change_on_a_milestone_someone_else_has_a_row_on_makes_the_learn
 def test_a_first_change_by_htmx_runs_a_fixed_number_of_queries(
     client, steps, per_step, django_assert_num_queries
 ):
-    """Session, user, the content version with the enrolment; then the write: savepoint, the
-    plan and the row locked (none found), the row made, its update with its event, release. On
-    PostgreSQL one statement makes the row (5 for the write, was 9 with get_or_create and the
-    second locked read); elsewhere the ORM's (plan, row, get_or_create's 4, the locked read,
-    update, event: 11 with the savepoint and release)."""
+    """Session, user, the content version with the enrolment; then the write. On PostgreSQL one
+    statement makes the row with its new status and records the event (1 for the write; was 5:
+    savepoint, the plan and the row locked, the row made, its update with its event, release;
+    9 before with get_or_create and a second locked read); elsewhere the ORM's (plan, row,
+    get_or_create's 4, the locked read, update, event: 11 with the savepoint and release)."""
     path = build_roadmap(steps=steps, milestones_per_step=per_step)
     learner = enrolled_learner(path)
     client.force_login(learner)
@@ -143,7 +168,7 @@ def test_a_first_change_by_htmx_runs_a_fixed_number_of_queries(
         },
     )
 
-    write = 5 if POSTGRESQL else 11
+    write = 1 if POSTGRESQL else 11
     with django_assert_num_queries(3 + write):
         response = client.post(address, {"status": "done", "fragment": "row"}, **HTMX)
 
@@ -158,8 +183,9 @@ def test_a_first_change_by_htmx_runs_a_fixed_number_of_queries(
 def test_a_first_change_waits_for_another_transaction_making_the_same_row(first_commits):
     """Two connections make the same learner's row on the same milestone (two tabs; no plan,
     so nothing else queues them). The second's INSERT waits on the unique index for the first
-    transaction: if it commits, the second answers nothing and changes the first's row, read
-    locked; if it rolls back, the second makes the row. One row either way, no error."""
+    transaction: if it commits, the second's one statement makes nothing and the change runs
+    in a transaction on the first's row, read locked; if it rolls back, the second's statement
+    makes the row. One row either way, no error."""
     path = build_roadmap(steps=1, milestones_per_step=2)
     learner = enrolled_learner(path)
     milestone = path_milestones(path)[0]
@@ -206,7 +232,7 @@ def test_a_first_change_waits_for_another_transaction_making_the_same_row(first_
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity"
                     " WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                    [f"%{services._NEW_ROW.name}%"],
+                    [f"%{services._STATUS_CHANGE_ALONE.name}%"],
                 )
                 if cursor.fetchone()[0]:
                     break
