@@ -307,14 +307,14 @@ def _overview_from_database(
 _LEARNER_PROGRESS = PreparedQuery(
     name="roadmap_learner_progress",
     sql=(
-        f"SELECT {model_columns(MilestoneProgress, 'p')}"
+        f"SELECT {model_columns(MilestoneProgress, 'p', json_as_text=True)}"
         f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
     ),
 )
 _STEP_PROGRESS = PreparedQuery(
     name="roadmap_learner_step_progress",
     sql=(
-        f"SELECT {model_columns(MilestoneProgress, 'p')}"
+        f"SELECT {model_columns(MilestoneProgress, 'p', json_as_text=True)}"
         f" FROM {MilestoneProgress._meta.db_table} p WHERE p.learner_id = %(learner)s"
         f" AND p.milestone_id IN (SELECT m.id FROM {Milestone._meta.db_table} m"
         " WHERE m.step_id = %(step)s)"
@@ -480,23 +480,14 @@ def _typed_nulls(fields) -> str:
 
 
 def _column_type(field) -> str:
-    # A JSON column comes as its text, as psycopg2 hands it to Django anyway (Django's JSONField
-    # parses it: its jsonb loader is the identity), but through the driver's own text decoding
-    # in C: a jsonb column goes through a Python typecaster on every row of the statement, NULL
-    # or not (some 60 a dashboard, and their UTF-8 decoding in Python).
+    # A JSON column comes as its text (model_columns' json_as_text), as psycopg2 hands it to
+    # Django anyway (Django's JSONField parses it: its jsonb loader is the identity), but through
+    # the driver's own text decoding in C: a jsonb column goes through a Python typecaster on
+    # every row of the statement, NULL or not (some 60 a dashboard, and their UTF-8 decoding in
+    # Python). The first part's NULLs so typed keep the union's column text.
     if connection.vendor == "postgresql" and isinstance(field, models.JSONField):
         return "text"
     return field.cast_db_type(connection)
-
-
-def _progress_columns() -> str:
-    """model_columns(MilestoneProgress, "p"), a JSON column as its text (_column_type)."""
-    return ", ".join(
-        f'CAST(p."{f.column}" AS {_column_type(f)})'
-        if isinstance(f, models.JSONField) and connection.vendor == "postgresql"
-        else f'p."{f.column}"'
-        for f in _PROGRESS_FIELDS
-    )
 
 
 def _dashboard_query() -> PreparedQuery:
@@ -517,7 +508,7 @@ def _dashboard_query() -> PreparedQuery:
                 f" FROM {Enrollment._meta.db_table} e"
                 " WHERE e.learner_id = %(learner)s"
                 " UNION ALL"
-                f" SELECT 1, {no_lead}, {_progress_columns()},"
+                f" SELECT 1, {no_lead}, {model_columns(MilestoneProgress, 'p', json_as_text=True)},"
                 f" {no_event} FROM {MilestoneProgress._meta.db_table} p"
                 " WHERE p.learner_id = %(learner)s"
                 " UNION ALL"

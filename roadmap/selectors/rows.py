@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, signals
+from django.db.models import JSONField, Model, signals
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
@@ -49,10 +49,19 @@ M = TypeVar("M", bound=Model)
 _converters: weakref.WeakKeyDictionary[Any, dict[type[Model], list]] = weakref.WeakKeyDictionary()
 
 
-def model_columns(model: type[Model], alias: str) -> str:
+def model_columns(model: type[Model], alias: str, *, json_as_text: bool = False) -> str:
     """The SELECT list of every concrete field of `model`, in its order, from table `alias`:
-    what model_objects() expects."""
-    return ", ".join(f'{alias}."{f.column}"' for f in model._meta.concrete_fields)
+    what model_objects() expects. With `json_as_text`, a JSON column comes as its text: what
+    psycopg2 hands Django for it anyway (Django's jsonb loader is the identity, and JSONField
+    parses the text), but decoded by the driver in C, where a jsonb column goes through a Python
+    typecaster on every row of the statement, NULL or not. On SQLite the column is text already.
+    """
+    return ", ".join(
+        f'CAST({alias}."{f.column}" AS text)'
+        if json_as_text and isinstance(f, JSONField)
+        else f'{alias}."{f.column}"'
+        for f in model._meta.concrete_fields
+    )
 
 
 def _column_converters(model: type[Model], connection) -> list:
@@ -187,7 +196,7 @@ _STEP_IDS_BY_SLUGS = (
 _STEP_PAGE_ROWS = PreparedQuery(
     name="roadmap_step_page_rows",
     sql=(
-        f"SELECT {_TOKEN_AND_ENROLMENT}, {model_columns(MilestoneProgress, 'p')}"
+        f"SELECT {_TOKEN_AND_ENROLMENT}, {model_columns(MilestoneProgress, 'p', json_as_text=True)}"
         f" FROM (SELECT 1) one LEFT JOIN {MilestoneProgress._meta.db_table} p"
         " ON p.learner_id = %(learner)s AND p.milestone_id IN ("
         f"SELECT m.id FROM {Milestone._meta.db_table} m WHERE m.step_id IN ({_STEP_IDS_BY_SLUGS}))"
@@ -221,7 +230,8 @@ _EVENTS_AT = _EVIDENCE_AT + _EVIDENCE_COLUMNS
 _MILESTONE_PAGE_ROWS = PreparedQuery(
     name="roadmap_milestone_page_rows",
     sql=(
-        f"SELECT 0, {_TOKEN_AND_ENROLMENT}, {model_columns(MilestoneProgress, 'p')},"
+        f"SELECT 0, {_TOKEN_AND_ENROLMENT},"
+        f" {model_columns(MilestoneProgress, 'p', json_as_text=True)},"
         f" {model_columns(EvidenceLink, 'ev')}, {_nulls(_EVENT_COLUMNS)}"
         f" FROM (SELECT 1) one LEFT JOIN {MilestoneProgress._meta.db_table} p"
         f" ON p.learner_id = %(learner)s AND p.milestone_id IN ({_MILESTONE_IDS_BY_SLUGS})"

@@ -8,6 +8,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, signals
 from django.db.models.functions import TruncDate
@@ -321,3 +322,73 @@ def test_plain_model_objects_leave_a_field_with_its_own_descriptor_to_init(miles
     # then: made through __init__, which set the field through its attribute
     assert set_through == ["kept"]
     assert recent[0].detail == "kept"
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "core.postgresql",
+    reason="psycopg2's typecasters and core.postgresql's cursors",
+)
+def test_the_pages_reads_run_no_python_typecaster_a_value(milestones):
+    """The step page's, the milestone page's and the dashboard's reads take a JSON column as its
+    text (model_columns' json_as_text) and their times' zone from psycopg2's factory in C
+    (core/postgresql): psycopg2 calls no Python function for any value they read."""
+    import sys
+    from pathlib import Path
+
+    import psycopg2
+
+    from roadmap.selectors.progress import dashboard_reads
+    from roadmap.selectors.rows import milestone_page_rows, step_page_rows
+
+    # given: rows with every kind of field, evidence and events on the first milestone
+    milestone = milestones[0]
+    path, step = milestone.step.path, milestone.step
+    learner = enrolled_learner(path)
+    for each in milestones:
+        full_progress(learner, each)
+    EvidenceLinkFactory(
+        progress=MilestoneProgress.objects.get(learner=learner, milestone=milestone)
+    )
+    for _ in range(3):
+        ProgressEventFactory(learner=learner, milestone=milestone)
+
+    def reads():
+        step_read = step_page_rows(learner=learner, path_slug=path.slug, step_slug=step.slug)
+        milestone_read = milestone_page_rows(
+            learner=learner,
+            path_slug=path.slug,
+            step_slug=step.slug,
+            milestone_slug=milestone.slug,
+            events=5,
+        )
+        dashboard = dashboard_reads(
+            learner=learner, since=dt.date(2020, 1, 1), zone=zoneinfo.ZoneInfo("UTC"), limit=5
+        )
+        return step_read, milestone_read, dashboard
+
+    reads()  # the statements prepared, the cursor made
+    psycopg2_files = str(Path(psycopg2.__file__).parent)
+    called = []
+
+    def record(frame, event, arg):
+        code = frame.f_code
+        if event == "call" and (
+            code.co_filename.startswith(psycopg2_files)
+            or code.co_name == "tzinfo_factory"
+            or (code.co_name == "<lambda>" and "backends/postgresql" in code.co_filename)
+        ):
+            called.append((code.co_filename, code.co_name))
+
+    # when
+    sys.setprofile(record)
+    try:
+        step_read, milestone_read, dashboard = reads()
+    finally:
+        sys.setprofile(None)
+
+    # then: none, and the values are the ORM's (a list from the JSON, aware times)
+    assert called == []
+    assert len(step_read[2]) == 3 and len(milestone_read[3]) == 1 and len(dashboard.events) == 3
+    for row in [*step_read[2].values(), milestone_read[2], *dashboard.progress]:
+        assert fields(row) == fields(MilestoneProgress.objects.get(pk=row.pk))
+        assert row.plan_hours == [2.5, 1] and row.started_at.tzinfo is dt.UTC
