@@ -5,11 +5,12 @@ keeps to the learner (and milestone) it is asked for, in the ORM's order."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count, signals
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -392,3 +393,82 @@ def test_the_pages_reads_run_no_python_typecaster_a_value(milestones):
     for row in [*step_read[2].values(), milestone_read[2], *dashboard.progress]:
         assert fields(row) == fields(MilestoneProgress.objects.get(pk=row.pk))
         assert row.plan_hours == [2.5, 1] and row.started_at.tzinfo is dt.UTC
+
+
+JSON_TEXTS = [
+    "[]",
+    "[2.5, 1]",
+    "{}",
+    '{"a": [1, {"b": null}], "c": "d"}',
+    '"text"',
+    '"\\u00e9t\\u00e9 \\ud83d\\ude00 \\"quoted\\""',
+    "été",  # not JSON
+    "12345678901234567890123456789",
+    "-0.0",
+    "1e400",
+    "NaN",
+    "-Infinity",
+    "true",
+    "null",
+    " [1]",  # whitespace before
+    "[1] ",  # and after
+    "[1]\n",
+    "[1] [2]",  # something after
+    "[1,",  # cut short
+    "[1,]",
+    "",
+    "[" * 100_000 + "]" * 100_000,  # deeper than Python's recursion limit
+]
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS, ids=range(len(JSON_TEXTS)))
+def test_a_json_columns_text_is_what_the_fields_from_db_value_makes_of_it(text):
+    """rows._converted parses a default JSONField's text with json.loads' own scanner: the
+    same value (or the same error) as JSONField.from_db_value, type for type."""
+    from roadmap.selectors.rows import _column_converters, _converted
+
+    # given: the progress row's converters, its JSON column among them unconverted
+    converters = _column_converters(MilestoneProgress, connections[DEFAULT_DB_ALIAS])
+    field = MilestoneProgress._meta.get_field("plan_hours")
+    index = MilestoneProgress._meta.concrete_fields.index(field)
+    column = field.get_col(MilestoneProgress._meta.db_table)
+    assert (index, None, column) in converters
+
+    def djangos():
+        return field.from_db_value(text, column, connection)
+
+    row = [None] * len(MilestoneProgress._meta.concrete_fields)
+    row[index] = text
+    try:
+        expected = djangos()
+    except RecursionError:
+        # then: as Django's, an error (the scanner's C recursion guard, Python's for Django)
+        with pytest.raises(RecursionError):
+            _converted(row, converters, connection)
+        return
+
+    # when
+    parsed = _converted(row, converters, connection)[index]
+
+    # then: equal, and of the same types all the way down (a float is not an int, NaN is NaN)
+    assert repr(parsed) == repr(expected)
+    assert json.dumps(parsed) == json.dumps(expected)
+
+
+def test_none_and_a_value_not_text_are_what_from_db_value_makes_of_them():
+    from roadmap.selectors.rows import _column_converters, _converted
+
+    converters = _column_converters(MilestoneProgress, connections[DEFAULT_DB_ALIAS])
+    field = MilestoneProgress._meta.get_field("plan_hours")
+    index = MilestoneProgress._meta.concrete_fields.index(field)
+    for value in (None, b"[1]", 3):
+        row = [None] * len(MilestoneProgress._meta.concrete_fields)
+        row[index] = value
+        column = field.get_col(MilestoneProgress._meta.db_table)
+        try:
+            expected = field.from_db_value(value, column, connection)
+        except TypeError:
+            with pytest.raises(TypeError):
+                _converted(row, converters, connection)
+            continue
+        assert _converted(row, converters, connection)[index] == expected
