@@ -13,20 +13,41 @@ databases run the query as it is.
 from __future__ import annotations
 
 import re
-import weakref
+from asyncio import _get_running_loop
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
-
-# The server connections (psycopg2's) on which each statement has been prepared. Kept beside the
-# connection rather than on it: a connection Django replaces (after a database restart, say) is
-# a new object here, so its statements are prepared again.
-_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+from django.db import DEFAULT_DB_ALIAS, connections
 
 _PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+class _Held:
+    """What a Django connection (one per thread) holds for the prepared statements: the server
+    connection (psycopg2's) they were prepared on, the names prepared there and one cursor of
+    its own on it. A connection Django replaces (after a database restart, say) is another
+    server connection, so its statements are prepared again and a new cursor is made."""
+
+    __slots__ = ("server", "prepared", "cursor")
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.prepared: set[str] = set()
+        self.cursor = None
+
+
+# The attribute of Django's connection object (per thread, per alias) that keeps its _Held.
+_HELD = "_careerpath_prepared_statements"
+
+
+def _held(db) -> _Held:
+    held = getattr(db, _HELD, None)
+    if held is None or held.server is not db.connection:
+        held = _Held(db.connection)
+        setattr(db, _HELD, held)
+    return held
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,7 @@ class PreparedQuery:
     sql: str
     parameters: tuple[str, ...] = field(init=False)
     numbered_sql: str = field(init=False)
+    execute_sql: str = field(init=False)
 
     def __post_init__(self) -> None:
         names: list[str] = []
@@ -48,42 +70,66 @@ class PreparedQuery:
 
         object.__setattr__(self, "numbered_sql", _PARAMETER.sub(number, self.sql))
         object.__setattr__(self, "parameters", tuple(names))
+        placeholders = ", ".join(["%s"] * len(names))
+        object.__setattr__(self, "execute_sql", f"EXECUTE {self.name}({placeholders})")
 
     def fetchone(self, values: Mapping[str, Any]) -> tuple | None:
-        with connection.cursor() as cursor:
-            self._execute(cursor, values)
-            return cursor.fetchone()
+        return self._run(values, "fetchone")
 
     def fetchall(self, values: Mapping[str, Any]) -> list[tuple]:
-        with connection.cursor() as cursor:
-            self._execute(cursor, values)
-            return cursor.fetchall()
+        return self._run(values, "fetchall")
 
     def execute(self, values: Mapping[str, Any]) -> None:
         """Run a statement that answers with no rows (a write)."""
-        with connection.cursor() as cursor:
-            self._execute(cursor, values)
+        self._run(values, None)
 
-    def _execute(self, cursor, values: Mapping[str, Any]) -> None:
-        if not self._prepare():
-            cursor.execute(self.sql, values)
-            return
-        placeholders = ", ".join(["%s"] * len(self.parameters))
-        cursor.execute(f"EXECUTE {self.name}({placeholders})", [values[n] for n in self.parameters])
+    def _run(self, values: Mapping[str, Any], fetch: str | None):
+        # The connection looked up once (each `connection.x` is a lookup in an asgiref Local).
+        db = connections[DEFAULT_DB_ALIAS]
+        if db.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+            with db.cursor() as cursor:
+                cursor.execute(self.sql, values)
+                return getattr(cursor, fetch)() if fetch else None
+        arguments = [values[n] for n in self.parameters]
+        if db.queries_logged or db.execute_wrappers or _get_running_loop() is not None:
+            # Django's own cursor where something watches the queries (a test's count, DEBUG's
+            # log, an execute wrapper) or where Django refuses a synchronous query (an event
+            # loop): it counts, logs, wraps or refuses them as it does any other.
+            with db.cursor() as cursor:
+                self._prepare(db, _held(db))
+                cursor.execute(self.execute_sql, arguments)
+                return getattr(cursor, fetch)() if fetch else None
+        return self._run_held(db, arguments, fetch)
 
-    def _prepare(self) -> bool:
-        """Prepare the statement on this connection unless it is: False where not used."""
-        if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-            return False
-        connection.ensure_connection()
-        server = connection.connection
-        done = _prepared.setdefault(server, set())
-        if self.name not in done:
+    def _run_held(self, db, arguments: list, fetch: str | None):
+        """EXECUTE on the connection's held cursor: what Django's cursor() and its wrapper do
+        before a query that matters here, without the Python calls of making and wrapping a
+        cursor for each (some 25 a query): the health check before a request's first query,
+        the connection opened if it is not, a query refused in a broken atomic block, the
+        driver's errors raised as Django's (and marking the connection for its check at the
+        end of the request)."""
+        if not db.health_check_done:
+            db.close_if_health_check_failed()
+        if db.connection is None:
+            db.ensure_connection()
+        if db.needs_rollback:
+            db.validate_no_broken_transaction()
+        held = _held(db)
+        with db.wrap_database_errors:
+            cursor = held.cursor
+            if cursor is None:
+                cursor = held.cursor = db.create_cursor()
+            self._prepare(db, held)
+            cursor.execute(self.execute_sql, arguments)
+            return getattr(cursor, fetch)() if fetch else None
+
+    def _prepare(self, db, held: _Held) -> None:
+        """Prepare the statement on this server connection unless it is."""
+        if self.name not in held.prepared:
             # On the connection itself, not through Django's cursor: this is once per
             # connection, not a query of the request that happens to come first, so it is kept
             # out of the query counts the tests pin. PostgreSQL infers the parameters' types,
             # and a PREPARE is not undone by a rollback, so an atomic block around it is safe.
-            with server.cursor() as cursor:
+            with held.server.cursor() as cursor:
                 cursor.execute(f"PREPARE {self.name} AS {self.numbered_sql}")
-            done.add(self.name)
-        return True
+            held.prepared.add(self.name)

@@ -13,13 +13,21 @@ readable one gets Django's SELECT 1, which then reconnects if it must: a restart
 request an error. A connection that went bad without a word (a network partition) would have
 hung on SELECT 1 too; a query that fails marks the connection, which Django then closes at the
 end of the request. Off with DATABASE_QUIET_HEALTH_CHECK=false (Django's own check).
+
+Its cursors also make the time zone of a timestamptz value with psycopg2's own factory,
+datetime.timezone (C), not Django's tzinfo_factory, a Python method psycopg2 calls for every
+such value read (some 100 a turn of the learner's loop): the connection's session is in UTC
+(Django sets it so), where both give datetime.timezone.utc itself.
+tests/core/test_postgresql_backend.py holds them to Django's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import select
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -34,6 +42,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
+
+    def create_cursor(self, name=None):
+        cursor = super().create_cursor(name)
+        # Django's factory answers self.timezone whatever the offset; with the session in UTC
+        # (USE_TZ, TIME_ZONE unset in DATABASES) every offset is 0 and datetime.timezone(0) is
+        # that one object. With another zone, or none, Django's own stays.
+        if self.timezone is dt.UTC and not is_psycopg3:
+            cursor.tzinfo_factory = dt.timezone
+        return cursor
 
 
 def socket_is_quiet(connection) -> bool:

@@ -119,7 +119,8 @@ def enrolled_milestone(
 _PROGRESS_AND_EVIDENCE = PreparedQuery(
     name="roadmap_progress_and_evidence",
     sql=(
-        f"SELECT {model_columns(MilestoneProgress, 'p')}, {model_columns(EvidenceLink, 'e')}"
+        f"SELECT {model_columns(MilestoneProgress, 'p', json_as_text=True)},"
+        f" {model_columns(EvidenceLink, 'e')}"
         f" FROM {MilestoneProgress._meta.db_table} p"
         f" LEFT JOIN {EvidenceLink._meta.db_table} e ON e.progress_id = p.id"
         " WHERE p.learner_id = %(learner)s AND p.milestone_id = %(milestone)s"

@@ -5,10 +5,12 @@ keeps to the learner (and milestone) it is asked for, in the ORM's order."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count, signals
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -321,3 +323,152 @@ def test_plain_model_objects_leave_a_field_with_its_own_descriptor_to_init(miles
     # then: made through __init__, which set the field through its attribute
     assert set_through == ["kept"]
     assert recent[0].detail == "kept"
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "core.postgresql",
+    reason="psycopg2's typecasters and core.postgresql's cursors",
+)
+def test_the_pages_reads_run_no_python_typecaster_a_value(milestones):
+    """The step page's, the milestone page's and the dashboard's reads take a JSON column as its
+    text (model_columns' json_as_text) and their times' zone from psycopg2's factory in C
+    (core/postgresql): psycopg2 calls no Python function for any value they read."""
+    import sys
+    from pathlib import Path
+
+    import psycopg2
+
+    from roadmap.selectors.progress import dashboard_reads
+    from roadmap.selectors.rows import milestone_page_rows, step_page_rows
+
+    # given: rows with every kind of field, evidence and events on the first milestone
+    milestone = milestones[0]
+    path, step = milestone.step.path, milestone.step
+    learner = enrolled_learner(path)
+    for each in milestones:
+        full_progress(learner, each)
+    EvidenceLinkFactory(
+        progress=MilestoneProgress.objects.get(learner=learner, milestone=milestone)
+    )
+    for _ in range(3):
+        ProgressEventFactory(learner=learner, milestone=milestone)
+
+    def reads():
+        step_read = step_page_rows(learner=learner, path_slug=path.slug, step_slug=step.slug)
+        milestone_read = milestone_page_rows(
+            learner=learner,
+            path_slug=path.slug,
+            step_slug=step.slug,
+            milestone_slug=milestone.slug,
+            events=5,
+        )
+        dashboard = dashboard_reads(
+            learner=learner, since=dt.date(2020, 1, 1), zone=zoneinfo.ZoneInfo("UTC"), limit=5
+        )
+        return step_read, milestone_read, dashboard
+
+    reads()  # the statements prepared, the cursor made
+    psycopg2_files = str(Path(psycopg2.__file__).parent)
+    called = []
+
+    def record(frame, event, arg):
+        code = frame.f_code
+        if event == "call" and (
+            code.co_filename.startswith(psycopg2_files)
+            or code.co_name == "tzinfo_factory"
+            or (code.co_name == "<lambda>" and "backends/postgresql" in code.co_filename)
+        ):
+            called.append((code.co_filename, code.co_name))
+
+    # when
+    sys.setprofile(record)
+    try:
+        step_read, milestone_read, dashboard = reads()
+    finally:
+        sys.setprofile(None)
+
+    # then: none, and the values are the ORM's (a list from the JSON, aware times)
+    assert called == []
+    assert len(step_read[2]) == 3 and len(milestone_read[3]) == 1 and len(dashboard.events) == 3
+    for row in [*step_read[2].values(), milestone_read[2], *dashboard.progress]:
+        assert fields(row) == fields(MilestoneProgress.objects.get(pk=row.pk))
+        assert row.plan_hours == [2.5, 1] and row.started_at.tzinfo is dt.UTC
+
+
+JSON_TEXTS = [
+    "[]",
+    "[2.5, 1]",
+    "{}",
+    '{"a": [1, {"b": null}], "c": "d"}',
+    '"text"',
+    '"\\u00e9t\\u00e9 \\ud83d\\ude00 \\"quoted\\""',
+    "été",  # not JSON
+    "12345678901234567890123456789",
+    "-0.0",
+    "1e400",
+    "NaN",
+    "-Infinity",
+    "true",
+    "null",
+    " [1]",  # whitespace before
+    "[1] ",  # and after
+    "[1]\n",
+    "[1] [2]",  # something after
+    "[1,",  # cut short
+    "[1,]",
+    "",
+    "[" * 100_000 + "]" * 100_000,  # deeper than Python's recursion limit
+]
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS, ids=range(len(JSON_TEXTS)))
+def test_a_json_columns_text_is_what_the_fields_from_db_value_makes_of_it(text):
+    """rows._converted parses a default JSONField's text with json.loads' own scanner: the
+    same value (or the same error) as JSONField.from_db_value, type for type."""
+    from roadmap.selectors.rows import _column_converters, _converted
+
+    # given: the progress row's converters, its JSON column among them unconverted
+    converters = _column_converters(MilestoneProgress, connections[DEFAULT_DB_ALIAS])
+    field = MilestoneProgress._meta.get_field("plan_hours")
+    index = MilestoneProgress._meta.concrete_fields.index(field)
+    column = field.get_col(MilestoneProgress._meta.db_table)
+    assert (index, None, column) in converters
+
+    def djangos():
+        return field.from_db_value(text, column, connection)
+
+    row = [None] * len(MilestoneProgress._meta.concrete_fields)
+    row[index] = text
+    try:
+        expected = djangos()
+    except RecursionError:
+        # then: as Django's, an error (the scanner's C recursion guard, Python's for Django)
+        with pytest.raises(RecursionError):
+            _converted(row, converters, connection)
+        return
+
+    # when
+    parsed = _converted(row, converters, connection)[index]
+
+    # then: equal, and of the same types all the way down (a float is not an int, NaN is NaN)
+    assert repr(parsed) == repr(expected)
+    assert json.dumps(parsed) == json.dumps(expected)
+
+
+def test_none_and_a_value_not_text_are_what_from_db_value_makes_of_them():
+    from roadmap.selectors.rows import _column_converters, _converted
+
+    converters = _column_converters(MilestoneProgress, connections[DEFAULT_DB_ALIAS])
+    field = MilestoneProgress._meta.get_field("plan_hours")
+    index = MilestoneProgress._meta.concrete_fields.index(field)
+    for value in (None, b"[1]", 3):
+        row = [None] * len(MilestoneProgress._meta.concrete_fields)
+        row[index] = value
+        column = field.get_col(MilestoneProgress._meta.db_table)
+        try:
+            expected = field.from_db_value(value, column, connection)
+        except TypeError:
+            with pytest.raises(TypeError):
+                _converted(row, converters, connection)
+            continue
+        assert _converted(row, converters, connection)[index] == expected
