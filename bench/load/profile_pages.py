@@ -16,9 +16,9 @@ a plan, so the status change re-plans; --pages picks some of the pages by the st
 names ("working" for the loop). For each it prints the median wall and CPU time per view and
 the SQL query count, what the view cost the servers (the mean CPU of this connection's
 PostgreSQL backend and of the Redis server, read from /proc: run it on a quiet machine), then
-profiles --runs views with cProfile and prints the time by area (templates, widgets and forms,
-translation, the database, middleware, our code) and the functions that take most of it. The
-learner has about 15 milestones done.
+profiles --runs views with cProfile and prints the Python calls a view (exact), the time by
+area (templates, widgets and forms, translation, the database, middleware, our code) and the
+functions that take most of it. The learner has about 15 milestones done.
 """
 
 from __future__ import annotations
@@ -315,7 +315,8 @@ def inner(
         print(
             f"median {statistics.median(walls):.2f} ms wall, "
             f"{statistics.median(cpus):.2f} ms CPU per view; {len(queries)} queries; "
-            f"profiled {runs} views, {total / runs * 1000:.2f} ms each under cProfile"
+            f"profiled {runs} views, {total / runs * 1000:.2f} ms each under cProfile, "
+            f"{stats.total_calls / runs:,.0f} Python calls each"
         )
         print(servers_line(servers))
         for sql in queries:
