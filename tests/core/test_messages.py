@@ -115,4 +115,3 @@ def test_a_storage_setting_is_followed():
     with override_settings(MESSAGE_STORAGE=DJANGOS["MESSAGE_STORAGE"]):
         assert middleware._MESSAGE_STORAGE is FallbackStorage
     assert middleware._MESSAGE_STORAGE is middleware.MessageStorage
-
