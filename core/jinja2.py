@@ -46,7 +46,6 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
@@ -55,7 +54,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from markupsafe import Markup, escape
 
-from core.addresses import reverse_once, url
+from core.addresses import reverse_once, script_prefix, url, urlconf
 from core.fragments import content_fragment
 
 # What Django's engine passes through localize() when it prints a value; strings, the most
@@ -160,7 +159,7 @@ def _per_render_callables() -> dict[str, Any]:
     URLconf; empty under DEBUG (the globals then translate and reverse afresh)."""
     if settings.DEBUG:
         return {}
-    key = (get_language(), get_script_prefix(), get_urlconf())
+    key = (get_language(), script_prefix(), urlconf())
     try:
         return _bound[key]
     except KeyError:
@@ -224,8 +223,8 @@ def site_nav(context, where: str) -> Markup:
     key = (
         context.environment,
         get_language(),
-        get_script_prefix(),
-        get_urlconf(),
+        script_prefix(),
+        urlconf(),
         here.namespace,
         here.url_name,
         signed_in,

@@ -4,9 +4,7 @@ storage (made only when a request has messages); and what every page with a form
 CSRF token: its masking (`mask_csrf_secret`) and its cookie's renewal
 (`CsrfCookieRenewalMiddleware`)."""
 
-import contextvars
 import os
-import threading
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -26,6 +24,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import LazyObject, cached_property
 from django.utils.module_loading import import_string
 from django.utils.translation import trans_real
+
+from core.locals import is_as_read, local_value
 
 
 class ContentSecurityPolicyMiddleware:
@@ -126,39 +126,21 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
 
 
 _django_get_language = trans_real.get_language
-_get_ident = threading.get_ident
 _DjangoTranslation = trans_real.DjangoTranslation
 
 
-def _active_is_as_read(active: object) -> bool:
-    """Whether an asgiref Local is laid out as `get_language` reads it: a `_storage` holding a
-    ContextVar `_data` whose value (set by the Local itself) is a `_Storage` with `thread_id` and
-    `data`. Checked when installed; an asgiref that lays it out otherwise keeps Django's."""
-    data = getattr(getattr(active, "_storage", None), "_data", None)
-    if not isinstance(data, contextvars.ContextVar):
-        return False
-    slots = getattr(type(data.get(None)), "__slots__", ())
-    return data.get(None) is None or {"thread_id", "data"} <= set(slots)
-
-
 def get_language() -> str | None:
-    """django.utils.translation.trans_real.get_language, reading the active translation from
-    its asgiref Local's context variable directly: Django's read goes through the Local's
+    """django.utils.translation.trans_real.get_language, with the active translation read from
+    its asgiref Local in one step (core/locals.py): Django's read goes through the Local's
     `__getattr__` (a lock taken and released), its storage's `__getattr__` and `_storage()`, then
-    the translation's `to_language()`, six Python calls where this makes one; our pages ask some
+    the translation's `to_language()`, six Python calls where this makes two; our pages ask some
     seventy times a loop turn (badges, rows, fragments, the heatmap, the frame's navigation).
 
-    The same answer as Django's in every case: the storage is used only when it belongs to this
-    thread, as asgiref's own `_CVar._storage` checks (data inherited by another thread is not
-    visible); a storage's dict is never changed once set (asgiref copies it on every write), so
-    reading it without the Local's lock sees a whole one; `trans_real._active` is read at each
-    call, since Django makes a new Local when LANGUAGE_CODE, LANGUAGES or LOCALE_PATHS change.
-    Any translation that is not Django's own (deactivate_all()'s NullTranslations) is answered by
-    its `to_language()` as Django does. tests/core/test_get_language.py compares them."""
-    storage = trans_real._active._storage._data.get(None)
-    if storage is None or storage.thread_id != _get_ident():
-        return settings.LANGUAGE_CODE
-    translation_ = storage.data.get("value")
+    `trans_real._active` is read at each call, since Django makes a new Local when
+    LANGUAGE_CODE, LANGUAGES or LOCALE_PATHS change. A translation that is not Django's own
+    (deactivate_all()'s NullTranslations) is answered by Django's code.
+    tests/core/test_get_language.py compares them."""
+    translation_ = local_value(trans_real._active, "value", None)
     if translation_ is None:
         return settings.LANGUAGE_CODE
     if translation_.__class__ is _DjangoTranslation:
@@ -169,7 +151,7 @@ def get_language() -> str | None:
 def install_get_language() -> bool:
     """Put `get_language` in place of Django's (trans_real's, which its other functions call,
     and the one `django.utils.translation` answers with), when the Local is as it reads it."""
-    if not _active_is_as_read(trans_real._active):
+    if not is_as_read(trans_real._active):
         return False
     trans_real.get_language = get_language
     if "get_language" in translation._trans.__dict__:

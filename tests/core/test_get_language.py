@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import trans_real
 
 from core import middleware
+from core.locals import is_as_read
 from core.middleware import LocaleMiddleware
 
 djangos = middleware._django_get_language
@@ -142,9 +143,9 @@ def test_a_local_laid_out_otherwise_keeps_djangos():
     class Other:
         value = None
 
-    assert middleware._active_is_as_read(trans_real._active)
-    assert not middleware._active_is_as_read(Other())
-    assert not middleware._active_is_as_read(object())
+    assert is_as_read(trans_real._active)
+    assert not is_as_read(Other())
+    assert not is_as_read(object())
 
 
 @pytest.mark.parametrize("language_in_view", [None, "fr", "de"])
