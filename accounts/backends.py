@@ -151,7 +151,10 @@ def forget_cached_user(sender, instance, **kwargs) -> None:
     cannot put it back for longer than that moment.
 
     A signal rather than a service call, like django.contrib.sites' SITE_CACHE: the admin,
-    allauth, password changes and services all save users, and each must invalidate."""
-    key = cached_user_key(instance.pk)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    allauth, password changes and services all save users, and each must invalidate.
+
+    The key the release before the copy's layout was named (a pickled model) goes too: while
+    a deploy runs both releases, the older one's processes still read it."""
+    keys = [cached_user_key(instance.pk), f"auth-user:{instance.pk}"]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

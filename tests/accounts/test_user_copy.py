@@ -110,3 +110,17 @@ def test_a_copy_of_another_layout_is_never_read(client, settings):
     assert 'value="Real name"' in page and "Stale name" not in page
     assert user_from_copy(cache.get(cached_user_key(user.pk))).display_name == "Real name"
     assert 'value="Real name"' in client.get(PAGE).content.decode()
+
+
+def test_a_change_drops_the_copy_an_older_release_reads_too(settings):
+    # given both releases' copies of a learner (during a deploy)
+    settings.USER_CACHE_SECONDS = 60
+    user = UserFactory()
+    cache.set(f"auth-user:{user.pk}", user, 60)
+    cache.set(cached_user_key(user.pk), user_copy(user), 60)
+    # when the learner changes
+    user.set_password("a new password 7")
+    user.save()
+    # then neither is left
+    assert cache.get(f"auth-user:{user.pk}") is None
+    assert cache.get(cached_user_key(user.pk)) is None
