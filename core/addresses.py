@@ -19,6 +19,11 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from core.locals import is_as_read, local_value
 
+# DEBUG, read when this module loads and again when it changes (override_settings): each read of
+# django.conf.settings is a Python call (LazyObject.__getattribute__), and url() is asked for
+# dozens of addresses a page.
+_DEBUG: bool = settings.DEBUG
+
 # Whether Django's Locals for the script prefix and the URLconf are as core.locals reads them.
 _LOCALS_AS_READ = is_as_read(urls_base._prefixes) and is_as_read(urls_base._urlconfs)
 
@@ -39,7 +44,7 @@ def urlconf() -> str | None:
 
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
     """reverse(viewname, args=args) or reverse(viewname, kwargs=kwargs), remembered."""
-    if settings.DEBUG:
+    if _DEBUG:
         return reverse(viewname, args=args or None, kwargs=kwargs or None)
     return reverse_once(viewname, args, tuple(sorted(kwargs.items())), script_prefix(), urlconf())
 
@@ -56,5 +61,7 @@ def reverse_once(
 @receiver(setting_changed)
 def _forget_addresses(*, setting: str, **kwargs: Any) -> None:
     """A test's override of the URLconf forgets the addresses, as Django forgets its resolvers."""
+    global _DEBUG
+    _DEBUG = settings.DEBUG
     if setting == "ROOT_URLCONF":
         reverse_once.cache_clear()

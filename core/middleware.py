@@ -97,6 +97,12 @@ def language_asked_for(request: HttpRequest) -> tuple[str, str]:
     return found
 
 
+def _has_vary(response: HttpResponse) -> bool:
+    """response.has_header("Vary") without its Python calls (a Mapping's __contains__, a
+    __getitem__ raising KeyError): the headers' own store, keyed by lower-case name."""
+    return "vary" in response.headers._store
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's LocaleMiddleware, which reads a language from the address twice a request (in
     process_request and process_response) and uses it only when the URLconf has i18n_patterns.
@@ -120,7 +126,12 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         urlconf = getattr(request, "urlconf", _ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
+        # What patch_vary_headers(response, ("Accept-Language",)) does, cut short when there is
+        # no Vary yet (a split, a set and a join of nothing otherwise).
+        if _has_vary(response):
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            response.headers["Vary"] = "Accept-Language"
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
 
@@ -345,7 +356,7 @@ class CsrfCookieRenewalMiddleware:
         ):
             meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
             # What Django adds with the cookie (patch_vary_headers, cut short when no Vary yet).
-            if "Vary" in response.headers:
+            if _has_vary(response):
                 patch_vary_headers(response, ("Cookie",))
             else:
                 response.headers["Vary"] = "Cookie"
