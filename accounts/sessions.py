@@ -23,7 +23,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.core.cache import caches
 
-from .backends import NOT_READ, cached_user_key
+from .backends import NOT_READ, cached_user_key, user_from_copy
 
 # Session key -> the id of the user it was last read with, in this process. Bounded: a
 # forgotten owner only costs that session its next read in one round trip.
@@ -60,16 +60,17 @@ class SessionStore(CachedDBStore):
         if user_id is not None:
             _remember_owner(self.session_key, str(user_id))
             if user is not NOT_READ and str(user_id) == owner:
-                # The copy found (a user) or known to be missing (None).
+                # The copy found (accounts.backends.user_copy) or known to be missing (None).
                 self._user_read_along = user
         return data
 
     def take_user_read_along(self, user_id: Any) -> Any:
         """The cached copy of `user_id` read with this session (a user, or None when there was
         no copy), once; NOT_READ if it was not read along."""
-        user, self._user_read_along = self._user_read_along, NOT_READ
-        if user is NOT_READ or str(user_id) != str(self.get(SESSION_KEY)):
+        copy, self._user_read_along = self._user_read_along, NOT_READ
+        if copy is NOT_READ or str(user_id) != str(self.get(SESSION_KEY)):
             return NOT_READ
+        user = user_from_copy(copy)
         if user is not None and str(user.pk) != str(user_id):
             return NOT_READ
         return user

@@ -24,10 +24,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 from markupsafe import Markup
+
+from core.addresses import script_prefix, urlconf
 
 # A few hundred fragments cover every step and milestone of a path in a language or two; old
 # versions' fragments fall out as new ones come in.
@@ -53,8 +54,8 @@ def content_fragment(version: Hashable | None, *key: Hashable, caller: Callable[
         version,
         get_language(),
         get_current_timezone_name(),
-        get_script_prefix(),
-        get_urlconf(),
+        script_prefix(),
+        urlconf(),
         *key,
     )
     with _lock:

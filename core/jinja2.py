@@ -46,7 +46,6 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
@@ -55,8 +54,14 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from markupsafe import Markup, escape
 
-from core.addresses import reverse_once, url
+from core.addresses import reverse_once, script_prefix, url, urlconf
 from core.fragments import content_fragment
+
+# Settings read on every page, kept here when this module loads and again when one changes
+# (override_settings; see _forget_answers): each read of django.conf.settings is a Python call
+# (LazyObject.__getattribute__), some fifty a loop turn from the functions below.
+_DEBUG: bool = settings.DEBUG
+_USE_THOUSAND_SEPARATOR: bool = settings.USE_THOUSAND_SEPARATOR
 
 # What Django's engine passes through localize() when it prints a value; strings, the most
 # common output by far, go straight through.
@@ -68,7 +73,7 @@ def _print_as_django(value: Any) -> Any:
     escaping: aware datetimes in the current time zone, dates and numbers localised."""
     if value.__class__ is str or not isinstance(value, _LOCALISED):
         return value
-    if value.__class__ is int and not settings.USE_THOUSAND_SEPARATOR:
+    if value.__class__ is int and not _USE_THOUSAND_SEPARATOR:
         # What localize() prints for an int when grouping is off (numberformat's own fast
         # path), without the language and three format lookups it makes first: pages print
         # counts and percentages 20-50 times.
@@ -90,13 +95,13 @@ def _ngettext(singular: str, plural: str, number: int, language: str | None) -> 
 
 
 def cached_gettext(message: str) -> str:
-    if settings.DEBUG:  # catalogs may change under runserver's reloader
+    if _DEBUG:  # catalogs may change under runserver's reloader
         return gettext(message)
     return _gettext(message, get_language())
 
 
 def cached_ngettext(singular: str, plural: str, number: int) -> str:
-    if settings.DEBUG:
+    if _DEBUG:
         return ngettext(singular, plural, number)
     return _ngettext(singular, plural, number, get_language())
 
@@ -158,9 +163,9 @@ _bound: dict[tuple, dict[str, Any]] = {}
 def _per_render_callables() -> dict[str, Any]:
     """The translation callables and url() bound to the active language, script prefix and
     URLconf; empty under DEBUG (the globals then translate and reverse afresh)."""
-    if settings.DEBUG:
+    if _DEBUG:
         return {}
-    key = (get_language(), get_script_prefix(), get_urlconf())
+    key = (get_language(), script_prefix(), urlconf())
     try:
         return _bound[key]
     except KeyError:
@@ -217,15 +222,15 @@ def site_nav(context, where: str) -> Markup:
     CSRF field are put in per request. DEBUG draws it afresh."""
     request = context["request"]
     user, here = request.user, request.resolver_match
-    if settings.DEBUG or here is None:
+    if _DEBUG or here is None:
         template = context.environment.get_template(NAVIGATION)
         return Markup(template.render({**context.get_all(), "where": where}))
     signed_in, staff = bool(user.is_authenticated), bool(user.is_staff)
     key = (
         context.environment,
         get_language(),
-        get_script_prefix(),
-        get_urlconf(),
+        script_prefix(),
+        urlconf(),
         here.namespace,
         here.url_name,
         signed_in,
@@ -273,7 +278,7 @@ def cached_static(path: str) -> str:
     (read once per process: Django keeps STATIC_URL with its script prefix and the storage keeps
     its manifest), so each is worked out once per process; a page asks for five, each a trip
     through the storage's url(). DEBUG asks the storage afresh."""
-    if settings.DEBUG:
+    if _DEBUG:
         return static(path)
     return _static(path)
 
@@ -285,6 +290,8 @@ _static = lru_cache(maxsize=256)(static)
 def _forget_answers(*, setting: str, **kwargs: Any) -> None:
     """A test's override_settings of what the answers above depend on forgets them, as Django
     forgets its own resolvers, storages and catalogs."""
+    global _DEBUG, _USE_THOUSAND_SEPARATOR
+    _DEBUG, _USE_THOUSAND_SEPARATOR = settings.DEBUG, settings.USE_THOUSAND_SEPARATOR
     if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS"}:
         _static.cache_clear()
     if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
@@ -306,7 +313,7 @@ def date(value: Any, arg: str | None = None) -> str:
     formatted once per process for the day, format and language (_day_printed). DEBUG, and
     any other format or value, take Django's way. tests/core/test_jinja2.py compares it with
     Django's filter."""
-    if value.__class__ is dt.datetime and not settings.DEBUG:
+    if value.__class__ is dt.datetime and not _DEBUG:
         local = template_localtime(value)
         if arg == "c":
             return local.isoformat()

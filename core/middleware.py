@@ -1,6 +1,8 @@
-"""Project-wide middleware: the Content-Security-Policy header, the request's language and the
-learner's timezone; and what every page with a form pays for the CSRF token: its masking
-(`mask_csrf_secret`) and its cookie's renewal (`CsrfCookieRenewalMiddleware`)."""
+"""Project-wide middleware: the Content-Security-Policy header, the request's language (and
+`get_language`, Django's read of it in fewer steps), the learner's timezone and the messages'
+storage (made only when a request has messages); and what every page with a form pays for the
+CSRF token: its masking (`mask_csrf_secret`) and its cookie's renewal
+(`CsrfCookieRenewalMiddleware`)."""
 
 import os
 import time
@@ -9,13 +11,21 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage.base import BaseStorage
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
-from django.utils.functional import LazyObject
+from django.utils.functional import LazyObject, cached_property
+from django.utils.module_loading import import_string
+from django.utils.translation import trans_real
+
+from core.locals import is_as_read, local_value
 
 
 class ContentSecurityPolicyMiddleware:
@@ -38,6 +48,7 @@ _ROOT_URLCONF: str = ""
 _LANGUAGE_COOKIE_NAME: str = ""
 _CSRF_USE_SESSIONS: bool = False
 _CSRF_COOKIE_NAME: str = ""
+_MESSAGE_STORAGE: type = FallbackStorage
 
 # (language cookie, Accept-Language) -> the language Django's get_language_from_request finds for
 # them, and what translation.get_language() answers once it is active (request.LANGUAGE_CODE),
@@ -48,10 +59,12 @@ _language_asked_for: dict[tuple[str | None, str], tuple[str, str]] = {}
 
 def _read_settings() -> None:
     global _ROOT_URLCONF, _LANGUAGE_COOKIE_NAME, _CSRF_USE_SESSIONS, _CSRF_COOKIE_NAME
+    global _MESSAGE_STORAGE
     _ROOT_URLCONF = settings.ROOT_URLCONF
     _LANGUAGE_COOKIE_NAME = settings.LANGUAGE_COOKIE_NAME
     _CSRF_USE_SESSIONS = settings.CSRF_USE_SESSIONS
     _CSRF_COOKIE_NAME = settings.CSRF_COOKIE_NAME
+    _MESSAGE_STORAGE = import_string(settings.MESSAGE_STORAGE)
 
 
 def _settings_changed(**kwargs) -> None:
@@ -84,6 +97,12 @@ def language_asked_for(request: HttpRequest) -> tuple[str, str]:
     return found
 
 
+def _has_vary(response: HttpResponse) -> bool:
+    """response.has_header("Vary") without its Python calls (a Mapping's __contains__, a
+    __getitem__ raising KeyError): the headers' own store, keyed by lower-case name."""
+    return "vary" in response.headers._store
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's LocaleMiddleware, which reads a language from the address twice a request (in
     process_request and process_response) and uses it only when the URLconf has i18n_patterns.
@@ -107,9 +126,52 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         urlconf = getattr(request, "urlconf", _ROOT_URLCONF)
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
+        # What patch_vary_headers(response, ("Accept-Language",)) does, cut short when there is
+        # no Vary yet (a split, a set and a join of nothing otherwise).
+        if _has_vary(response):
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            response.headers["Vary"] = "Accept-Language"
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+_django_get_language = trans_real.get_language
+_DjangoTranslation = trans_real.DjangoTranslation
+
+
+def get_language() -> str | None:
+    """django.utils.translation.trans_real.get_language, with the active translation read from
+    its asgiref Local in one step (core/locals.py): Django's read goes through the Local's
+    `__getattr__` (a lock taken and released), its storage's `__getattr__` and `_storage()`, then
+    the translation's `to_language()`, six Python calls where this makes two; our pages ask some
+    seventy times a loop turn (badges, rows, fragments, the heatmap, the frame's navigation).
+
+    `trans_real._active` is read at each call, since Django makes a new Local when
+    LANGUAGE_CODE, LANGUAGES or LOCALE_PATHS change. A translation that is not Django's own
+    (deactivate_all()'s NullTranslations) is answered by Django's code.
+    tests/core/test_get_language.py compares them."""
+    translation_ = local_value(trans_real._active, "value", None)
+    if translation_ is None:
+        return settings.LANGUAGE_CODE
+    if translation_.__class__ is _DjangoTranslation:
+        return translation_._DjangoTranslation__to_language  # what its to_language() answers
+    return _django_get_language()
+
+
+def install_get_language() -> bool:
+    """Put `get_language` in place of Django's (trans_real's, which its other functions call,
+    and the one `django.utils.translation` answers with), when the Local is as it reads it."""
+    if not is_as_read(trans_real._active):
+        return False
+    trans_real.get_language = get_language
+    if "get_language" in translation._trans.__dict__:
+        translation._trans.get_language = get_language
+    return True
+
+
+# Installed when MIDDLEWARE is loaded, before any request, as the CSRF masking below.
+install_get_language()
 
 
 class LearnerTimezoneMiddleware:
@@ -138,6 +200,58 @@ class LearnerTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class MessageStorage(FallbackStorage):
+    """Django's FallbackStorage (MESSAGE_STORAGE), whose cookie and session storages are made only
+    when a request has messages to read or to store.
+
+    Django makes both on every request (the cookie storage with a signer: the signing backend
+    imported, the secret key read, about 45 Python calls), though almost no request reads or adds
+    a message: a page that prints messages finds none without a messages cookie, since Django's
+    cookie storage then answers "not used" and the session storage is never asked. So the same:
+    without a messages cookie (absent or empty, as the cookie storage reads it) no messages, and
+    nothing read; with one, Django's code. Storing makes the storages: a message added, or a
+    storage that held messages to flush. tests/core/test_messages.py compares it with Django's
+    through whole requests."""
+
+    def __init__(self, request, *args, **kwargs) -> None:
+        BaseStorage.__init__(self, request, *args, **kwargs)
+        self._used_storages = set()
+        self._storage_arguments = (args, kwargs)
+        if not hasattr(request, "session"):
+            self.storages  # noqa: B018 (Django's ImproperlyConfigured, at once, as Django's)
+
+    @cached_property
+    def storages(self) -> list[BaseStorage]:
+        args, kwargs = self._storage_arguments
+        return [
+            storage_class(self.request, *args, **kwargs) for storage_class in self.storage_classes
+        ]
+
+    def _get(self, *args, **kwargs):
+        if self.storage_classes[0] is CookieStorage and not self.request.COOKIES.get(
+            CookieStorage.cookie_name
+        ):
+            return [], True  # what Django's loop answers when the cookie storage was not used
+        return super()._get(*args, **kwargs)
+
+    def _store(self, messages, response, *args, **kwargs):
+        if not messages and not self._used_storages:
+            return messages  # Django's loop would neither store nor flush anything
+        return super()._store(messages, response, *args, **kwargs)
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's, with MESSAGE_STORAGE's class imported once (and again when the setting changes),
+    not at every request (import_string and the settings read, some ten Python calls)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        super().__init__(get_response)
+        _read_settings()
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = _MESSAGE_STORAGE(request)
 
 
 # The CSRF token's alphabet (Django's: 62 letters and digits).
@@ -242,7 +356,7 @@ class CsrfCookieRenewalMiddleware:
         ):
             meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
             # What Django adds with the cookie (patch_vary_headers, cut short when no Vary yet).
-            if "Vary" in response.headers:
+            if _has_vary(response):
                 patch_vary_headers(response, ("Cookie",))
             else:
                 response.headers["Vary"] = "Cookie"

@@ -67,11 +67,16 @@ MIDDLEWARE = [
     "core.middleware.CsrfCookieRenewalMiddleware",
     # Django's, taking the user's cached copy read with the session when there is one.
     "accounts.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, with its storage class imported once; the storage (MESSAGE_STORAGE) made only
+    # when a request has messages.
+    "core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "core.middleware.LearnerTimezoneMiddleware",
 ]
+
+# Django's FallbackStorage (cookie, then session), made only when a request has messages.
+MESSAGE_STORAGE = "core.middleware.MessageStorage"
 
 ROOT_URLCONF = "careerpath.urls"
 WSGI_APPLICATION = "careerpath.wsgi.application"

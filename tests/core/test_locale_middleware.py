@@ -132,3 +132,21 @@ def test_the_remembered_languages_are_bounded(monkeypatch):
     for n in range(12):
         answer(LocaleMiddleware, path="/", cookie=None, accept=f"x{n}")
         assert len(middleware._language_asked_for) <= 5
+
+
+@pytest.mark.parametrize("vary", [None, "Cookie", "accept-language", "*", "Cookie, HX-Request"])
+def test_the_vary_header_is_djangos_whatever_the_view_set(vary):
+    def view(request):
+        response = HttpResponse("ok")
+        if vary is not None:
+            response["Vary"] = vary
+        return response
+
+    def headers(middleware_class):
+        with translation.override(None):
+            response = middleware_class(view)(RequestFactory().get("/"))
+        return sorted(response.headers.items())
+
+    ours = headers(LocaleMiddleware)
+    assert ours == headers(DjangoLocaleMiddleware)
+    assert ("Vary", "Accept-Language") in ours or vary is not None
