@@ -16,6 +16,8 @@ globals = {
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
     "recent_changes": roadmap_dashboard.recent_changes,
+    "next_up": roadmap_dashboard.next_up,
+    "target_date_lines": roadmap_dashboard.target_date_lines,
 }
 
 filters = {

@@ -3,6 +3,7 @@ the shared badge and map node partials and dates, each rendered once per process
 decides them rather than once per row per render, and the status buttons a milestone offers."""
 
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 
 from django import template
@@ -222,6 +223,70 @@ def recent_changes(
                     escape(entry.text),
                 )
                 for entry in entries
+            ]
+        )
+    )
+
+
+# The dashboard's "Next up" lines and its target-date lines, as the template's former loops printed
+# them (their indentation included). tests/roadmap/test_dashboard_render_speed.py keeps those
+# loops and compares.
+_NEXT_UP_LINE = (
+    '\n      <li>\n        <a href="{}">{}</a>\n        <span class="muted">\u00b7 {}</span>'
+    "\n        {} {}\n      </li>\n      "
+)
+_TARGET_DATE_LINE = '<li><a href="{}">{}</a> {}</li>'
+
+
+def _badges(today: dt.date) -> tuple[Callable, Callable]:
+    """status_badge(state) and target_badge(state) on `today`, the language looked up once for
+    a list rather than once a badge (DEBUG: the tags, which render the partials afresh)."""
+    if settings.DEBUG:
+        return status_badge, lambda state: target_badge(state, today)
+    language = get_language()
+
+    def status(state: MilestoneState) -> str:
+        return _status_badge(state.status, language)
+
+    def target(state: MilestoneState) -> str:
+        return _target_badge(state.target_date, state.is_finished, today, language)
+
+    return status, target
+
+
+def next_up(states: list[MilestoneState], links: dict[int, str], today: dt.date) -> Markup:
+    """The dashboard's "Next up" lines: each milestone's link, title, step and badges, put in
+    one format string, where the template loop resolved, finalised and escaped five values and
+    called two tags a line through Jinja2's runtime. A milestone missing from `links` fails the
+    render, as it did."""
+    status, target = _badges(today)
+    lines = []
+    for state in states:
+        milestone = state.milestone
+        lines.append(
+            _NEXT_UP_LINE.format(
+                escape(links[milestone.id]),
+                escape(milestone.title),
+                escape(milestone.step.title),
+                status(state),
+                target(state),
+            )
+        )
+    return Markup("".join(lines))
+
+
+def target_date_lines(
+    states: list[MilestoneState], links: dict[int, str], today: dt.date
+) -> Markup:
+    """The dashboard's overdue or due-soon lines (link, title, target badge), as next_up."""
+    _status, target = _badges(today)
+    return Markup(
+        "".join(
+            [
+                _TARGET_DATE_LINE.format(
+                    escape(links[state.milestone.id]), escape(state.milestone.title), target(state)
+                )
+                for state in states
             ]
         )
     )

@@ -20,6 +20,7 @@ from roadmap.models import (
     ProgressEvent,
     ProgressEventKind,
     ProgressStatus,
+    Step,
 )
 from roadmap.presenters import activity as activity_pages
 from roadmap.selectors import paths as path_selectors
@@ -414,3 +415,67 @@ def test_a_recent_change_on_a_milestone_without_a_link_fails_the_render():
     # when / then
     with pytest.raises(KeyError):
         roadmap_dashboard.recent_changes([entry], {})
+
+
+# The dashboard's former loops over "Next up" and its target dates, kept as the reference for
+# roadmap_dashboard.next_up and target_date_lines.
+FORMER_LIST_LOOPS = """<ol class="todo-list" id="next-actions">
+      {% for state in next_actions %}
+      <li>
+        <a href="{{ links[state.milestone.id] }}">{{ state.milestone.title }}</a>
+        <span class="muted">· {{ state.milestone.step.title }}</span>
+        {{ status_badge(state) }} {{ target_badge(state, today) }}
+      </li>
+      {% endfor %}
+    </ol>
+    <ul class="todo-list" id="overdue-list" aria-labelledby="overdue-heading">
+      {% for state in overdue %}<li><a href="{{ links[state.milestone.id] }}">{{ state.milestone.title }}</a> {{ target_badge(state, today) }}</li>{% endfor %}
+    </ul>"""  # noqa: E501
+LIST_FUNCTIONS = """<ol class="todo-list" id="next-actions">
+      {{ next_up(next_actions, links, today) }}
+    </ol>
+    <ul class="todo-list" id="overdue-list" aria-labelledby="overdue-heading">
+      {{ target_date_lines(overdue, links, today) }}
+    </ul>"""
+
+
+@pytest.mark.parametrize("count", [0, 1, 7])
+@pytest.mark.parametrize("debug", [False, True])
+def test_next_up_and_the_target_dates_print_what_the_template_loops_printed(settings, count, debug):
+    # given: milestones whose titles, steps and links need escaping, in every status, with
+    # target dates passed, today, soon, later and none (so every badge), on two days
+    settings.DEBUG = debug
+    awkward = ["<b>R&D</b>", 'say "hi"', "it's", "a\u00a0b", "plain"]
+    statuses = [None, *ProgressStatus.values]
+    offsets = [None, -9, -1, 0, 1, 7, 30]
+    for today in [TODAY, dt.date(2026, 12, 31)]:
+        states = []
+        for n in range(count):
+            step = Step(id=n, title=awkward[(n + 1) % len(awkward)] + f" step {n}")
+            milestone = Milestone(id=n, title=awkward[n % len(awkward)] + str(n), step=step)
+            status, offset = statuses[n % len(statuses)], offsets[n % len(offsets)]
+            progress = None
+            if status is not None:
+                target = None if offset is None else today + dt.timedelta(days=offset)
+                progress = MilestoneProgress(status=status, target_date=target)
+            states.append(MilestoneState(milestone=milestone, progress=progress))
+        links = {n: f"/paths/a&b/{n}/?x='{n}'\"" for n in range(count)}
+        context = {"next_actions": states, "overdue": states, "links": links, "today": today}
+        former, functions = (
+            engines["jinja2"].from_string(s) for s in (FORMER_LIST_LOOPS, LIST_FUNCTIONS)
+        )
+
+        # when / then: the same bytes (twice: the badges from the cache the second time)
+        for _ in range(2):
+            assert functions.render(context) == former.render(context), today
+
+
+def test_a_next_up_line_without_a_link_fails_the_render():
+    state = MilestoneState(
+        milestone=Milestone(id=99, title="t", step=Step(title="s")), progress=None
+    )
+
+    with pytest.raises(KeyError):
+        roadmap_dashboard.next_up([state], {}, TODAY)
+    with pytest.raises(KeyError):
+        roadmap_dashboard.target_date_lines([state], {}, TODAY)
