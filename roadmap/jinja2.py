@@ -11,6 +11,7 @@ globals = {
     "heatmap_cells": roadmap_progress.heatmap_cells,
     "map_nodes": roadmap_dashboard.map_nodes,
     "map_steps": roadmap_dashboard.map_steps,
+    "map_legend": roadmap_dashboard.map_legend,
     "milestone_row": step_rows.milestone_row,
     "step_progress_bar": step_rows.step_progress_bar,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,

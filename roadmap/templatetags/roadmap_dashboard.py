@@ -167,6 +167,22 @@ def map_steps(steps: tuple[MapStep, ...], compact: bool, shows_progress: bool) -
     return mark_safe("".join(MAP_STEP_GAP + step + MAP_STEP_GAP for step in markup))
 
 
+_MAP_LEGEND_ITEM = '<li class="map-{}"><span class="map-dot" aria-hidden="true"></span> {}</li>'
+
+
+@lru_cache(maxsize=256)
+def _map_legend(legend: tuple[tuple[str, str], ...]) -> str:
+    # escaped as the template's {{ }} escaped them (markupsafe's escape, not Django's)
+    return "".join(_MAP_LEGEND_ITEM.format(escape(state), escape(text)) for state, text in legend)
+
+
+def map_legend(legend: tuple[tuple[str, str], ...]) -> SafeString:
+    """A map's legend items, as the partial's former loop printed them: the states a map shows
+    with their texts (already in the page's language), one of a few dozen combinations, each
+    printed once per process rather than two escaped values an item a render."""
+    return mark_safe(_map_legend(legend))
+
+
 @lru_cache(maxsize=512)
 def _heatmap_label(label: AxisLabel) -> str:
     return format_html(
