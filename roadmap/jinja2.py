@@ -18,6 +18,7 @@ globals = {
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
     "recent_changes": roadmap_dashboard.recent_changes,
     "next_up": roadmap_dashboard.next_up,
+    "status_card_buttons": roadmap_dashboard.status_card_buttons,
     "target_date_lines": roadmap_dashboard.target_date_lines,
 }
 

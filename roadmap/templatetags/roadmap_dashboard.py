@@ -308,6 +308,36 @@ def target_date_lines(
     )
 
 
+# A milestone page's status buttons (partials/milestone_status.html), as the card's former loop
+# printed them. tests/roadmap/test_milestone_page_speed.py keeps that loop and compares.
+_CARD_BUTTON = (
+    '\n  <button type="submit" name="status" value="{}" class="{}" data-status="{}">{}'
+    '<span class="visually-hidden">: {}</span></button>'
+)
+
+
+@lru_cache(maxsize=1024)
+def _status_card_buttons(status: str, title: str, language: str) -> str:
+    title = escape(title)
+    return "".join(
+        [
+            _CARD_BUTTON.format(
+                escape(button.value), escape(button.css), escape(button.value),
+                escape(button.label), title,
+            )
+            for button in browsing_pages.status_buttons(status)
+        ]
+    )  # fmt: skip
+
+
+def status_card_buttons(status: str, title: str) -> SafeString:
+    """The status changes a milestone page's card offers from `status`, each button naming the
+    milestone for screen readers: all it prints is the status, the title and the language (the
+    buttons' labels), so each is printed once per process, where the card's loop resolved and
+    escaped five values a button at every render."""
+    return mark_safe(_status_card_buttons(status, title, get_language()))
+
+
 @register.filter
 def status_buttons(state: MilestoneState) -> tuple[browsing_pages.StatusButton, ...]:
     """The status changes offered to `state` (presenters.status_buttons)."""
