@@ -15,6 +15,8 @@ globals = {
     "milestone_row": step_rows.milestone_row,
     "step_progress_bar": step_rows.step_progress_bar,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
+    "heatmap_head": roadmap_dashboard.heatmap_head,
+    "heatmap_legend": roadmap_dashboard.heatmap_legend,
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
     "recent_changes": roadmap_dashboard.recent_changes,
     "next_up": roadmap_dashboard.next_up,

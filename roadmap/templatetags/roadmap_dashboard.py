@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from roadmap.models import ProgressStatus
 from roadmap.presenters import activity as activity_pages
 from roadmap.presenters import browsing as browsing_pages
-from roadmap.presenters.activity import AxisLabel, WeekTotal
+from roadmap.presenters.activity import AxisLabel, Heatmap, WeekTotal
 from roadmap.presenters.path_map import MapNode, MapStep
 from roadmap.selectors.progress import MilestoneState
 
@@ -28,6 +28,8 @@ STATUS_BADGE = "roadmap/partials/status_badge.html"
 TARGET_BADGE = "roadmap/partials/target_badge.html"
 MAP_NODE = "roadmap/partials/map_node.html"  # a Jinja2 partial: the map is drawn by Jinja2 only
 MAP_STEP = "roadmap/partials/map_step.html"  # Jinja2 too
+HEATMAP_HEAD = "roadmap/partials/heatmap_head.html"  # Jinja2 too
+HEATMAP_LEGEND = "roadmap/partials/heatmap_legend.html"  # Jinja2 too
 # What separates the map's nodes and steps: the indentation the map's former template loops
 # printed.
 MAP_NODE_GAP = "\n        "
@@ -194,6 +196,67 @@ def heatmap_labels(labels: list[AxisLabel]) -> SafeString:
     """The heatmap's month or weekday labels: the same few for every learner on a day, so each
     is printed once per process (its text is already in the page's language)."""
     return mark_safe("".join(_heatmap_label(label) for label in labels))
+
+
+@lru_cache(maxsize=64)
+def _heatmap_head(
+    width: int,
+    height: int,
+    start: dt.date,
+    today: dt.date,
+    month_labels: tuple[AxisLabel, ...],
+    weekday_labels: tuple[AxisLabel, ...],
+    language: str,
+) -> str:
+    heatmap = BadgeKey(
+        HEATMAP_HEAD,
+        "heatmap",
+        width=width,
+        height=height,
+        start=start,
+        today=today,
+        month_labels=month_labels,
+        weekday_labels=weekday_labels,
+    )
+    return engines["jinja2"].get_template(HEATMAP_HEAD).render({"heatmap": heatmap})
+
+
+def heatmap_head(heatmap: Heatmap) -> SafeString:
+    """The heatmap's opening: its size, its title (the first and last day) and its axis labels,
+    what partials/heatmap_head.html prints. Every learner's chart on a day is the same frame,
+    so it is printed once per process and language, from a stand-in (BadgeKey) that holds only
+    those fields: a partial that comes to read another fails instead of printing from the cache
+    what another learner's chart showed. DEBUG renders it afresh."""
+    if settings.DEBUG:
+        template = engines["jinja2"].get_template(HEATMAP_HEAD)
+        return mark_safe(template.render({"heatmap": heatmap}))
+    return mark_safe(
+        _heatmap_head(
+            heatmap.width,
+            heatmap.height,
+            heatmap.start,
+            heatmap.today,
+            tuple(heatmap.month_labels),
+            tuple(heatmap.weekday_labels),
+            get_language(),
+        )
+    )
+
+
+@lru_cache(maxsize=16)
+def _heatmap_legend(language: str) -> str:
+    # Nothing in its context: StrictUndefined fails the partial on any name but the page's
+    # translation functions, so it can print nothing of a learner's.
+    return engines["jinja2"].get_template(HEATMAP_LEGEND).render({})
+
+
+def heatmap_legend() -> SafeString:
+    """The heatmap's colour key and the head of its table by week (partials/heatmap_legend.html):
+    words only, printed once per process and language where each render translated and
+    escaped eight strings. DEBUG renders it afresh."""
+    if settings.DEBUG:
+        return mark_safe(engines["jinja2"].get_template(HEATMAP_LEGEND).render({}))
+    return mark_safe(_heatmap_legend(get_language()))
 
 
 @lru_cache(maxsize=2048)
