@@ -2,9 +2,9 @@
 
 Built from a PathProgress already read (learner_overview or the path page's outline), so the map
 adds no query at all: every link comes from one address per path (reverse() remembered per
-process: core.addresses.url, cut where the slugs go: addresses.path_url_parts) and a node's state from the progress row already loaded. The path page
-shows it whole, the dashboard compact; both render the same data with
-templates/jinja2/roadmap/partials/path_map.html.
+process: core.addresses.url, cut where the slugs go: addresses.path_url_parts) and a node's
+state from the progress row already loaded. The path page shows it whole, the dashboard compact;
+both render the same data with templates/jinja2/roadmap/partials/path_map.html.
 
 Node states, in order of precedence: done, skipped, overdue (a target date passed), in progress,
 planned (see below), not started.
