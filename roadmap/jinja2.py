@@ -13,6 +13,7 @@ globals = {
     "map_steps": roadmap_dashboard.map_steps,
     "map_legend": roadmap_dashboard.map_legend,
     "milestone_row": step_rows.milestone_row,
+    "milestone_rows": step_rows.milestone_rows,
     "step_progress_bar": step_rows.step_progress_bar,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
     "heatmap_head": roadmap_dashboard.heatmap_head,
