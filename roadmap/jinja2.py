@@ -11,11 +11,18 @@ globals = {
     "heatmap_cells": roadmap_progress.heatmap_cells,
     "map_nodes": roadmap_dashboard.map_nodes,
     "map_steps": roadmap_dashboard.map_steps,
+    "map_legend": roadmap_dashboard.map_legend,
     "milestone_row": step_rows.milestone_row,
+    "milestone_rows": step_rows.milestone_rows,
     "step_progress_bar": step_rows.step_progress_bar,
     "heatmap_labels": roadmap_dashboard.heatmap_labels,
+    "heatmap_head": roadmap_dashboard.heatmap_head,
+    "heatmap_legend": roadmap_dashboard.heatmap_legend,
     "heatmap_week_rows": roadmap_dashboard.heatmap_week_rows,
     "recent_changes": roadmap_dashboard.recent_changes,
+    "next_up": roadmap_dashboard.next_up,
+    "status_card_buttons": roadmap_dashboard.status_card_buttons,
+    "target_date_lines": roadmap_dashboard.target_date_lines,
 }
 
 filters = {

@@ -8,6 +8,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
@@ -110,8 +111,12 @@ class HeatmapCell:
         }
 
 
-@dataclass(frozen=True)
-class AxisLabel:
+class AxisLabel(NamedTuple):
+    """A month or weekday label. A named tuple (immutable, equal when every field is), not a
+    frozen dataclass: the labels are part of the heatmap's frame's cache key
+    (roadmap_dashboard.heatmap_head), hashed at every render, which a tuple does in C and a
+    dataclass in a Python method per label."""
+
     text: str
     x: int
     y: int

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -173,8 +173,12 @@ def path_page(*, path_slug: str, learner: User | None, today: dt.date) -> PathPa
     )
 
 
-@dataclass(frozen=True)
-class StatusButton:
+class StatusButton(NamedTuple):
+    """A status change a row or card offers. A named tuple (immutable, equal when every field
+    is), not a frozen dataclass: a step row's buttons are part of its cache key
+    (step_rows.milestone_row), hashed at every render, which a tuple does in C and a dataclass
+    in a Python method per button."""
+
     value: str
     css: str
     label: str

@@ -1,10 +1,10 @@
 """The visual roadmap: a path's steps and milestones as a map of nodes coloured by state.
 
 Built from a PathProgress already read (learner_overview or the path page's outline), so the map
-adds no query at all: every link comes from one address per step (reverse() remembered per
-process: core.addresses.url) and a node's state from the progress row already loaded. The path page
-shows it whole, the dashboard compact; both render the same data with
-templates/jinja2/roadmap/partials/path_map.html.
+adds no query at all: every link comes from one address per path (reverse() remembered per
+process: core.addresses.url, cut where the slugs go: addresses.path_url_parts) and a node's
+state from the progress row already loaded. The path page shows it whole, the dashboard compact;
+both render the same data with templates/jinja2/roadmap/partials/path_map.html.
 
 Node states, in order of precedence: done, skipped, overdue (a target date passed), in progress,
 planned (see below), not started.
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from core.addresses import url
 from roadmap.models import ProgressStatus
-from roadmap.presenters.addresses import milestone_url_maker, milestone_url_parts
+from roadmap.presenters.addresses import milestone_url_maker, path_url_parts
 from roadmap.selectors.progress import LearnerOverview, MilestoneState, PathProgress
 
 __all__ = [
@@ -151,17 +151,21 @@ class PathMap:
 
 def milestone_addresses(outlines: Iterable[PathProgress]) -> dict[int, str]:
     """The address of each milestone of the outlines, by id: what Milestone.get_absolute_url()
-    gives, from one url() per step (milestone_url_maker) rather than one a link. The dashboard
+    gives, from one url() per path (path_url_parts) rather than one a link. The dashboard
     links a milestone up to five times (the map, next up, target dates, this week, recent
     changes); tests/roadmap/test_dashboard_afresh.py compares them with get_absolute_url()."""
     addresses = {}
     for outline in outlines:
+        # one url() a path, cut where the step's and the milestone's slugs go
+        before, middle, after = path_url_parts(
+            outline.path.slug, "roadmap:milestone_detail", milestone=True
+        )
         for step_progress in outline.steps:
-            before, after = milestone_url_parts(step_progress.step, "roadmap:milestone_detail")
+            step_before = f"{before}{step_progress.step.slug}{middle}"
             # .id, not .pk (a property that looks the field up), and the slug put in here, not
             # through a function call: two Python calls a milestone fewer, 43 on the dashboard.
             milestones = [state.milestone for state in step_progress.milestones]
-            addresses.update({m.id: f"{before}{m.slug}{after}" for m in milestones})
+            addresses.update({m.id: f"{step_before}{m.slug}{after}" for m in milestones})
     return addresses
 
 
@@ -183,9 +187,10 @@ def path_map(
         position_state = upcoming[0] if upcoming else None
     steps, position, number, used = [], None, 0, set()
     new_node = tuple.__new__
+    step_before, step_after = path_url_parts(outline.path.slug, "roadmap:step_detail")
     for step_number, step_progress in enumerate(outline.steps, start=1):
         step = step_progress.step
-        step_url = url("roadmap:step_detail", path_slug=outline.path.slug, step_slug=step.slug)
+        step_url = f"{step_before}{step.slug}{step_after}"
         if addresses is None:
             detail_url = milestone_url_maker(step, "roadmap:milestone_detail")
         nodes = []

@@ -3,6 +3,7 @@ the shared badge and map node partials and dates, each rendered once per process
 decides them rather than once per row per render, and the status buttons a milestone offers."""
 
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 
 from django import template
@@ -17,7 +18,7 @@ from markupsafe import Markup, escape
 from roadmap.models import ProgressStatus
 from roadmap.presenters import activity as activity_pages
 from roadmap.presenters import browsing as browsing_pages
-from roadmap.presenters.activity import AxisLabel, WeekTotal
+from roadmap.presenters.activity import AxisLabel, Heatmap, WeekTotal
 from roadmap.presenters.path_map import MapNode, MapStep
 from roadmap.selectors.progress import MilestoneState
 
@@ -27,6 +28,8 @@ STATUS_BADGE = "roadmap/partials/status_badge.html"
 TARGET_BADGE = "roadmap/partials/target_badge.html"
 MAP_NODE = "roadmap/partials/map_node.html"  # a Jinja2 partial: the map is drawn by Jinja2 only
 MAP_STEP = "roadmap/partials/map_step.html"  # Jinja2 too
+HEATMAP_HEAD = "roadmap/partials/heatmap_head.html"  # Jinja2 too
+HEATMAP_LEGEND = "roadmap/partials/heatmap_legend.html"  # Jinja2 too
 # What separates the map's nodes and steps: the indentation the map's former template loops
 # printed.
 MAP_NODE_GAP = "\n        "
@@ -166,6 +169,22 @@ def map_steps(steps: tuple[MapStep, ...], compact: bool, shows_progress: bool) -
     return mark_safe("".join(MAP_STEP_GAP + step + MAP_STEP_GAP for step in markup))
 
 
+_MAP_LEGEND_ITEM = '<li class="map-{}"><span class="map-dot" aria-hidden="true"></span> {}</li>'
+
+
+@lru_cache(maxsize=256)
+def _map_legend(legend: tuple[tuple[str, str], ...]) -> str:
+    # escaped as the template's {{ }} escaped them (markupsafe's escape, not Django's)
+    return "".join(_MAP_LEGEND_ITEM.format(escape(state), escape(text)) for state, text in legend)
+
+
+def map_legend(legend: tuple[tuple[str, str], ...]) -> SafeString:
+    """A map's legend items, as the partial's former loop printed them: the states a map shows
+    with their texts (already in the page's language), one of a few dozen combinations, each
+    printed once per process rather than two escaped values an item a render."""
+    return mark_safe(_map_legend(legend))
+
+
 @lru_cache(maxsize=512)
 def _heatmap_label(label: AxisLabel) -> str:
     return format_html(
@@ -177,6 +196,67 @@ def heatmap_labels(labels: list[AxisLabel]) -> SafeString:
     """The heatmap's month or weekday labels: the same few for every learner on a day, so each
     is printed once per process (its text is already in the page's language)."""
     return mark_safe("".join(_heatmap_label(label) for label in labels))
+
+
+@lru_cache(maxsize=64)
+def _heatmap_head(
+    width: int,
+    height: int,
+    start: dt.date,
+    today: dt.date,
+    month_labels: tuple[AxisLabel, ...],
+    weekday_labels: tuple[AxisLabel, ...],
+    language: str,
+) -> str:
+    heatmap = BadgeKey(
+        HEATMAP_HEAD,
+        "heatmap",
+        width=width,
+        height=height,
+        start=start,
+        today=today,
+        month_labels=month_labels,
+        weekday_labels=weekday_labels,
+    )
+    return engines["jinja2"].get_template(HEATMAP_HEAD).render({"heatmap": heatmap})
+
+
+def heatmap_head(heatmap: Heatmap) -> SafeString:
+    """The heatmap's opening: its size, its title (the first and last day) and its axis labels,
+    what partials/heatmap_head.html prints. Every learner's chart on a day is the same frame,
+    so it is printed once per process and language, from a stand-in (BadgeKey) that holds only
+    those fields: a partial that comes to read another fails instead of printing from the cache
+    what another learner's chart showed. DEBUG renders it afresh."""
+    if settings.DEBUG:
+        template = engines["jinja2"].get_template(HEATMAP_HEAD)
+        return mark_safe(template.render({"heatmap": heatmap}))
+    return mark_safe(
+        _heatmap_head(
+            heatmap.width,
+            heatmap.height,
+            heatmap.start,
+            heatmap.today,
+            tuple(heatmap.month_labels),
+            tuple(heatmap.weekday_labels),
+            get_language(),
+        )
+    )
+
+
+@lru_cache(maxsize=16)
+def _heatmap_legend(language: str) -> str:
+    # Nothing in its context: StrictUndefined fails the partial on any name but the page's
+    # translation functions, so it can print nothing of a learner's.
+    return engines["jinja2"].get_template(HEATMAP_LEGEND).render({})
+
+
+def heatmap_legend() -> SafeString:
+    """The heatmap's colour key and the head of its table by week (partials/heatmap_legend.html):
+    words only, printed once per process and language where each render translated and
+    escaped eight strings. DEBUG renders it afresh."""
+    if settings.DEBUG:
+        return mark_safe(engines["jinja2"].get_template(HEATMAP_LEGEND).render({}))
+    return mark_safe(_heatmap_legend(get_language()))
 
 
 @lru_cache(maxsize=2048)
@@ -225,6 +305,100 @@ def recent_changes(
             ]
         )
     )
+
+
+# The dashboard's "Next up" lines and its target-date lines, as the template's former loops printed
+# them (their indentation included). tests/roadmap/test_dashboard_render_speed.py keeps those
+# loops and compares.
+_NEXT_UP_LINE = (
+    '\n      <li>\n        <a href="{}">{}</a>\n        <span class="muted">\u00b7 {}</span>'
+    "\n        {} {}\n      </li>\n      "
+)
+_TARGET_DATE_LINE = '<li><a href="{}">{}</a> {}</li>'
+
+
+def _badges(today: dt.date) -> tuple[Callable, Callable]:
+    """status_badge(state) and target_badge(state) on `today`, the language looked up once for
+    a list rather than once a badge (DEBUG: the tags, which render the partials afresh)."""
+    if settings.DEBUG:
+        return status_badge, lambda state: target_badge(state, today)
+    language = get_language()
+
+    def status(state: MilestoneState) -> str:
+        return _status_badge(state.status, language)
+
+    def target(state: MilestoneState) -> str:
+        return _target_badge(state.target_date, state.is_finished, today, language)
+
+    return status, target
+
+
+def next_up(states: list[MilestoneState], links: dict[int, str], today: dt.date) -> Markup:
+    """The dashboard's "Next up" lines: each milestone's link, title, step and badges, put in
+    one format string, where the template loop resolved, finalised and escaped five values and
+    called two tags a line through Jinja2's runtime. A milestone missing from `links` fails the
+    render, as it did."""
+    status, target = _badges(today)
+    lines = []
+    for state in states:
+        milestone = state.milestone
+        lines.append(
+            _NEXT_UP_LINE.format(
+                escape(links[milestone.id]),
+                escape(milestone.title),
+                escape(milestone.step.title),
+                status(state),
+                target(state),
+            )
+        )
+    return Markup("".join(lines))
+
+
+def target_date_lines(
+    states: list[MilestoneState], links: dict[int, str], today: dt.date
+) -> Markup:
+    """The dashboard's overdue or due-soon lines (link, title, target badge), as next_up."""
+    _status, target = _badges(today)
+    return Markup(
+        "".join(
+            [
+                _TARGET_DATE_LINE.format(
+                    escape(links[state.milestone.id]), escape(state.milestone.title), target(state)
+                )
+                for state in states
+            ]
+        )
+    )
+
+
+# A milestone page's status buttons (partials/milestone_status.html), as the card's former loop
+# printed them. tests/roadmap/test_milestone_page_speed.py keeps that loop and compares.
+_CARD_BUTTON = (
+    '\n  <button type="submit" name="status" value="{}" class="{}" data-status="{}">{}'
+    '<span class="visually-hidden">: {}</span></button>'
+)
+
+
+@lru_cache(maxsize=1024)
+def _status_card_buttons(status: str, title: str, language: str) -> str:
+    title = escape(title)
+    return "".join(
+        [
+            _CARD_BUTTON.format(
+                escape(button.value), escape(button.css), escape(button.value),
+                escape(button.label), title,
+            )
+            for button in browsing_pages.status_buttons(status)
+        ]
+    )  # fmt: skip
+
+
+def status_card_buttons(status: str, title: str) -> SafeString:
+    """The status changes a milestone page's card offers from `status`, each button naming the
+    milestone for screen readers: all it prints is the status, the title and the language (the
+    buttons' labels), so each is printed once per process, where the card's loop resolved and
+    escaped five values a button at every render."""
+    return mark_safe(_status_card_buttons(status, title, get_language()))
 
 
 @register.filter

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLResolver, get_script_prefix, reverse, set_script_prefix
 
 from roadmap.presenters.addresses import milestone_url_maker
-from roadmap.presenters.path_map import path_map
+from roadmap.presenters.path_map import milestone_addresses, path_map
 from roadmap.selectors.progress import learner_overview
 from tests.roadmap.factories import build_roadmap, enrolled_learner, path_milestones
 
@@ -55,6 +55,11 @@ def test_addresses_answer_as_reverse_under_any_script_prefix(script_prefix):
         ]
         status = milestone_url_maker(step, "roadmap:milestone_status")
         assert status(milestone.slug) == reverse("roadmap:milestone_status", kwargs=kwargs)
+        # and the dashboard's links, from one url() a path (path_url_parts)
+        assert milestone_addresses([outline]) == {
+            m.milestone.id: m.milestone.get_absolute_url() for m in outline.milestones
+        }
+        assert milestone_addresses([outline])[milestone.id].startswith(prefix)
 
 
 def test_a_dashboard_drawn_again_reverses_nothing_afresh(client, settings, monkeypatch):

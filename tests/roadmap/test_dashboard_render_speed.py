@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 
+import jinja2
 import pytest
 from django.template import engines
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from roadmap.models import (
@@ -20,6 +22,7 @@ from roadmap.models import (
     ProgressEvent,
     ProgressEventKind,
     ProgressStatus,
+    Step,
 )
 from roadmap.presenters import activity as activity_pages
 from roadmap.selectors import paths as path_selectors
@@ -33,6 +36,7 @@ from tests.roadmap.factories import (
     enrolled_learner,
     path_milestones,
 )
+from tests.roadmap.test_dashboard_afresh import random_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -414,3 +418,169 @@ def test_a_recent_change_on_a_milestone_without_a_link_fails_the_render():
     # when / then
     with pytest.raises(KeyError):
         roadmap_dashboard.recent_changes([entry], {})
+
+
+# The dashboard's former loops over "Next up" and its target dates, kept as the reference for
+# roadmap_dashboard.next_up and target_date_lines.
+FORMER_LIST_LOOPS = """<ol class="todo-list" id="next-actions">
+      {% for state in next_actions %}
+      <li>
+        <a href="{{ links[state.milestone.id] }}">{{ state.milestone.title }}</a>
+        <span class="muted">· {{ state.milestone.step.title }}</span>
+        {{ status_badge(state) }} {{ target_badge(state, today) }}
+      </li>
+      {% endfor %}
+    </ol>
+    <ul class="todo-list" id="overdue-list" aria-labelledby="overdue-heading">
+      {% for state in overdue %}<li><a href="{{ links[state.milestone.id] }}">{{ state.milestone.title }}</a> {{ target_badge(state, today) }}</li>{% endfor %}
+    </ul>"""  # noqa: E501
+LIST_FUNCTIONS = """<ol class="todo-list" id="next-actions">
+      {{ next_up(next_actions, links, today) }}
+    </ol>
+    <ul class="todo-list" id="overdue-list" aria-labelledby="overdue-heading">
+      {{ target_date_lines(overdue, links, today) }}
+    </ul>"""
+
+
+@pytest.mark.parametrize("count", [0, 1, 7])
+@pytest.mark.parametrize("debug", [False, True])
+def test_next_up_and_the_target_dates_print_what_the_template_loops_printed(settings, count, debug):
+    # given: milestones whose titles, steps and links need escaping, in every status, with
+    # target dates passed, today, soon, later and none (so every badge), on two days
+    settings.DEBUG = debug
+    awkward = ["<b>R&D</b>", 'say "hi"', "it's", "a\u00a0b", "plain"]
+    statuses = [None, *ProgressStatus.values]
+    offsets = [None, -9, -1, 0, 1, 7, 30]
+    for today in [TODAY, dt.date(2026, 12, 31)]:
+        states = []
+        for n in range(count):
+            step = Step(id=n, title=awkward[(n + 1) % len(awkward)] + f" step {n}")
+            milestone = Milestone(id=n, title=awkward[n % len(awkward)] + str(n), step=step)
+            status, offset = statuses[n % len(statuses)], offsets[n % len(offsets)]
+            progress = None
+            if status is not None:
+                target = None if offset is None else today + dt.timedelta(days=offset)
+                progress = MilestoneProgress(status=status, target_date=target)
+            states.append(MilestoneState(milestone=milestone, progress=progress))
+        links = {n: f"/paths/a&b/{n}/?x='{n}'\"" for n in range(count)}
+        context = {"next_actions": states, "overdue": states, "links": links, "today": today}
+        former, functions = (
+            engines["jinja2"].from_string(s) for s in (FORMER_LIST_LOOPS, LIST_FUNCTIONS)
+        )
+
+        # when / then: the same bytes (twice: the badges from the cache the second time)
+        for _ in range(2):
+            assert functions.render(context) == former.render(context), today
+
+
+def test_a_next_up_line_without_a_link_fails_the_render():
+    state = MilestoneState(
+        milestone=Milestone(id=99, title="t", step=Step(title="s")), progress=None
+    )
+
+    with pytest.raises(KeyError):
+        roadmap_dashboard.next_up([state], {}, TODAY)
+    with pytest.raises(KeyError):
+        roadmap_dashboard.target_date_lines([state], {}, TODAY)
+
+
+# The heatmap partial as it was before its frame and its legend were held (heatmap_head,
+# heatmap_legend), kept as the reference.
+FORMER_HEATMAP = """<figure class="heatmap">
+  <div class="heatmap-scroll">
+  <svg class="heatmap-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{ heatmap.width }} {{ heatmap.height }}" width="{{ heatmap.width }}" height="{{ heatmap.height }}" role="img" aria-labelledby="heatmap-title heatmap-summary">
+    <title id="heatmap-title">{% trans start=heatmap.start|day_text, end=heatmap.today|day_text %}Your activity from {{ start }} to {{ end }}, one square per day{% endtrans %}</title>
+    {{ heatmap_labels(heatmap.month_labels) }}
+    {{ heatmap_labels(heatmap.weekday_labels) }}
+    {{ heatmap_cells(heatmap) }}
+  </svg>
+  </div>
+  <figcaption id="heatmap-summary" class="heatmap-summary">
+    {% trans n=heatmap.total, active=heatmap.active_days, days=heatmap.days %}{{ n }} change on {{ active }} of the last {{ days }} days.{% pluralize n %}{{ n }} changes on {{ active }} of the last {{ days }} days.{% endtrans %}
+    {% if heatmap.busiest %}{% trans day=heatmap.busiest.day|day_text("l j F"), n=heatmap.busiest.count %}Busiest day: {{ day }} ({{ n }}).{% endtrans %}{% endif %}
+    {% trans n=heatmap.longest_streak %}Longest run in this time: {{ n }} day in a row.{% pluralize n %}Longest run in this time: {{ n }} days in a row.{% endtrans %}
+  </figcaption>
+  <ul class="heatmap-legend" aria-label="{{ _('Colour key: changes per day') }}">
+    <li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect class="heat heat-0" width="12" height="12" rx="2"/></svg> {{ _("none") }}</li>
+    <li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect class="heat heat-1" width="12" height="12" rx="2"/></svg> 1</li>
+    <li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect class="heat heat-2" width="12" height="12" rx="2"/></svg> 2–3</li>
+    <li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect class="heat heat-3" width="12" height="12" rx="2"/></svg> 4–6</li>
+    <li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect class="heat heat-4" width="12" height="12" rx="2"/></svg> {{ _("7 or more") }}</li>
+  </ul>
+  <details class="heatmap-table">
+    <summary>{{ _("Activity by week, as a table") }}</summary>
+    <table>
+      <caption class="visually-hidden">{{ _("Changes per week over the last 12 weeks") }}</caption>
+      <thead><tr><th scope="col">{{ _("Week") }}</th><th scope="col">{{ _("Changes") }}</th><th scope="col">{{ _("Active days") }}</th></tr></thead>
+      <tbody>
+        {{ heatmap_week_rows(heatmap.weeks) }}
+      </tbody>
+    </table>
+  </details>
+</figure>
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_the_heatmap_prints_what_it_printed_before_its_frame_and_legend_were_held(
+    settings, debug, language
+):
+    # given: random charts (any day, lengths of whole weeks and not, quiet and busy days), in
+    # two languages, the frame and legend held (DEBUG off) or rendered afresh (on)
+    settings.DEBUG = debug
+    former = engines["jinja2"].from_string(FORMER_HEATMAP)
+    partial = engines["jinja2"].get_template("roadmap/partials/heatmap.html")
+    heads = set()
+    with translation.override(language):
+        for seed in range(30):
+            today, days, counts = random_activity(random.Random(seed))
+            heatmap = activity_pages.build_heatmap(counts=counts, today=today, days=days)
+
+            # when / then: the same bytes, a miss and a hit
+            expected = former.render({"heatmap": heatmap})
+            assert partial.render({"heatmap": heatmap}) == expected, seed
+            assert partial.render({"heatmap": heatmap}) == expected, seed
+            heads.add(roadmap_dashboard.heatmap_head(heatmap))
+    assert len(heads) > 20  # the frames differ by day and length
+
+
+@pytest.mark.parametrize(
+    ("partial_name", "source", "error", "raises"),
+    [
+        (
+            "heatmap_head.html",
+            "{{ heatmap.width }} {{ heatmap.total }}",
+            roadmap_dashboard.PartialReadsMore,
+            "heatmap.total",
+        ),
+        (
+            "heatmap_legend.html",
+            "{{ _('none') }} {{ heatmap.total }}",
+            jinja2.exceptions.UndefinedError,
+            "'heatmap' is undefined",
+        ),
+    ],
+)
+def test_a_heatmap_frame_or_legend_that_reads_more_than_its_key_fails_loudly(
+    settings, tmp_path, partial_name, source, error, raises
+):
+    # given: the partial changed to read a learner's figure its cache key does not hold
+    partial = tmp_path / "roadmap" / "partials" / partial_name
+    partial.parent.mkdir(parents=True)
+    partial.write_text(source)
+    backend = settings.TEMPLATES[1]
+    settings.TEMPLATES = [settings.TEMPLATES[0], {**backend, "DIRS": [tmp_path, *backend["DIRS"]]}]
+    roadmap_dashboard._heatmap_head.cache_clear()
+    roadmap_dashboard._heatmap_legend.cache_clear()
+    heatmap = activity_pages.build_heatmap(counts={TODAY: 3}, today=TODAY)
+
+    # when / then: it raises, naming the field, instead of printing from the cache what another
+    # learner's chart showed
+    try:
+        with pytest.raises(error, match=raises):
+            roadmap_dashboard.heatmap_head(heatmap)
+            roadmap_dashboard.heatmap_legend()
+    finally:
+        roadmap_dashboard._heatmap_head.cache_clear()
+        roadmap_dashboard._heatmap_legend.cache_clear()

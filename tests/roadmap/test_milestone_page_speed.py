@@ -200,3 +200,30 @@ def test_held_tools_are_forgotten_when_a_test_changes_the_urlconf(held_actions, 
     assert held_actions
     settings.ROOT_URLCONF = "tests.core.urls_mounted"
     assert not held_actions
+
+
+# The status card's former loop over its buttons (partials/milestone_status.html), kept as the
+# reference for roadmap_dashboard.status_card_buttons.
+FORMER_CARD_BUTTONS = """{% for button in state|status_buttons %}
+  <button type="submit" name="status" value="{{ button.value }}" class="{{ button.css }}" data-status="{{ button.value }}">{{ button.label }}<span class="visually-hidden">: {{ m.title }}</span></button>{% endfor %}"""  # noqa: E501
+CARD_BUTTONS_NOW = "{{ status_card_buttons(state.status, m.title) }}"
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+@pytest.mark.parametrize("status", [None, *ProgressStatus.values])
+def test_the_status_card_buttons_print_what_the_cards_former_loop_printed(language, status):
+    former, now = (
+        engines["jinja2"].from_string(code) for code in (FORMER_CARD_BUTTONS, CARD_BUTTONS_NOW)
+    )
+    printed = set()
+    for title in ["Plan <the> & scope", 'say "hi"', "it's", "plain"]:
+        milestone = Milestone(id=1, title=title)
+        progress = None if status is None else MilestoneProgress(status=status)
+        context = {"state": MilestoneState(milestone=milestone, progress=progress), "m": milestone}
+        with translation.override(language):
+            # when / then: the same bytes, a miss and a hit
+            expected = former.render(context)
+            assert now.render(context) == expected
+            assert now.render(context) == expected
+        printed.add(expected)
+    assert len(printed) == 4  # the title is in each

@@ -484,3 +484,29 @@ def test_a_steps_cache_key_is_hashed_and_compared_without_a_python_call_per_node
     # then: the steps' own __hash__ (two) and __eq__, none for their nodes (MapNode is a tuple;
     # as a dataclass it was 33)
     assert len(python_calls) <= 3
+
+
+# The map partial's former loop over its legend, kept as the reference for
+# roadmap_dashboard.map_legend.
+FORMER_LEGEND_LOOP = """{% for state, text in map.legend %}<li class="map-{{ state }}"><span class="map-dot" aria-hidden="true"></span> {{ text }}</li>{% endfor %}"""  # noqa: E501
+LEGEND_NOW = "{{ map_legend(map.legend) }}"
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_the_legend_prints_what_the_maps_former_legend_loop_printed(language):
+    former, now = (engines["jinja2"].from_string(c) for c in (FORMER_LEGEND_LOOP, LEGEND_NOW))
+    with translation.override(language):
+        maps = [
+            map_pages.path_map(outline=outline, today=TODAY, planned=planned, addresses=addresses)
+            for outline, planned, addresses in (_random_outline(seed) for seed in range(12))
+        ]
+    # and legends whose texts and states need escaping
+    awkward = [("done", "<b>R&D</b>"), ('x"y', "it's"), ("skipped", "a\u00a0b")]
+    legends = [m.legend for m in maps] + [tuple(awkward), (), tuple(awkward[:1])]
+    assert len(set(legends)) > 5
+    for legend in legends:
+        context = {"map": {"legend": legend}}
+
+        # when / then: the same bytes, a miss and a hit
+        assert now.render(context) == former.render(context)
+        assert now.render(context) == former.render(context)

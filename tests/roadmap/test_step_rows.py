@@ -631,3 +631,59 @@ def test_the_step_page_prints_the_bar_the_former_include_printed(client, who):
 
     assert tokens_out(response.content.decode()) == tokens_out(printed)
     assert ("% · 1 of 4 done, 1 skipped, 1 in progress" in printed) == (who == "enrolled")
+
+
+# The step page's former loop over its rows, kept as the reference for step_rows.milestone_rows.
+FORMER_ROWS_LOOP = """<ol class="milestone-list">
+  {% for state in states %}
+    {{ milestone_row(state, is_enrolled, today, next, icons, csrf_input) }}
+  {% else %}
+  <li>{{ _("This step has no milestones yet.") }}</li>
+  {% endfor %}
+</ol>"""
+ROWS_NOW = """<ol class="milestone-list">
+  {% if states %}{{ milestone_rows(states, is_enrolled, today, next, icons, csrf_input) }}{% else %}
+  <li>{{ _("This step has no milestones yet.") }}</li>
+  {% endif %}
+</ol>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("is_enrolled", [True, False], ids=["enrolled", "not-enrolled"])
+def test_the_rows_print_what_the_step_pages_former_loop_printed(
+    settings, step_milestones, is_enrolled, debug
+):
+    # given: a step's rows in every status (tools, a title that needs escaping and looks like
+    # the CSRF marker), none at all, in two languages
+    settings.DEBUG = debug
+    step, milestones = step_milestones
+    today = timezone.localdate()
+    former, now = (engines["jinja2"].from_string(s) for s in (FORMER_ROWS_LOOP, ROWS_NOW))
+    for language, statuses in itertools.product(
+        ["en", "de"], [[], *([status] * 3 for status in ProgressStatus)]
+    ):
+        states = _rows(
+            milestones,
+            step,
+            learner_signed_in=is_enrolled,
+            statuses=statuses,
+            target_days=[None, -3, 2],
+            plan_week=None,
+            today=today,
+        )
+        for shown in (states, []):
+            context = {
+                "states": shown,
+                "is_enrolled": is_enrolled,
+                "today": today,
+                "next": "/now?x=1",
+                "icons": ICONS,
+                "csrf_input": CSRF,
+            }
+            with translation.override(language):
+                # when / then: the same bytes, rendered and then from the process's copies
+                expected = former.render(context)
+                assert now.render(context) == expected
+                assert now.render(context) == expected
+            if shown and is_enrolled:
+                assert expected.count("token-of-this-request") == len(shown)
