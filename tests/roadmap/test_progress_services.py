@@ -2,7 +2,6 @@
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -27,6 +26,7 @@ from tests.roadmap.factories import (
     enrolled_learner,
     path_milestones,
 )
+from tests.roadmap.lock_waits import statement_waits_on_lock
 
 pytestmark = pytest.mark.django_db
 
@@ -456,20 +456,9 @@ def test_a_change_waiting_for_the_plan_holds_no_lock_on_its_row():
         # when: the status change starts, and waits for the plan
         thread = threading.Thread(target=change)
         thread.start()
-        waited = 0.0
         with holder.cursor() as cursor:
-            while waited < 5:
-                cursor.execute("SELECT pg_stat_clear_snapshot()")  # a fresh view each time
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                    ["%roadmap_locked_plan_row_and_step%"],
-                )
-                if cursor.fetchone()[0]:
-                    break
-                time.sleep(0.05)
-                waited += 0.05
-            assert waited < 5, "the status change never waited for the plan"
+            waits = statement_waits_on_lock(cursor, "roadmap_locked_plan_row_and_step")
+            assert waits, "the status change never waited for the plan"
             assert not changed.is_set()
             # then: its row is free; the holder locks it at once (NOWAIT fails if taken)
             cursor.execute(

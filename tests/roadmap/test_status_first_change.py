@@ -6,7 +6,6 @@ the ORM's field by field, a row another transaction makes first must be waited f
 and the first change must cost fewer queries."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -22,6 +21,7 @@ from tests.roadmap.factories import (
     enrolled_learner,
     path_milestones,
 )
+from tests.roadmap.lock_waits import statement_waits_on_lock
 
 pytestmark = pytest.mark.django_db
 
@@ -225,20 +225,9 @@ def test_a_first_change_waits_for_another_transaction_making_the_same_row(first_
     two.start()
     watcher = connections.create_connection("default")
     try:
-        waited = 0.0
         with watcher.cursor() as cursor:
-            while waited < 5:
-                cursor.execute("SELECT pg_stat_clear_snapshot()")  # a fresh view each time
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                    [f"%{services._STATUS_CHANGE_ALONE.name}%"],
-                )
-                if cursor.fetchone()[0]:
-                    break
-                time.sleep(0.05)
-                waited += 0.05
-        assert waited < 5, "the second change never waited for the first's row"
+            waits = statement_waits_on_lock(cursor, services._STATUS_CHANGE_ALONE.name)
+        assert waits, "the second change never waited for the first's row"
         assert not second_done.is_set()
     finally:
         release.set()

@@ -10,7 +10,6 @@ half-written."""
 import datetime as dt
 import itertools
 import threading
-import time
 
 import pytest
 from django.db import DatabaseError, connection, connections
@@ -18,6 +17,7 @@ from django.db import DatabaseError, connection, connections
 from roadmap.models import MilestoneProgress, ProgressEvent, ProgressStatus
 from roadmap.services import progress as services
 from tests.roadmap.factories import build_roadmap, enrolled_learner, path_milestones
+from tests.roadmap.lock_waits import statement_waits_on_lock
 
 POSTGRESQL = connection.vendor == "postgresql"
 pytestmark = [
@@ -210,20 +210,9 @@ def test_the_one_statement_waits_for_a_writer_and_changes_the_newest_row(theirs,
                 [learner.pk, milestone.pk, theirs, T0 - dt.timedelta(days=2)],
             )
         thread.start()
-        waited = 0.0
         with holder.cursor() as cursor:
-            while waited < 5:
-                cursor.execute("SELECT pg_stat_clear_snapshot()")  # a fresh view each time
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                    [f"%{services._STATUS_CHANGE_ALONE.name}%"],
-                )
-                if cursor.fetchone()[0]:
-                    break
-                time.sleep(0.05)
-                waited += 0.05
-        assert waited < 5, "the change never waited for the other writer"
+            waits = statement_waits_on_lock(cursor, services._STATUS_CHANGE_ALONE.name)
+        assert waits, "the change never waited for the other writer"
         assert not done.is_set()
         holder.commit()
     finally:
